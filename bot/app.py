@@ -1,0 +1,93 @@
+"""Building the Application: request settings, defaults, services and handler registration."""
+
+from __future__ import annotations
+
+import html
+import logging
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
+
+import handlers
+from bot.config import Settings
+from bot.context import BotData
+from bot.flood import FloodGuard
+from bot.i18n import Translator, load_catalogs
+from bot.processor import PerChatUpdateProcessor
+from handlers.cards import event_names
+from handlers.common import PUBLIC_COMMANDS
+from storage.content import LANGUAGES
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+BotApplication = Application[ExtBot[None], Any, dict[Any, Any], dict[Any, Any], BotData, Any]
+
+CONCURRENT_UPDATES = 64
+CONNECTION_POOL = 128
+
+
+def build_application(settings: Settings, token: str) -> BotApplication:
+    """The bot, ready for run_polling(); services start in post_init."""
+
+    async def post_init(application: BotApplication) -> None:
+        data = application.bot_data
+        data.settings = settings
+        data.translate = Translator(load_catalogs())
+        data.flood = FloodGuard(settings.bot.flood_burst, settings.bot.flood_window)
+        data.store = await Store.open(settings.storage.path, settings.storage.content)
+        data.bot_username = application.bot.username
+        await publish_commands(application)
+        log.info("Bot @%s is up", data.bot_username)
+
+    async def post_shutdown(application: BotApplication) -> None:
+        store = getattr(application.bot_data, "store", None)
+        if store is not None:
+            await store.close()
+
+    application: BotApplication = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram.base_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+            )
+        )
+        .context_types(ContextTypes(bot_data=BotData))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .connection_pool_size(CONNECTION_POOL)
+        .pool_timeout(10)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    handlers.register(application)
+    return application
+
+
+async def publish_commands(application: BotApplication) -> None:
+    """Localized command menus and descriptions for ru, zh, en and the default language."""
+    data = application.bot_data
+    t = data.translate
+    bot = application.bot
+    targets: list[tuple[str, str | None]] = [(lang, lang) for lang in LANGUAGES]
+    targets.append((data.settings.bot.default_language, None))
+    try:
+        for lang, code in targets:
+            names = await event_names(data.store.facts, lang)
+
+            def plain(key: str, lang: str = lang, names: dict[str, str] = names) -> str:
+                # Menus and descriptions are plain text: undo the HTML escaping of the catalog.
+                return html.unescape(t(lang, key, **names))
+
+            commands = [BotCommand(name, plain(f"command.{name}")) for name in PUBLIC_COMMANDS]
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(plain("bot.description"), language_code=code)
+            await bot.set_my_short_description(plain("bot.short_description"), language_code=code)
+    except TelegramError:
+        # The menus are a convenience: a failure here must not keep the bot from answering.
+        log.warning("Could not publish the command menus", exc_info=True)

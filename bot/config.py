@@ -1,0 +1,150 @@
+"""Configuration: a TOML file validated by pydantic, with environment overrides.
+
+Precedence, highest first: `TELEGRAM_BOT_TOKEN`, `BOT_<SECTION>__<KEY>` variables, the file.
+Every mistake becomes one `ConfigError` line naming the key, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+Language = Literal["ru", "zh", "en"]
+DEFAULT_CONFIG_PATH = "config.toml"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+CONFIG_ENV = "BOT_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(_Section):
+    token: SecretStr = SecretStr("")
+    base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
+
+
+class BotSettings(_Section):
+    admins: list[int] = Field(default_factory=list)
+    default_language: Language = "ru"
+    # Flood control: more than `flood_burst` updates within `flood_window` seconds get one notice.
+    flood_burst: int = Field(default=8, ge=1)
+    flood_window: float = Field(default=5.0, gt=0)
+
+
+class StorageSettings(_Section):
+    path: Path = Path("data/bot.sqlite3")
+    # None serves the conference content bundled with the package.
+    content: Path | None = None
+
+
+class BroadcastSettings(_Section):
+    messages_per_second: float = Field(default=25, gt=0, le=1000)
+
+
+class Settings(BaseSettings):
+    """The whole configuration file."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        env_prefix="BOT_",
+        env_nested_delimiter="__",
+        nested_model_default_partial_update=True,
+    )
+
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    bot: BotSettings = Field(default_factory=BotSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment beats the file (passed as init values): a deployment overrides the repo.
+        return (_TokenEnvSource(settings_cls), env_settings, init_settings)
+
+
+class _TokenEnvSource(EnvSettingsSource):
+    """Maps the conventional TELEGRAM_BOT_TOKEN variable onto telegram.token."""
+
+    def __call__(self) -> dict[str, Any]:
+        token = os.environ.get(TOKEN_ENV)
+        return {"telegram": {"token": token}} if token else {}
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the person who wrote the file."""
+
+
+def default_config_path() -> Path:
+    """`BOT_CONFIG` if set, else `config.toml` in the working directory."""
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH)
+
+
+def load_settings(path: Path | None, *, require_file: bool = True) -> Settings:
+    """Read and validate the configuration; relative storage paths resolve against the file."""
+    data: dict[str, Any] = {}
+    if path is not None and (require_file or path.exists()):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(
+                f"{path}: file not found (copy config.example.toml to start)"
+            ) from None
+        except OSError as error:
+            raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    try:
+        settings = Settings(**data)
+    except ValidationError as error:
+        raise ConfigError(f"{path or 'configuration'}: {_describe(error)}") from None
+    if path is not None:
+        base = path.resolve().parent
+        settings.storage.path = base / settings.storage.path
+        if settings.storage.content is not None:
+            settings.storage.content = base / settings.storage.content
+    return settings
+
+
+def require_token(settings: Settings, path: Path | None) -> str:
+    """The bot token, or a ConfigError saying where to put it."""
+    token = settings.telegram.token.get_secret_value().strip()
+    if not token:
+        raise ConfigError(
+            f"{path or 'configuration'}: telegram.token: missing (set it or {TOKEN_ENV})"
+        )
+    return token
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"])
+        if problem["type"] == "extra_forbidden":
+            problems.append(f"{key}: unknown key")
+        else:
+            given = problem.get("input")
+            # Never echo the token, even a malformed one.
+            secret = "token" in problem["loc"]
+            shown = (
+                "" if secret or isinstance(given, dict) or given is None else f" (got {given!r})"
+            )
+            problems.append(f"{key}: {problem['msg']}{shown}")
+    return "; ".join(problems)

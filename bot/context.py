@@ -1,0 +1,32 @@
+"""The typed `bot_data` every handler sees, and the context type that carries it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from telegram.ext import CallbackContext, ExtBot
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.flood import FloodGuard
+    from bot.i18n import Translator
+    from storage.store import Store
+
+
+class BotData:
+    """Services shared by all handlers: created in post_init, closed in post_shutdown."""
+
+    settings: Settings
+    translate: Translator
+    store: Store
+    flood: FloodGuard
+    # Rendered cards by (card key, language); cleared whenever the content is reloaded.
+    cards: dict[tuple[str, str], Any]
+    bot_username: str
+
+    def __init__(self) -> None:
+        self.cards = {}
+        self.bot_username = ""
+
+
+BotContext: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

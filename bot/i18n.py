@@ -1,0 +1,117 @@
+"""Per-language message catalogs (bot/locales/*.toml), plurals, dates and language choice.
+
+Catalog strings are HTML templates. Parameters are escaped when substituted unless they are
+`Html` (markup we built ourselves), so user text can never break a message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import string
+import tomllib
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from storage.content import LANGUAGES
+
+PLURAL_FORMS = {"ru": ("one", "few", "many"), "zh": ("other",), "en": ("one", "other")}
+
+Message = str | dict[str, str]
+
+
+class Html(str):
+    """Markup that is already safe: substituted into templates as is."""
+
+    __slots__ = ()
+
+
+def escape(text: str) -> Html:
+    """User or content text made safe for parse_mode=HTML."""
+    return Html(html.escape(text, quote=False))
+
+
+def plural_form(language: str, count: int) -> str:
+    """CLDR plural category of `count` for the language."""
+    if language == "ru":
+        if count % 10 == 1 and count % 100 != 11:
+            return "one"
+        if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
+            return "few"
+        return "many"
+    if language == "en":
+        return "one" if count == 1 else "other"
+    return "other"
+
+
+def language_from_telegram(language_code: str | None) -> str | None:
+    """Our language for Telegram's `language_code` (by prefix: ru-RU → ru), if we speak it."""
+    if not language_code:
+        return None
+    prefix = language_code.lower().replace("_", "-").split("-", 1)[0]
+    return prefix if prefix in LANGUAGES else None
+
+
+class Translator:
+    """Looks up and fills catalog messages."""
+
+    def __init__(self, catalogs: Mapping[str, Mapping[str, Message]]) -> None:
+        self.catalogs = catalogs
+
+    def __call__(self, language: str, key: str, /, **params: Any) -> Html:
+        """The message `key` in `language`, with params escaped and substituted."""
+        message = self.catalogs[language][key]
+        if isinstance(message, dict):
+            count = params["count"]
+            message = message[plural_form(language, count)]
+        return Html(message.format_map({name: _safe(value) for name, value in params.items()}))
+
+    def date(self, language: str, day: dt.date) -> Html:
+        """A full date: 9 сентября 2020 / 2020年9月9日 / 9 September 2020."""
+        month = self(language, f"month.genitive.{day.month}")
+        return self(language, "date.full", day=day.day, month=month, year=day.year)
+
+    def year_month(self, language: str, year_month: str) -> Html:
+        """A month of a year, from "2013-12": декабрь 2013 / 2013年12月 / December 2013."""
+        year, month = (int(part) for part in year_month.split("-"))
+        name = self(language, f"month.nominative.{month}")
+        return self(language, "date.year_month", month=name, year=year)
+
+
+def _safe(value: Any) -> Any:
+    if isinstance(value, Html):
+        return value
+    if isinstance(value, str):
+        return escape(value)
+    return value
+
+
+def placeholders(message: Message) -> set[str]:
+    """Names of the {placeholders} a catalog message uses (all plural forms together)."""
+    texts = message.values() if isinstance(message, dict) else [message]
+    return {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def load_catalogs() -> dict[str, dict[str, Message]]:
+    """Read every bundled catalog, flattening nested tables into dotted keys."""
+    catalogs = {}
+    for language in LANGUAGES:
+        text = (resources.files("bot") / "locales" / f"{language}.toml").read_text(encoding="utf-8")
+        catalogs[language] = _flatten(tomllib.loads(text), PLURAL_FORMS[language])
+    return catalogs
+
+
+def _flatten(
+    table: Mapping[str, Any], plural_forms: tuple[str, ...], prefix: str = ""
+) -> dict[str, Message]:
+    flat: dict[str, Message] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and set(value) == set(plural_forms):
+            flat[name] = {form: str(text) for form, text in value.items()}
+        elif isinstance(value, dict):
+            flat.update(_flatten(value, plural_forms, f"{name}."))
+        else:
+            flat[name] = str(value)
+    return flat

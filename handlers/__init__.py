@@ -1,0 +1,81 @@
+"""All handlers, registered in one place and in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.context import BotContext
+from handlers import fallback, info, inline, language, search
+from handlers.common import CARD, LANG, PUBLIC_COMMANDS
+
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+__all__ = ["PUBLIC_COMMANDS", "register"]
+
+
+def _command(name: str, callback: Callback) -> CommandHandler:  # type: ignore[type-arg]
+    # New messages only: an edited command is acknowledged, not answered twice.
+    return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
+
+
+def register(application: Application) -> None:  # type: ignore[type-arg]
+    """Add every handler to the application."""
+    # Before anything else: per-user flood control.
+    application.add_handler(TypeHandler(Update, fallback.flood_guard), group=-1)
+
+    # Edited messages are acknowledged, never re-answered as new questions.
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE, fallback.edited
+        )
+    )
+
+    # Fact commands; /cmd@ourbot works in groups and /cmd@otherbot is ignored by PTB.
+    application.add_handler(_command("start", info.start))
+    application.add_handler(_command("help", info.help_command))
+    application.add_handler(_command("about", info.about))
+    application.add_handler(_command("speakers", info.speakers))
+    application.add_handler(_command("organizers", info.organizers))
+    application.add_handler(_command("jitri", info.featured))
+    application.add_handler(_command("org", info.organization))
+    application.add_handler(_command("interview", info.interview))
+    application.add_handler(_command("contacts", info.contacts))
+    application.add_handler(_command("source", info.source))
+    application.add_handler(_command("search", search.search_command))
+    application.add_handler(_command("lang", language.choose_language))
+
+    # Buttons.
+    application.add_handler(CallbackQueryHandler(info.open_card, pattern=f"^{CARD}:"))
+    application.add_handler(CallbackQueryHandler(language.set_language, pattern=f"^{LANG}:"))
+
+    # Inline mode.
+    application.add_handler(InlineQueryHandler(inline.inline_query))
+
+    # Plain text in a private chat is a question; anything else gets a polite fallback.
+    private_text = (
+        filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    )
+    application.add_handler(MessageHandler(private_text, search.search_text))
+    application.add_handler(
+        MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, fallback.unknown_command)
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, fallback.not_text
+        )
+    )
+    application.add_handler(CallbackQueryHandler(fallback.stale_button))
+
+    application.add_error_handler(fallback.error_handler)

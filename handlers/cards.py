@@ -1,0 +1,357 @@
+"""Fact cards: the bot's answers, rendered from the store in one language and cached.
+
+A card is addressed by a key ("about", "org:jitri", "person:hu-yidong", …) that is also its
+callback data (after "card:") and, with "-" for ":", its deep-link payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.context import BotContext
+from bot.i18n import Html, Translator, escape
+from handlers.common import CARD, LANG, PUBLIC_COMMANDS, SUBSCRIPTION, button, keyboard, pairs
+from storage.content import LANGUAGES
+from storage.facts import FactStore, Organization, OrganizationSummary, Person
+
+# The organization with a command of its own (/jitri): the conference's host institute.
+FEATURED_ORGANIZATION = "jitri"
+# Cards reachable by a plain name; "org:<id>" and "person:<id>" take an id.
+SIMPLE_CARDS = (
+    "welcome",
+    "about",
+    "speakers",
+    "organizers",
+    "orgs",
+    "interview",
+    "contacts",
+    "source",
+    "search_tips",
+    "help",
+    "language",
+)
+PARAMETRIZED_CARDS = ("org", "person")
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    text: Html
+    markup: InlineKeyboardMarkup | None
+
+
+async def get_card(context: BotContext, key: str, language: str) -> Card | None:
+    """The rendered card for `key` in `language`, or None if no such card exists."""
+    data = context.bot_data
+    cached = data.cards.get((key, language))
+    if cached is None:
+        cached = await _render(key, language, data.store.facts, data.translate)
+        if cached is None:
+            return None
+        data.cards[(key, language)] = cached
+    card: Card = cached
+    return card
+
+
+def card_from_payload(payload: str) -> str | None:
+    """The card key a /start deep-link payload names, if it is well-formed."""
+    if payload in SIMPLE_CARDS:
+        return payload
+    kind, _, ident = payload.partition("-")
+    return f"{kind}:{ident}" if kind in PARAMETRIZED_CARDS and ident else None
+
+
+def payload_for(card: str) -> str:
+    """The deep-link payload that opens `card` (allowed characters: A-Z a-z 0-9 _ -)."""
+    return card.replace(":", "-", 1)
+
+
+async def _render(key: str, lang: str, facts: FactStore, t: Translator) -> Card | None:
+    kind, _, ident = key.partition(":")
+    if kind in PARAMETRIZED_CARDS:
+        if not ident:
+            return None
+        render_one = _org if kind == "org" else _person
+        return await render_one(ident, lang, facts, t)
+    renderer = _SIMPLE.get(key)
+    return await renderer(lang, facts, t) if renderer else None
+
+
+async def event_names(facts: FactStore, lang: str) -> dict[str, str]:
+    """Names catalog templates take from the content: the event, its city, the featured org."""
+    event = await facts.event(lang)
+    featured = await facts.organization(FEATURED_ORGANIZATION, lang)
+    return {
+        "title": event.title,
+        "city": event.city,
+        "year": str(event.date.year),
+        "featured": _org_label(featured.summary) if featured else FEATURED_ORGANIZATION.upper(),
+    }
+
+
+def _card_button(text: str, card: str) -> InlineKeyboardButton:
+    return button(text, f"{CARD}:{card}")
+
+
+def _menu_row(lang: str, t: Translator) -> list[InlineKeyboardButton]:
+    return [_card_button(t(lang, "button.menu"), "welcome")]
+
+
+def _org_label(org: OrganizationSummary) -> str:
+    return org.short_name or org.name
+
+
+def _bullets(items: list[str]) -> str:
+    return "\n".join(f"• {escape(item)}" for item in items)
+
+
+async def _welcome(lang: str, facts: FactStore, t: Translator) -> Card:
+    event = await facts.event(lang)
+    names = await event_names(facts, lang)
+    text = t(
+        lang,
+        "welcome",
+        title=event.title,
+        date=t.date(lang, event.date),
+        city=event.city,
+        featured=names["featured"],
+    )
+    return Card(text, _main_menu(lang, t, names["featured"]))
+
+
+def _main_menu(lang: str, t: Translator, featured: str) -> InlineKeyboardMarkup:
+    return keyboard(
+        [
+            _card_button(t(lang, "button.about"), "about"),
+            _card_button(t(lang, "button.speakers"), "speakers"),
+        ],
+        [
+            _card_button(t(lang, "button.organizers"), "organizers"),
+            _card_button(
+                t(lang, "button.featured", featured=featured), f"org:{FEATURED_ORGANIZATION}"
+            ),
+        ],
+        [
+            _card_button(t(lang, "button.search_tips"), "search_tips"),
+            _card_button(t(lang, "button.language"), "language"),
+        ],
+        [button(t(lang, "button.subscribe"), f"{SUBSCRIPTION}:on")],
+    )
+
+
+async def _about(lang: str, facts: FactStore, t: Translator) -> Card:
+    event = await facts.event(lang)
+    organizers = await facts.organizations(lang, role="organizer")
+    participants = await facts.organizations(lang, role="participant")
+    sections = [
+        f"<b>{escape(event.title)}</b>",
+        t(
+            lang,
+            "about.when_where",
+            date=t.date(lang, event.date),
+            city=event.city,
+            province=event.province,
+        ),
+        f"<b>{t(lang, 'about.context')}</b>\n{_bullets(event.context)}",
+        f"<b>{t(lang, 'about.format')}</b>\n{_bullets(event.format)}",
+        f"<b>{t(lang, 'about.presented')}</b>\n{_bullets(event.presented)}",
+        f"<b>{t(lang, 'about.organizers')}</b>\n{_bullets([o.name for o in organizers])}",
+        f"<b>{t(lang, 'about.participants')}</b>\n"
+        + _bullets([o.name for o in participants] + event.other_participants),
+    ]
+    markup = keyboard(
+        [
+            _card_button(t(lang, "button.speakers"), "speakers"),
+            _card_button(t(lang, "button.organizers"), "organizers"),
+        ],
+        [
+            _card_button(t(lang, "button.interview"), "interview"),
+            _card_button(t(lang, "button.all_orgs"), "orgs"),
+        ],
+        [_card_button(t(lang, "button.source"), "source"), *_menu_row(lang, t)],
+    )
+    return Card(Html("\n\n".join(sections)), markup)
+
+
+def _person_line(person: Person, t: Translator, lang: str) -> str:
+    role = t(lang, f"role.{person.role}")
+    return (
+        f"<b>{escape(person.name)}</b> — {role}\n{escape(person.title)}"
+        f"\n<i>{escape(person.role_text)}</i>"
+    )
+
+
+async def _speakers(lang: str, facts: FactStore, t: Translator) -> Card:
+    people = await facts.people(lang)
+    lines = [f"<b>{t(lang, 'speakers.title')}</b>", *(_person_line(p, t, lang) for p in people)]
+    buttons = [_card_button(p.name, f"person:{p.id}") for p in people]
+    return Card(Html("\n\n".join(lines)), keyboard(*pairs(buttons), _menu_row(lang, t)))
+
+
+async def _organizers(lang: str, facts: FactStore, t: Translator) -> Card:
+    organizers = await facts.organizations(lang, role="organizer")
+    lines = [f"<b>{t(lang, 'organizers.title')}</b>"]
+    for summary in organizers:
+        org = await facts.organization(summary.id, lang)
+        if org:
+            lines.append(f"<b>{escape(summary.name)}</b>\n{escape(org.role_text)}")
+    buttons = [_card_button(_org_label(o), f"org:{o.id}") for o in organizers]
+    return Card(
+        Html("\n\n".join(lines)),
+        keyboard(
+            *pairs(buttons), [_card_button(t(lang, "button.all_orgs"), "orgs"), *_menu_row(lang, t)]
+        ),
+    )
+
+
+async def _orgs(lang: str, facts: FactStore, t: Translator) -> Card:
+    orgs = await facts.organizations(lang)
+    text = t(lang, "orgs.title", count=len(orgs))
+    buttons = [_card_button(_org_label(o), f"org:{o.id}") for o in orgs]
+    return Card(text, keyboard(*[[b] for b in buttons], _menu_row(lang, t)))
+
+
+async def _org(org_id: str, lang: str, facts: FactStore, t: Translator) -> Card | None:
+    org = await facts.organization(org_id, lang)
+    return _org_card(org, lang, t) if org else None
+
+
+def _org_card(org: Organization, lang: str, t: Translator) -> Card:
+    summary = org.summary
+    title = f"<b>{escape(summary.name)}</b>"
+    if summary.short_name and summary.short_name != summary.name:
+        title += f" ({escape(summary.short_name)})"
+    roles = ", ".join(t(lang, f"org_role.{role}") for role in summary.roles)
+    sections = [title, f"<i>{roles}</i> — {escape(org.role_text)}"]
+    if org.founded:
+        sections.append(t(lang, "org.founded", date=t.year_month(lang, org.founded)))
+    sections.extend(escape(paragraph) for paragraph in org.paragraphs)
+    if org.figures:
+        figures = "\n".join(f"▪️ <b>{escape(f.value)}</b> — {escape(f.label)}" for f in org.figures)
+        sections.append(f"<b>{t(lang, 'org.figures')}</b>\n{figures}")
+    if org.people:
+        people = "\n".join(f"• {escape(p.name)} — {escape(p.title)}" for p in org.people)
+        sections.append(f"<b>{t(lang, 'org.people')}</b>\n{people}")
+    if org.contacts:
+        contacts = "\n".join(f"{escape(c.label)}: {escape(c.value)}" for c in org.contacts)
+        sections.append(f"<b>{t(lang, 'org.contacts')}</b>\n{contacts}")
+    buttons = [_card_button(p.name, f"person:{p.id}") for p in org.people]
+    markup = keyboard(
+        *pairs(buttons),
+        [_card_button(t(lang, "button.all_orgs"), "orgs"), *_menu_row(lang, t)],
+    )
+    return Card(Html("\n\n".join(sections)), markup)
+
+
+async def _person(person_id: str, lang: str, facts: FactStore, t: Translator) -> Card | None:
+    person = await facts.person(person_id, lang)
+    if person is None:
+        return None
+    sections = [_person_line(person, t, lang)]
+    statements = [s for s in await facts.statements(lang) if s.person.id == person.id]
+    rows = [[_card_button(_org_label(person.organization), f"org:{person.organization.id}")]]
+    if statements:
+        sections.append(t(lang, "person.interview", outlet=statements[0].published_in.name))
+        rows.append([_card_button(t(lang, "button.interview"), "interview")])
+    rows.append([_card_button(t(lang, "button.speakers"), "speakers"), *_menu_row(lang, t)])
+    return Card(Html("\n\n".join(sections)), keyboard(*rows))
+
+
+async def _interview(lang: str, facts: FactStore, t: Translator) -> Card:
+    statements = await facts.statements(lang)
+    if not statements:
+        return Card(t(lang, "interview.none"), keyboard(_menu_row(lang, t)))
+    first = statements[0]
+    header = t(
+        lang,
+        "interview.title",
+        person=first.person.name,
+        title=first.person.title,
+        outlet=first.published_in.name,
+    )
+    quotes = "\n\n".join(t(lang, "quote", text=s.text) for s in statements)
+    markup = keyboard(
+        [_card_button(first.person.name, f"person:{first.person.id}")],
+        [_card_button(t(lang, "button.source"), "source"), *_menu_row(lang, t)],
+    )
+    return Card(Html(f"{header}\n\n{quotes}"), markup)
+
+
+async def _contacts(lang: str, facts: FactStore, t: Translator) -> Card:
+    contacts = await facts.contacts(lang)
+    lines = [f"<b>{t(lang, 'contacts.title')}</b>"]
+    lines += [
+        f"{escape(c.label)} ({escape(_org_label(c.organization))}): {escape(c.value)}"
+        for c in contacts
+    ]
+    return Card(Html("\n\n".join(lines)), keyboard(_menu_row(lang, t)))
+
+
+async def _source(lang: str, facts: FactStore, t: Translator) -> Card:
+    source = await facts.source(lang)
+    statements = await facts.statements(lang)
+    text = t(
+        lang,
+        "source.text",
+        title=source.title,
+        subtitle=source.subtitle,
+        date=t.date(lang, source.date),
+    )
+    if statements:
+        text = Html(
+            text
+            + "\n\n"
+            + t(
+                lang,
+                "source.interview",
+                outlet=statements[0].published_in.name,
+                person=statements[0].person.name,
+            )
+        )
+    return Card(
+        text, keyboard([_card_button(t(lang, "button.about"), "about"), *_menu_row(lang, t)])
+    )
+
+
+async def _search_tips(lang: str, facts: FactStore, t: Translator) -> Card:
+    names = await event_names(facts, lang)
+    text = t(lang, "search.tips", featured=names["featured"], city=names["city"])
+    return Card(text, keyboard(_menu_row(lang, t)))
+
+
+async def _help(lang: str, facts: FactStore, t: Translator) -> Card:
+    names = await event_names(facts, lang)
+    commands = "\n".join(
+        f"/{name} — {t(lang, f'command.{name}', **names)}" for name in PUBLIC_COMMANDS
+    )
+    return Card(
+        Html(f"{t(lang, 'help.title')}\n\n{commands}\n\n{t(lang, 'help.footer')}"),
+        keyboard(_menu_row(lang, t)),
+    )
+
+
+async def _language(lang: str, facts: FactStore, t: Translator) -> Card:
+    return Card(t(lang, "language.choose"), language_keyboard(t))
+
+
+def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """Language buttons, each labelled in its own language."""
+    return keyboard([button(t(code, "language.name"), f"{LANG}:{code}") for code in LANGUAGES])
+
+
+_SIMPLE: dict[str, Callable[[str, FactStore, Translator], Awaitable[Card]]] = {
+    "welcome": _welcome,
+    "about": _about,
+    "speakers": _speakers,
+    "organizers": _organizers,
+    "orgs": _orgs,
+    "interview": _interview,
+    "contacts": _contacts,
+    "source": _source,
+    "search_tips": _search_tips,
+    "help": _help,
+    "language": _language,
+}
+assert set(_SIMPLE) == set(SIMPLE_CARDS)

@@ -1,0 +1,164 @@
+"""What every handler needs: the user's language, safe replies and callback-data names."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.i18n import Html, language_from_telegram
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT = 4096
+# Longest piece of user text we echo back (in "nothing found for …"), so replies stay short.
+ECHO_LIMIT = 64
+
+# Commands in Telegram's menu and in /help, in this order; descriptions come from the catalogs.
+PUBLIC_COMMANDS = [
+    "start",
+    "about",
+    "speakers",
+    "organizers",
+    "jitri",
+    "org",
+    "interview",
+    "search",
+    "contacts",
+    "source",
+    "lang",
+    "help",
+]
+
+# Callback data prefixes. Each button's data is "<prefix>:<argument>" and stays under 64 bytes.
+CARD = "card"
+MENU = "menu"
+LANG = "lang"
+SUBSCRIPTION = "sub"
+
+
+async def user_language(update: Update, context: BotContext) -> str:
+    """The stored choice, else Telegram's language_code, else the configured default."""
+    data = context.bot_data
+    user = update.effective_user
+    if user is None:
+        return data.settings.bot.default_language
+    chosen = await data.store.users.seen(user.id, user.language_code)
+    return (
+        chosen or language_from_telegram(user.language_code) or data.settings.bot.default_language
+    )
+
+
+def button(text: str, data: str) -> InlineKeyboardButton:
+    """A callback button; the data length is checked here so a long id fails loudly in tests."""
+    if not 1 <= len(data.encode()) <= 64:
+        raise ValueError(f"callback data out of range: {data!r}")
+    return InlineKeyboardButton(text, callback_data=data)
+
+
+def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
+    """An inline keyboard from non-empty rows."""
+    return InlineKeyboardMarkup([row for row in rows if row])
+
+
+def pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    """Buttons two per row, so long lists stay compact on a phone."""
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
+    """User text trimmed for echoing: no control characters, at most `limit` characters."""
+    cleaned = re.sub(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]", " ", text)
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Split a reply on paragraph boundaries into pieces Telegram accepts.
+
+    Lengths are measured in UTF-16 code units of the raw HTML, which is never shorter than the
+    text Telegram counts, so every piece fits. Our templates keep tags inside one paragraph.
+    """
+    pieces: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if _length(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        current = ""
+        for part in _split_long(paragraph, limit):
+            pieces.append(part)
+    if current:
+        pieces.append(current)
+    return pieces or [text]
+
+
+def _split_long(paragraph: str, limit: int) -> list[str]:
+    if _length(paragraph) <= limit:
+        return [paragraph]
+    parts, current = [], ""
+    for line in paragraph.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if _length(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        while _length(line) > limit:
+            cut = _cut_point(line, limit)
+            parts.append(line[:cut])
+            line = line[cut:]
+        current = line
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _cut_point(line: str, limit: int) -> int:
+    cut = limit // 2  # any UTF-16 surrogate pair counts twice, so half the limit always fits
+    while _length(line[: cut + 1]) <= limit and cut < len(line):
+        cut += 1
+    amp = line.rfind("&", max(0, cut - 10), cut)
+    if amp != -1 and ";" not in line[amp:cut]:
+        cut = amp  # never cut an HTML entity in two
+    return max(cut, 1)
+
+
+def _length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def reply(
+    update: Update, text: Html, markup: InlineKeyboardMarkup | None = None
+) -> Message | None:
+    """Send `text` to the update's chat, split if long; the keyboard goes on the last piece."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    pieces = split_html(text)
+    sent = None
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        sent = await chat.send_message(piece, reply_markup=markup if last else None)
+    return sent
+
+
+async def show(update: Update, text: Html, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Answer a button press by editing its message in place, or by a new message if we can't."""
+    query = update.callback_query
+    message = query.message if query else None
+    if isinstance(message, Message) and len(split_html(text)) == 1:
+        try:
+            await message.edit_text(text, reply_markup=markup)
+            return
+        except BadRequest as error:
+            if "not modified" in error.message:
+                return
+            log.info("Could not edit message, sending a new one: %s", error.message)
+    await reply(update, text, markup)

@@ -1,0 +1,88 @@
+"""Everything else: flood control, unknown commands, media, edits, stale buttons, errors."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import BotContext
+from bot.flood import Verdict
+from handlers.common import reply, shorten, user_language
+
+log = logging.getLogger(__name__)
+
+
+async def flood_guard(update: Update, context: BotContext) -> None:
+    """Stop a user's burst of updates: one polite notice, then silence until they slow down."""
+    user = update.effective_user
+    if user is None or update.inline_query is not None:
+        return
+    verdict = context.bot_data.flood.check(user.id)
+    if verdict is Verdict.ALLOW:
+        return
+    if update.callback_query:
+        # A press must always be answered, or the user's button spins.
+        await update.callback_query.answer()
+    elif verdict is Verdict.NOTIFY:
+        language = await user_language(update, context)
+        await reply(update, context.bot_data.translate(language, "flood"))
+    raise ApplicationHandlerStop
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """Say the command is unknown and point to /help."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    command = message.text.split()[0]
+    name, _, addressee = command.partition("@")
+    if (
+        message.chat.type != "private"
+        and addressee.lower() != context.bot_data.bot_username.lower()
+    ):
+        return  # in a group, a command without our name may belong to another bot
+    language = await user_language(update, context)
+    await reply(
+        update, context.bot_data.translate(language, "unknown_command", command=shorten(name, 32))
+    )
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice and the like: we only read text."""
+    language = await user_language(update, context)
+    await reply(update, context.bot_data.translate(language, "text_only"))
+
+
+async def edited(update: Update, context: BotContext) -> None:
+    """An edited message is not re-answered; say how to ask again."""
+    language = await user_language(update, context)
+    await reply(update, context.bot_data.translate(language, "edited"))
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """Any callback no other handler claimed: forged or from an old version of the bot."""
+    query = update.callback_query
+    if query is None:
+        return
+    language = await user_language(update, context)
+    await query.answer(context.bot_data.translate(language, "callback.stale"), show_alert=True)
+
+
+async def error_handler(update: object, context: BotContext) -> None:
+    """Log the error first, then apologise to the user if there is one to apologise to."""
+    log.error("Error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or isinstance(context.error, Forbidden):
+        return
+    try:
+        language = await user_language(update, context)
+        text = context.bot_data.translate(language, "error")
+        if update.callback_query:
+            await update.callback_query.answer(html.unescape(text), show_alert=True)
+        elif update.effective_chat and update.effective_chat.type == "private":
+            await reply(update, text)
+    except TelegramError:
+        log.warning("Could not tell the user about the error", exc_info=True)

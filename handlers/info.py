@@ -1,0 +1,105 @@
+"""Fact commands and card buttons: /start, /help, /about, /speakers, /organizers, /org, …"""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import BotContext
+from handlers.cards import FEATURED_ORGANIZATION, card_from_payload, get_card
+from handlers.common import CARD, button, keyboard, reply, shorten, show, user_language
+
+
+async def send_card(update: Update, context: BotContext, key: str) -> bool:
+    """Reply with the card `key` in the user's language; False if there is no such card."""
+    language = await user_language(update, context)
+    card = await get_card(context, key, language)
+    if card is None:
+        return False
+    if update.callback_query:
+        await show(update, card.text, card.markup)
+    else:
+        await reply(update, card.text, card.markup)
+    return True
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Greet the user with the main menu, or open the card a deep link names."""
+    payload = context.args[0] if context.args else ""
+    key = card_from_payload(payload) if payload else None
+    if key is None or not await send_card(update, context, key):
+        await send_card(update, context, "welcome")
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List every command."""
+    await send_card(update, context, "help")
+
+
+async def about(update: Update, context: BotContext) -> None:
+    """The conference: what, when, where, how and in what context."""
+    await send_card(update, context, "about")
+
+
+async def speakers(update: Update, context: BotContext) -> None:
+    """The chair and the speakers."""
+    await send_card(update, context, "speakers")
+
+
+async def organizers(update: Update, context: BotContext) -> None:
+    """The three organizers."""
+    await send_card(update, context, "organizers")
+
+
+async def featured(update: Update, context: BotContext) -> None:
+    """The host institute's profile with all its figures (/jitri)."""
+    await send_card(update, context, f"org:{FEATURED_ORGANIZATION}")
+
+
+async def interview(update: Update, context: BotContext) -> None:
+    """What was said in the published interview."""
+    await send_card(update, context, "interview")
+
+
+async def contacts(update: Update, context: BotContext) -> None:
+    """The contact e-mail."""
+    await send_card(update, context, "contacts")
+
+
+async def source(update: Update, context: BotContext) -> None:
+    """Where the facts come from."""
+    await send_card(update, context, "source")
+
+
+async def organization(update: Update, context: BotContext) -> None:
+    """/org lists every organization; /org <name> opens one by any of its names."""
+    name = " ".join(context.args or [])
+    if not name.strip():
+        await send_card(update, context, "orgs")
+        return
+    matches = await context.bot_data.store.facts.find_organizations(name)
+    if len(matches) == 1:
+        await send_card(update, context, f"org:{matches[0]}")
+        return
+    language = await user_language(update, context)
+    t = context.bot_data.translate
+    if matches:
+        orgs = {org.id: org for org in await context.bot_data.store.facts.organizations(language)}
+        choices = [orgs[org_id] for org_id in matches]
+        markup = keyboard(*[[button(org.name, f"{CARD}:org:{org.id}")] for org in choices])
+        await reply(update, t(language, "org.ambiguous", name=shorten(name)), markup)
+        return
+    orgs_card = await get_card(context, "orgs", language)
+    await reply(update, t(language, "org.not_found", name=shorten(name)), orgs_card.markup if orgs_card else None)
+
+
+async def open_card(update: Update, context: BotContext) -> None:
+    """A card button: show the card in place, or say the button is out of date."""
+    query = update.callback_query
+    if query is None:
+        return
+    key = (query.data or "").partition(":")[2]
+    if await send_card(update, context, key):
+        await query.answer()
+        return
+    language = await user_language(update, context)
+    await query.answer(context.bot_data.translate(language, "callback.stale"), show_alert=True)

@@ -1,0 +1,70 @@
+"""Inline mode: `@bot query` in any chat offers fact cards to share."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
+
+from bot.context import BotContext
+from handlers.cards import FEATURED_ORGANIZATION, event_names, get_card, payload_for
+from handlers.common import shorten, split_html, user_language
+
+INLINE_RESULTS_LIMIT = 50
+# Offered for an empty query: the cards people share most.
+MAIN_CARDS = (
+    "about",
+    "speakers",
+    "organizers",
+    f"org:{FEATURED_ORGANIZATION}",
+    "interview",
+    "contacts",
+    "source",
+)
+CACHE_SECONDS = 300
+
+
+async def inline_query(update: Update, context: BotContext) -> None:
+    """Answer with matching cards, each ready to send, with a button back to the bot."""
+    query = update.inline_query
+    if query is None:
+        return
+    language = await user_language(update, context)
+    data = context.bot_data
+    text = query.query.strip()
+    if text:
+        hits = await data.store.facts.search(text, language, limit=INLINE_RESULTS_LIMIT)
+        entries = [(hit.card, hit.title, hit.excerpt) for hit in hits]
+    else:
+        entries = []
+        names = await event_names(data.store.facts, language)
+        for key in MAIN_CARDS:
+            card = await get_card(context, key, language)
+            if card:
+                title = data.translate(language, f"inline.{key.partition(':')[0]}", **names)
+                entries.append((key, html.unescape(title), ""))
+    results = []
+    for key, title, description in entries[:INLINE_RESULTS_LIMIT]:
+        card = await get_card(context, key, language)
+        if card is None:
+            continue
+        link = f"https://t.me/{data.bot_username}?start={payload_for(key)}"
+        button = InlineKeyboardButton(data.translate(language, "inline.open_bot"), url=link)
+        results.append(
+            InlineQueryResultArticle(
+                id=hashlib.sha1(f"{key}:{language}".encode()).hexdigest()[:32],
+                title=shorten(title, 100),
+                description=shorten(description, 120) or None,
+                # A shared card must fit one message: the first piece of a long one.
+                input_message_content=InputTextMessageContent(split_html(card.text)[0]),
+                reply_markup=InlineKeyboardMarkup([[button]]),
+            )
+        )
+    await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)

@@ -1,0 +1,85 @@
+"""Opening the SQLite database: PRAGMAs on connect and append-only migrations."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+import aiosqlite
+
+from storage.migrations import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+# Applied on every connection: they are per-connection settings, except journal_mode.
+CONNECTION_PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA busy_timeout = 5000",
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class DatabaseTooNewError(Exception):
+    """The database was written by a newer version of the bot."""
+
+
+async def connect(path: Path) -> aiosqlite.Connection:
+    """Open (creating if needed) the database at `path`, migrated to the current schema."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each unit of work is explicit.
+    connection = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        connection.row_factory = aiosqlite.Row
+        for pragma in CONNECTION_PRAGMAS:
+            await connection.execute(pragma)
+        await migrate(connection)
+    except BaseException:
+        await connection.close()
+        raise
+    return connection
+
+
+async def schema_version(connection: aiosqlite.Connection) -> int:
+    """The migration level recorded in the database."""
+    async with connection.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(connection: aiosqlite.Connection, target: int = SCHEMA_VERSION) -> None:
+    """Apply the missing migrations up to `target`, each in its own transaction."""
+    current = await schema_version(connection)
+    if current > SCHEMA_VERSION:
+        raise DatabaseTooNewError(
+            f"database schema version {current} is newer than this bot supports ({SCHEMA_VERSION})"
+        )
+    for version in range(current + 1, target + 1):
+        log.info("Migrating database to schema version %d", version)
+        await connection.execute("BEGIN IMMEDIATE")
+        try:
+            # executescript() would COMMIT first, so statements go one by one inside our transaction.
+            for statement in _statements(MIGRATIONS[version - 1]):
+                await connection.execute(statement)
+            # PRAGMA takes no parameters; `version` is an int from range(), never user input.
+            await connection.execute(f"PRAGMA user_version = {int(version)}")
+            await connection.execute("COMMIT")
+        except BaseException:
+            await connection.execute("ROLLBACK")
+            raise
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into complete statements (trigger bodies stay whole)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if pending.strip() and sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        statements.append(pending.strip())
+    return statements

@@ -1,0 +1,153 @@
+"""Schema migrations, append-only: migration N brings `PRAGMA user_version` from N-1 to N.
+
+Never edit a migration that has shipped; add a new one. Each runs in one transaction.
+"""
+
+from __future__ import annotations
+
+# 1: the conference fact store (domain tables with one translation row per language),
+#    the full-text index and the users table.
+FACT_STORE = """
+CREATE TABLE content_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE source (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    date TEXT NOT NULL
+);
+CREATE TABLE source_i18n (
+    lang     TEXT PRIMARY KEY CHECK (lang IN ('ru', 'zh', 'en')),
+    title    TEXT NOT NULL,
+    subtitle TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE event (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    date TEXT NOT NULL
+);
+CREATE TABLE event_i18n (
+    lang     TEXT PRIMARY KEY CHECK (lang IN ('ru', 'zh', 'en')),
+    title    TEXT NOT NULL,
+    city     TEXT NOT NULL,
+    province TEXT NOT NULL
+) WITHOUT ROWID;
+-- The event's lists: context, format, presented, other_participants.
+CREATE TABLE event_items (
+    section  TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    lang     TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    body     TEXT NOT NULL,
+    PRIMARY KEY (section, position, lang)
+) WITHOUT ROWID;
+
+CREATE TABLE organizations (
+    id       TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    founded  TEXT
+) WITHOUT ROWID;
+CREATE TABLE organization_i18n (
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    lang            TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    name            TEXT NOT NULL,
+    short_name      TEXT,
+    role_text       TEXT NOT NULL,
+    PRIMARY KEY (organization_id, lang)
+) WITHOUT ROWID;
+CREATE TABLE organization_roles (
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    role            TEXT NOT NULL CHECK (role IN ('organizer', 'participant', 'media')),
+    PRIMARY KEY (organization_id, role)
+) WITHOUT ROWID;
+-- Every name an organization may be asked by: its names, short names and aliases, lowercased.
+CREATE TABLE organization_names (
+    name            TEXT NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    PRIMARY KEY (name, organization_id)
+) WITHOUT ROWID;
+CREATE TABLE organization_paragraphs (
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    lang            TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    body            TEXT NOT NULL,
+    PRIMARY KEY (organization_id, position, lang)
+) WITHOUT ROWID;
+CREATE TABLE figures (
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    value           TEXT NOT NULL,
+    PRIMARY KEY (organization_id, position)
+) WITHOUT ROWID;
+CREATE TABLE figure_i18n (
+    organization_id TEXT NOT NULL,
+    position        INTEGER NOT NULL,
+    lang            TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    label           TEXT NOT NULL,
+    PRIMARY KEY (organization_id, position, lang),
+    FOREIGN KEY (organization_id, position) REFERENCES figures (organization_id, position)
+        ON DELETE CASCADE
+) WITHOUT ROWID;
+
+CREATE TABLE people (
+    id              TEXT PRIMARY KEY,
+    position        INTEGER NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    role            TEXT NOT NULL CHECK (role IN ('chair', 'speaker'))
+) WITHOUT ROWID;
+CREATE TABLE person_i18n (
+    person_id TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    lang      TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    name      TEXT NOT NULL,
+    title     TEXT NOT NULL,
+    role_text TEXT NOT NULL,
+    PRIMARY KEY (person_id, lang)
+) WITHOUT ROWID;
+
+CREATE TABLE statements (
+    id           TEXT PRIMARY KEY,
+    position     INTEGER NOT NULL,
+    person_id    TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    published_in TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE statement_i18n (
+    statement_id TEXT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
+    lang         TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    body         TEXT NOT NULL,
+    PRIMARY KEY (statement_id, lang)
+) WITHOUT ROWID;
+
+CREATE TABLE contacts (
+    id              TEXT PRIMARY KEY,
+    position        INTEGER NOT NULL,
+    kind            TEXT NOT NULL,
+    value           TEXT NOT NULL,
+    organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE
+) WITHOUT ROWID;
+CREATE TABLE contact_i18n (
+    contact_id TEXT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    lang       TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    label      TEXT NOT NULL,
+    PRIMARY KEY (contact_id, lang)
+) WITHOUT ROWID;
+
+-- One row per card and language; the trigram tokenizer matches any 3+ character substring,
+-- so Russian stems and Chinese words hit without a language-specific stemmer.
+CREATE VIRTUAL TABLE search_index USING fts5(
+    card UNINDEXED,
+    lang UNINDEXED,
+    title,
+    body,
+    tokenize = 'trigram'
+);
+
+CREATE TABLE users (
+    id                 INTEGER PRIMARY KEY,
+    language           TEXT CHECK (language IN ('ru', 'zh', 'en')),
+    telegram_language  TEXT,
+    first_seen         INTEGER NOT NULL,
+    last_seen          INTEGER NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (FACT_STORE,)

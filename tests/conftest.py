@@ -1,0 +1,142 @@
+"""Shared fixtures: the Bot API emulator in-process and the bot as a real subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import BotApiEmulator, Call
+
+TOKEN = "123456:TEST-TOKEN"
+BOT_USERNAME = "conference_test_bot"
+ADMIN_ID = 900_001
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def write_config(path: Path, base_url: str, db_path: Path, **sections: dict[str, object]) -> Path:
+    """A config file for the bot under test; `sections` override or add keys."""
+    config: dict[str, dict[str, object]] = {
+        "telegram": {"token": TOKEN, "base_url": base_url},
+        # A generous flood allowance: tests send many messages from one user on purpose.
+        "bot": {"admins": [ADMIN_ID], "default_language": "ru", "flood_burst": 1000},
+        "storage": {"path": str(db_path)},
+        "broadcast": {"messages_per_second": 25},
+    }
+    for name, values in sections.items():
+        config.setdefault(name, {}).update(values)
+    lines = []
+    for name, values in config.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {_toml(value)}" for key, value in values.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    return str(value)
+
+
+class BotProcess:
+    """`python -m bot run` in a subprocess, talking HTTP to the emulator."""
+
+    def __init__(self, emulator: BotApiEmulator, config: Path) -> None:
+        self.emulator = emulator
+        self.config = config
+        self.process: asyncio.subprocess.Process | None = None
+        self.log_path = config.with_suffix(".log")
+        self.returncode: int | None = None
+
+    async def start(self, timeout: float = 20) -> None:  # noqa: ASYNC109
+        """Start the bot and wait for its first getUpdates after this start."""
+        since = len(self.emulator.calls())
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env.pop("TELEGRAM_BOT_TOKEN", None)
+        with self.log_path.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", "--config", str(self.config),
+                cwd=ROOT, env=env, stdout=log, stderr=log,
+            )
+        try:
+            await self.emulator.wait_for_call("getUpdates", since=since, timeout=timeout)
+        except TimeoutError:
+            await self.kill()
+            raise AssertionError(f"bot did not start polling; log:\n{self.log()}") from None
+
+    async def stop(self, timeout: float = 15) -> int:  # noqa: ASYNC109
+        """SIGINT, like Ctrl+C, and wait for a clean exit."""
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGINT)
+            async with asyncio.timeout(timeout):
+                await self.process.wait()
+        self.returncode = self.process.returncode
+        return self.returncode
+
+    async def kill(self) -> None:
+        """SIGKILL: a crash, with no chance to clean up."""
+        assert self.process is not None
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        self.returncode = self.process.returncode
+
+    async def restart(self) -> None:
+        """A real process restart: stop cleanly, then start again."""
+        await self.stop()
+        await self.start()
+
+    def log(self) -> str:
+        """Everything the bot printed so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[BotApiEmulator]:
+    """A fresh, strict Bot API emulator on a free loopback port."""
+    emu = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+def config_path(tmp_path: Path, emulator: BotApiEmulator) -> Path:
+    """The bot's config file, pointing at the emulator and a temp database."""
+    return write_config(tmp_path / "config.toml", emulator.base_url, tmp_path / "bot.sqlite3")
+
+
+@pytest.fixture
+async def bot(emulator: BotApiEmulator, config_path: Path) -> AsyncIterator[BotProcess]:
+    """The bot running against the emulator; stopped with SIGINT afterwards, which must be clean."""
+    process = BotProcess(emulator, config_path)
+    await process.start()
+    try:
+        yield process
+    finally:
+        if process.process is not None and process.process.returncode is None:
+            code = await process.stop()
+            assert code == 0, f"bot exited with {code}; log:\n{process.log()}"
+
+
+async def ask(
+    emulator: BotApiEmulator, user_id: int, text: str, *, language_code: str = "en", **kwargs: object
+) -> Call:
+    """Send a message as a user and return the bot's first reply in that chat."""
+    since = len(emulator.calls())
+    emulator.push_message(user_id, text, language_code=language_code, **kwargs)  # type: ignore[arg-type]
+    chat_id = kwargs.get("chat_id", user_id)
+    return await emulator.wait_for_call("sendMessage", chat_id=chat_id, since=since)  # type: ignore[arg-type]
