@@ -19,7 +19,7 @@ from bot.i18n import Translator, load_catalogs
 from bot.processor import PerChatUpdateProcessor
 from handlers.cards import event_names
 from handlers.common import PUBLIC_COMMANDS
-from storage.content import LANGUAGES
+from storage.content import LANGUAGES, LoadedContent
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,15 +30,20 @@ CONCURRENT_UPDATES = 64
 CONNECTION_POOL = 128
 
 
-def build_application(settings: Settings, token: str) -> BotApplication:
-    """The bot, ready for run_polling(); services start in post_init."""
+def build_application(
+    settings: Settings, token: str, content: LoadedContent | None = None
+) -> BotApplication:
+    """The bot, ready for run_polling(); services start in post_init.
+
+    `content` is the already validated content file, if the caller checked it up front.
+    """
 
     async def post_init(application: BotApplication) -> None:
         data = application.bot_data
         data.settings = settings
         data.translate = Translator(load_catalogs())
         data.flood = FloodGuard(settings.bot.flood_burst, settings.bot.flood_window)
-        data.store = await Store.open(settings.storage.path, settings.storage.content)
+        data.store = await Store.open(settings.storage.path, settings.storage.content, content)
         data.bot_username = application.bot.username
         await publish_commands(application)
         log.info("Bot @%s is up", data.bot_username)

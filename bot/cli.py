@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, default_config_path, load_settings, require_token
-from storage.content import ContentError
+from storage.content import ContentError, load_content
 from storage.db import DatabaseTooNewError
 
 EXIT_CONFIG = 2
@@ -65,8 +65,10 @@ def _run(path: Path) -> int:
 
     settings = load_settings(path)
     token = require_token(settings, path)
+    # Validate the content before connecting anywhere, so a broken file is one line and exit 2.
+    content = load_content(settings.storage.content)
     configure_logging()
-    application = build_application(settings, token)
+    application = build_application(settings, token, content)
     application.run_polling(
         allowed_updates=[
             "message",

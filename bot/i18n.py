@@ -68,12 +68,12 @@ class Translator:
         return Html(message.format_map({name: _safe(value) for name, value in params.items()}))
 
     def date(self, language: str, day: dt.date) -> Html:
-        """A full date: 9 сентября 2020 / 2020年9月9日 / 9 September 2020."""
+        """A full date in the language's own order and month names."""
         month = self(language, f"month.genitive.{day.month}")
         return self(language, "date.full", day=day.day, month=month, year=day.year)
 
     def year_month(self, language: str, year_month: str) -> Html:
-        """A month of a year, from "2013-12": декабрь 2013 / 2013年12月 / December 2013."""
+        """A month of a year, from "2013-12", as the language writes it."""
         year, month = (int(part) for part in year_month.split("-"))
         name = self(language, f"month.nominative.{month}")
         return self(language, "date.year_month", month=name, year=year)

@@ -48,8 +48,8 @@ async def inline_query(update: Update, context: BotContext) -> None:
         for key in MAIN_CARDS:
             card = await get_card(context, key, language)
             if card:
-                title = data.translate(language, f"inline.{key.partition(':')[0]}", **names)
-                entries.append((key, html.unescape(title), ""))
+                label = data.translate(language, f"inline.{key.partition(':')[0]}", **names)
+                entries.append((key, html.unescape(label), ""))
     results = []
     for key, title, description in entries[:INLINE_RESULTS_LIMIT]:
         card = await get_card(context, key, language)

@@ -44,7 +44,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
             card.markup if card else None,
         )
         return
-    lines = [t(language, "search.found", count=len(hits), query=shorten(query))]
+    lines: list[str] = [t(language, "search.found", count=len(hits), query=shorten(query))]
     lines += [
         f"{number}. <b>{escape(hit.title)}</b>\n{escape(shorten(hit.excerpt, 120))}"
         for number, hit in enumerate(hits, start=1)

@@ -134,10 +134,13 @@ class Content(_Model):
 
     @model_validator(mode="after")
     def _check_references(self) -> Content:
-        ids = Counter(
-            entry.id
-            for entry in [*self.organizations, *self.people, *self.statements, *self.contacts]
-        )
+        entries: list[Organization | Person | Statement | Contact] = [
+            *self.organizations,
+            *self.people,
+            *self.statements,
+            *self.contacts,
+        ]
+        ids = Counter(entry.id for entry in entries)
         duplicates = sorted(entry_id for entry_id, count in ids.items() if count > 1)
         if duplicates:
             raise ValueError(f"duplicate id: {', '.join(duplicates)}")
@@ -198,7 +201,10 @@ def bundled_content_path() -> Path:
     return Path(str(resources.files("storage") / "content" / BUNDLED_CONTENT))
 
 
-def load_content(path: Path | None = None) -> tuple[Content, str]:
+LoadedContent = tuple[Content, str]
+
+
+def load_content(path: Path | None = None) -> LoadedContent:
     """Parse and validate a content file; return it with a digest of its bytes."""
     path = path or bundled_content_path()
     try:

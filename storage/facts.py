@@ -260,9 +260,8 @@ class FactStore:
         return [SearchHit(r["card"], r["title"], _first_line(r["opening"])) for r in rows]
 
 
-# A hit in a card's title counts ten times a hit in its body (columns: card, lang, title, body).
-_MATCH = """SELECT card, min(bm25(search_index, 0, 0, 10, 1)) AS best
-    FROM search_index WHERE search_index MATCH ? GROUP BY card"""
+# `rank` is bm25 weighted towards titles (configured in the migration).
+_MATCH = "SELECT card, min(rank) AS best FROM search_index WHERE search_index MATCH ? GROUP BY card"
 _ROLES_OF_O = (
     "SELECT group_concat(role, ',') FROM (SELECT role FROM organization_roles"
     " WHERE organization_id = o.id ORDER BY role)"

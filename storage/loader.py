@@ -211,10 +211,11 @@ def _search_rows(content: Content) -> Iterator[tuple[str, str, str, str]]:
         about = [event.city, event.province, *event.context, *event.format, *event.presented]
         about += event.other_participants
         yield "about", lang, event.title.get(lang), _join(about, lang)
-        statements = [s.text for s in content.statements]
-        if statements:
-            speaker = content.person(content.statements[0].person)
-            yield "interview", lang, speaker.name.get(lang), _join(statements, lang)
+        if content.statements:
+            first = content.statements[0]
+            outlet = content.organization(first.published_in).name
+            texts = [outlet, *(s.text for s in content.statements)]
+            yield "interview", lang, content.person(first.person).name.get(lang), _join(texts, lang)
         for org in content.organizations:
             texts = [org.role_text, *org.description, *(fig.label for fig in org.figures)]
             if org.short_name:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import aiosqlite
 
-from storage.content import load_content
+from storage.content import LoadedContent, load_content
 from storage.db import connect
 from storage.facts import FactStore
 from storage.loader import sync_content
@@ -23,9 +23,14 @@ class Store:
         self.users = UserStore(connection)
 
     @classmethod
-    async def open(cls, path: Path, content_path: Path | None = None) -> Store:
-        """Open the database, migrate it and load the content file (`None`: the bundled one)."""
-        content, digest = load_content(content_path)
+    async def open(
+        cls, path: Path, content_path: Path | None = None, loaded: LoadedContent | None = None
+    ) -> Store:
+        """Open the database, migrate it and load the content file (`None`: the bundled one).
+
+        `loaded` is that file already parsed (the CLI validates it before starting the bot).
+        """
+        content, digest = loaded or load_content(content_path)
         connection = await connect(path)
         try:
             await sync_content(connection, content, digest)
