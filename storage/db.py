@@ -34,6 +34,8 @@ async def connect(path: Path) -> aiosqlite.Connection:
     connection = await aiosqlite.connect(path, isolation_level=None)
     try:
         connection.row_factory = aiosqlite.Row
+        # Unicode-aware case folding for searches SQLite's ASCII-only LIKE would miss ("Ху" vs "ху").
+        await connection.create_function("casefold", 1, _casefold, deterministic=True)
         for pragma in CONNECTION_PRAGMAS:
             await connection.execute(pragma)
         await migrate(connection)
@@ -70,6 +72,10 @@ async def migrate(connection: aiosqlite.Connection, target: int = SCHEMA_VERSION
         except BaseException:
             await connection.execute("ROLLBACK")
             raise
+
+
+def _casefold(text: str | None) -> str | None:
+    return text.casefold() if text is not None else None
 
 
 def _statements(script: str) -> list[str]:

@@ -225,7 +225,9 @@ class FactStore:
         if exact:
             return _unique(exact)
         # Partial matches, the org whose matching name is shortest (most covered) first.
-        partial = sorted((len(r["name"]), r["organization_id"]) for r in names if wanted in r["name"])
+        partial = sorted(
+            (len(r["name"]), r["organization_id"]) for r in names if wanted in r["name"]
+        )
         if partial:
             return _unique(org_id for _, org_id in partial)
         close = difflib.get_close_matches(wanted, [r["name"] for r in names], n=3, cutoff=0.75)
@@ -244,9 +246,15 @@ class FactStore:
                 )
             return hits
         # Trigrams cannot index one- or two-character terms (common in Chinese): scan instead.
-        condition = " AND ".join(["(title || ' ' || body) LIKE ? ESCAPE '\\'"] * len(terms))
-        scan = f"SELECT card, min(rowid) AS best FROM search_index WHERE {condition} GROUP BY card"
-        return await self._ranked(scan, *[f"%{_escape_like(term)}%" for term in terms], lang, limit)
+        # casefold() is registered on the connection (storage.db): SQLite's own LIKE folds ASCII only.
+        # Cards whose title holds more of the terms come first, shorter (closer) titles before longer.
+        like = "casefold({}) LIKE ? ESCAPE '\\'"
+        in_title = " + ".join([like.format("title")] * len(terms))
+        in_card = " AND ".join([like.format("title || ' ' || body")] * len(terms))
+        scan = f"""SELECT card, min(length(title) - 1000000 * ({in_title})) AS best
+            FROM search_index WHERE {in_card} GROUP BY card"""
+        patterns = [f"%{_escape_like(term)}%" for term in terms]
+        return await self._ranked(scan, *patterns, *patterns, lang, limit)
 
     async def _ranked(self, hits_sql: str, *params: Any) -> list[SearchHit]:
         """Hit cards from `hits_sql` (card, best) with their title and opening in one language."""

@@ -213,15 +213,16 @@ def _search_rows(content: Content) -> Iterator[tuple[str, str, str, str]]:
         yield "about", lang, event.title.get(lang), _join(about, lang)
         if content.statements:
             first = content.statements[0]
-            outlet = content.organization(first.published_in).name
-            texts = [outlet, *(s.text for s in content.statements)]
-            yield "interview", lang, content.person(first.person).name.get(lang), _join(texts, lang)
+            outlet = content.organization(first.published_in).name.get(lang)
+            title = f"{content.person(first.person).name.get(lang)} · {outlet}"
+            yield "interview", lang, title, _join((s.text for s in content.statements), lang)
         for org in content.organizations:
-            texts = [org.role_text, *org.description, *(fig.label for fig in org.figures)]
+            title = org.name.get(lang)
             if org.short_name:
-                texts.insert(0, org.short_name)
+                title += f" ({org.short_name.get(lang)})"
+            texts = [org.role_text, *org.description, *(fig.label for fig in org.figures)]
             extra = " ".join([*org.aliases, *(fig.value for fig in org.figures)])
-            yield f"org:{org.id}", lang, org.name.get(lang), f"{_join(texts, lang)}\n{extra}"
+            yield f"org:{org.id}", lang, title, f"{_join(texts, lang)}\n{extra}"
         for person in content.people:
             org = content.organization(person.organization)
             texts = [person.position, person.role_text, org.name]

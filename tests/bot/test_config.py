@@ -17,11 +17,18 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
     """`python -m bot …` as a user would run it."""
     import os
 
-    environment = {k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "BOT_CONFIG")}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("TELEGRAM_BOT_TOKEN", "BOT_CONFIG")
+    }
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
-        cwd=ROOT, env=environment, capture_output=True, text=True, timeout=60, check=False,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -68,7 +75,9 @@ def test_nested_environment_override(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_relative_paths_resolve_against_the_config_file(tmp_path: Path) -> None:
     path = tmp_path / "conf" / "config.toml"
     path.parent.mkdir()
-    path.write_text('[storage]\npath = "db/bot.sqlite3"\ncontent = "other.toml"\n', encoding="utf-8")
+    path.write_text(
+        '[storage]\npath = "db/bot.sqlite3"\ncontent = "other.toml"\n', encoding="utf-8"
+    )
     settings = load_settings(path)
     assert settings.storage.path == path.parent / "db" / "bot.sqlite3"
     assert settings.storage.content == path.parent / "other.toml"
@@ -78,11 +87,20 @@ BAD_CONFIGS = {
     "unknown-key": ('[telegram]\ntokn = "x"\n', "telegram.tokn: unknown key"),
     "unknown-section": ('[telegrm]\ntoken = "x"\n', "telegrm: unknown key"),
     "admins-not-int": ('[telegram]\ntoken = "x"\n[bot]\nadmins = ["abc"]\n', "bot.admins.0"),
-    "bad-language": ('[telegram]\ntoken = "x"\n[bot]\ndefault_language = "de"\n', "bot.default_language"),
-    "rate-zero": ('[telegram]\ntoken = "x"\n[broadcast]\nmessages_per_second = 0\n', "broadcast.messages_per_second"),
+    "bad-language": (
+        '[telegram]\ntoken = "x"\n[bot]\ndefault_language = "de"\n',
+        "bot.default_language",
+    ),
+    "rate-zero": (
+        '[telegram]\ntoken = "x"\n[broadcast]\nmessages_per_second = 0\n',
+        "broadcast.messages_per_second",
+    ),
     "not-toml": ("[telegram\n", "not valid TOML"),
-    "missing-token": ('[bot]\nadmins = [1]\n', "telegram.token: missing"),
-    "bad-base-url": ('[telegram]\ntoken = "x"\nbase_url = "api.telegram.org"\n', "telegram.base_url"),
+    "missing-token": ("[bot]\nadmins = [1]\n", "telegram.token: missing"),
+    "bad-base-url": (
+        '[telegram]\ntoken = "x"\nbase_url = "api.telegram.org"\n',
+        "telegram.base_url",
+    ),
 }
 
 
@@ -108,7 +126,7 @@ def test_missing_config_file_exits_2(tmp_path: Path) -> None:
 
 def test_config_path_from_environment(tmp_path: Path) -> None:
     path = tmp_path / "elsewhere.toml"
-    path.write_text("[bot]\nadmins = [\"x\"]\n", encoding="utf-8")
+    path.write_text('[bot]\nadmins = ["x"]\n', encoding="utf-8")
     result = run_cli("run", env={"BOT_CONFIG": str(path)})
     assert result.returncode == 2
     assert str(path) in result.stderr and "bot.admins" in result.stderr
@@ -126,8 +144,12 @@ def test_token_never_echoed_in_errors(tmp_path: Path) -> None:
 def test_help_works_without_config(tmp_path: Path) -> None:
     for args in (["--help"], ["run", "--help"], ["chat", "--help"]):
         result = subprocess.run(
-            [sys.executable, "-m", "bot", *args], cwd=tmp_path, capture_output=True, text=True,
-            timeout=60, check=False,
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert result.returncode == 0, result.stderr
         assert "usage:" in result.stdout
@@ -135,7 +157,9 @@ def test_help_works_without_config(tmp_path: Path) -> None:
 
 def test_missing_content_file_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[telegram]\ntoken = "1:x"\n[storage]\ncontent = "nope.toml"\n', encoding="utf-8")
+    path.write_text(
+        '[telegram]\ntoken = "1:x"\n[storage]\ncontent = "nope.toml"\n', encoding="utf-8"
+    )
     result = run_cli("run", "--config", str(path))
     assert result.returncode == 2
     assert "nope.toml" in result.stderr and len(result.stderr.strip().splitlines()) == 1
@@ -153,8 +177,15 @@ async def test_database_newer_than_the_code_exits_2(tmp_path: Path, emulator: ob
         raw.execute("PRAGMA user_version = 999")
     config = write_config(tmp_path / "config.toml", emulator.base_url, db)  # type: ignore[attr-defined]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     _, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 2

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.emulator.telegram_html import parse_html
-from bot.i18n import PLURAL_FORMS, Html, Translator, language_from_telegram, load_catalogs, placeholders
+from bot.i18n import (
+    PLURAL_FORMS,
+    Html,
+    Translator,
+    language_from_telegram,
+    load_catalogs,
+    placeholders,
+)
 
 CATALOGS = load_catalogs()
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +50,7 @@ def test_every_message_is_valid_telegram_html(language: str) -> None:
     """Filled with hostile text, every message still parses the way Telegram parses it."""
     t = Translator(CATALOGS)
     for key, message in CATALOGS[language].items():
-        params: dict[str, object] = {name: "<b>&x</b>" for name in placeholders(message)}
+        params: dict[str, object] = dict.fromkeys(placeholders(message), "<b>&x</b>")
         if isinstance(message, dict):
             params["count"] = 2
         parse_html(t(language, key, **params))
@@ -68,8 +75,18 @@ def test_dates_per_language() -> None:
 
 @pytest.mark.parametrize(
     ("code", "expected"),
-    [("ru", "ru"), ("ru-RU", "ru"), ("zh-hans", "zh"), ("zh-TW", "zh"), ("en-US", "en"), ("EN", "en"),
-     ("de", None), ("", None), (None, None), ("uk", None)],
+    [
+        ("ru", "ru"),
+        ("ru-RU", "ru"),
+        ("zh-hans", "zh"),
+        ("zh-TW", "zh"),
+        ("en-US", "en"),
+        ("EN", "en"),
+        ("de", None),
+        ("", None),
+        (None, None),
+        ("uk", None),
+    ],
 )
 def test_language_from_telegram(code: str | None, expected: str | None) -> None:
     assert language_from_telegram(code) == expected
@@ -80,7 +97,10 @@ def test_no_russian_or_chinese_literals_in_code() -> None:
     pattern = re.compile(r"[\u0400-\u04ff\u4e00-\u9fff]")
     for package in ("bot", "handlers", "storage"):
         for path in (ROOT / package).rglob("*.py"):
-            code = [line for line in path.read_text(encoding="utf-8").splitlines()
-                    if not line.lstrip().startswith("#")]
+            code = [
+                line
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if not line.lstrip().startswith("#")
+            ]
             offenders = [line for line in code if pattern.search(line)]
             assert not offenders, f"{path.relative_to(ROOT)}: {offenders[:3]}"

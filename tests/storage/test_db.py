@@ -77,7 +77,9 @@ async def test_failed_migration_leaves_nothing_behind(tmp_path: Path) -> None:
         await connect(path)
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 0
-        tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {
+            row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
     assert tables == {"users"}
 
 

@@ -29,7 +29,9 @@ async def count(store: Store, table: str) -> int:
 
 
 async def test_loading_is_idempotent(store: Store) -> None:
-    before = {t: await count(store, t) for t in ("organizations", "people", "search_index", "figures")}
+    before = {
+        t: await count(store, t) for t in ("organizations", "people", "search_index", "figures")
+    }
     assert before["organizations"] == 10
     assert before["people"] == 4
     assert before["figures"] == 11
@@ -88,7 +90,19 @@ async def test_figures_are_identical_in_every_language(store: Store) -> None:
         assert org is not None
         values[lang] = [figure.value for figure in org.figures]
     assert values["ru"] == values["zh"] == values["en"]
-    assert values["ru"] == ["51", "30+", "8", "4", "80+", "55", "8000", "140", "134", "800+", "15000+"]
+    assert values["ru"] == [
+        "51",
+        "30+",
+        "8",
+        "4",
+        "80+",
+        "55",
+        "8000",
+        "140",
+        "134",
+        "800+",
+        "15000+",
+    ]
 
 
 async def test_chair_comes_first_among_people(store: Store) -> None:
@@ -135,7 +149,9 @@ async def test_search_results_are_titled_in_the_readers_language(store: Store) -
     assert "阿扎罗夫" in hits[0].title or "Azarov" in hits[0].title
 
 
-@pytest.mark.parametrize("query", ["", "   ", '"', "*", "OR", "NEAR(", "a' OR 1=1 --", "%", "_", "\\"])
+@pytest.mark.parametrize(
+    "query", ["", "   ", '"', "*", "OR", "NEAR(", "a' OR 1=1 --", "%", "_", "\\"]
+)
 async def test_search_survives_fts_syntax_and_sql(store: Store, query: str) -> None:
     hits = await store.facts.search(query, "en")
     assert isinstance(hits, list)
@@ -143,7 +159,13 @@ async def test_search_survives_fts_syntax_and_sql(store: Store, query: str) -> N
 
 
 async def test_find_organizations_by_any_name(store: Store) -> None:
-    for name in ("jitri", "JITRI", "Цзянсуский", "江苏省产业技术研究院", "Jiangsu Industrial Technology"):
+    for name in (
+        "jitri",
+        "JITRI",
+        "Цзянсуский",
+        "江苏省产业技术研究院",
+        "Jiangsu Industrial Technology",
+    ):
         assert (await store.facts.find_organizations(name))[0] == "jitri", name
     assert await store.facts.find_organizations("jitr") == ["jitri"]  # a typo still finds it
     assert await store.facts.find_organizations("nonexistent org") == []

@@ -1,0 +1,486 @@
+"""Every command, end to end, in every language: the facts of the article, not just "a reply".
+
+One bot process (with its own emulator) serves the whole module; each test uses its own users.
+Expected values are written by hand from the source article.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bot.emulator import BotApiEmulator, Call
+from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, ask, write_config
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+LANGUAGES = {"ru": "ru-RU", "zh": "zh-hans", "en": "en-US"}
+# A user id per language; tests add their own offset so they never share a chat.
+BASE_USER = {"ru": 410_000, "zh": 420_000, "en": 430_000}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotApiEmulator]:
+    """One emulator and one bot for the module."""
+    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
+    await emulator.start()
+    tmp = tmp_path_factory.mktemp("commands")
+    config = write_config(tmp / "config.toml", emulator.base_url, tmp / "bot.sqlite3")
+    process = BotProcess(emulator, config)
+    await process.start()
+    try:
+        yield emulator
+    finally:
+        code = await process.stop()
+        await emulator.stop()
+        assert code == 0, process.log()
+        assert "Traceback" not in process.log(), process.log()
+
+
+def markup_of(call: Call) -> list[list[dict[str, Any]]]:
+    markup = call.params.get("reply_markup")
+    if markup is None:
+        return []
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    rows: list[list[dict[str, Any]]] = markup["inline_keyboard"]
+    return rows
+
+
+def callbacks(call: Call) -> list[str]:
+    return [button["callback_data"] for row in markup_of(call) for button in row]
+
+
+async def replies(emulator: BotApiEmulator, user_id: int, text: str, language: str) -> list[Call]:
+    """Every call the bot made for one message, once it has gone quiet; all must have succeeded."""
+    since = len(emulator.calls())
+    emulator.push_message(user_id, text, language_code=LANGUAGES[language])
+    await emulator.wait_for_call("sendMessage", chat_id=user_id, since=since)
+    await emulator.wait_until_idle(quiet=0.1)
+    calls = [c for c in emulator.calls(since=since) if c.method != "getUpdates"]
+    assert all(c.ok for c in calls), [(c.method, c.status, c.error) for c in calls]
+    return [c for c in calls if c.method == "sendMessage"]
+
+
+async def command(emulator: BotApiEmulator, language: str, offset: int, text: str) -> Call:
+    """Send `text` as a fresh user of `language` and return the single reply."""
+    sent = await replies(emulator, BASE_USER[language] + offset, text, language)
+    assert len(sent) == 1, [c.params["text"] for c in sent]
+    assert sent[0].params.get("parse_mode") == "HTML"
+    return sent[0]
+
+
+def assert_facts(text: str, facts: list[str]) -> None:
+    missing = [fact for fact in facts if fact not in text]
+    assert not missing, f"missing {missing} in:\n{text}"
+
+
+START_FACTS = {
+    "ru": ["Здравствуйте", "9 сентября 2020", "Нанкин", "/help"],
+    "zh": ["您好", "2020年9月9日", "南京", "/help"],
+    "en": ["Hello", "9 September 2020", "Nanjing", "/help"],
+}
+MAIN_MENU = [
+    "card:about",
+    "card:speakers",
+    "card:organizers",
+    "card:org:jitri",
+    "card:search_tips",
+    "card:language",
+    "sub:on",
+]
+MENU_LABELS = {
+    "ru": [
+        "О конференции",
+        "Спикеры",
+        "Организаторы",
+        "JITRI",
+        "Как искать",
+        "Язык",
+        "Подписаться",
+    ],
+    "zh": ["会议简介", "发言人", "主办方", "JITRI", "如何搜索", "语言", "订阅"],
+    "en": ["About", "Speakers", "Organizers", "JITRI", "How to search", "Language", "Subscribe"],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_start_greets_with_the_main_menu(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 1, "/start")
+    assert_facts(call.params["text"], START_FACTS[language])
+    assert callbacks(call) == MAIN_MENU
+    labels = [button["text"] for row in markup_of(call) for button in row]
+    for label, expected in zip(labels, MENU_LABELS[language], strict=True):
+        assert expected in label
+
+
+HELP_COMMANDS = [
+    "/start",
+    "/about",
+    "/speakers",
+    "/organizers",
+    "/jitri",
+    "/org",
+    "/interview",
+    "/search",
+    "/contacts",
+    "/source",
+    "/lang",
+    "/help",
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_help_lists_every_command_with_a_description(
+    live: BotApiEmulator, language: str
+) -> None:
+    text = (await command(live, language, 2, "/help")).params["text"]
+    lines = {line.split(" — ", 1)[0]: line for line in text.splitlines() if " — " in line}
+    for name in HELP_COMMANDS:
+        assert name in lines, f"{name} missing from /help:\n{text}"
+        assert len(lines[name].split(" — ", 1)[1].strip()) >= 2
+
+
+ABOUT_FACTS = {
+    "ru": [
+        "9 сентября 2020",
+        "Нанкин",
+        "Цзянсу",
+        "Пекин",
+        "Москв",
+        "Прямая трансляция",
+        "Недели России",
+        "CIEP-2020",
+        "2020–2021",
+        "Годы научно-технического и инновационного сотрудничества",
+        "технологические достижения",
+        "кадрового обмена",
+        "Цзянсуский исследовательский институт промышленных технологий",
+        "Международный союз приборостроителей",
+        "Китайский международный центр по обмену экспертами",
+    ],
+    "zh": [
+        "2020年9月9日",
+        "南京",
+        "江苏",
+        "北京",
+        "莫斯科",
+        "视频连线",
+        "直播",
+        "俄罗斯周",
+        "CIEP-2020",
+        "2020—2021年",
+        "科技创新合作年",
+        "江苏省产业技术研究院",
+        "中国国际专家交流中心",
+    ],
+    "en": [
+        "9 September 2020",
+        "Nanjing",
+        "Jiangsu",
+        "Beijing",
+        "Moscow",
+        "video link",
+        "live stream",
+        "Russia Week",
+        "CIEP-2020",
+        "2020–2021",
+        "Years of Scientific, Technical and Innovation Cooperation",
+        "technological achievements",
+        "exchange of personnel",
+        "Jiangsu Industrial Technology Research Institute",
+        "International Union of Instrument Engineers",
+        "China International Center for Exchange of Experts",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_about_tells_what_when_where_how_and_why(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 3, "/about")
+    assert_facts(call.params["text"], ABOUT_FACTS[language])
+    assert {"card:speakers", "card:organizers", "card:source"} <= set(callbacks(call))
+
+
+SPEAKER_FACTS = {
+    "ru": [
+        "Ху Идун",
+        "председатель",
+        "Секретарь парткома",
+        "Лю Юнчжи",
+        "Инспектор",
+        "Го Липин",
+        "Заместитель начальника Департамента науки и техники провинции Цзянсу",
+        "Олег Азаров",
+        "Консул по науке и технике",
+    ],
+    "zh": [
+        "Hu Yidong",
+        "Ху Идун",
+        "主持人",
+        "党委书记",
+        "Liu Yongzhi",
+        "Guo Liping",
+        "Олег Азаров",
+    ],
+    "en": [
+        "Hu Yidong",
+        "chair",
+        "Secretary of the Party Committee",
+        "Liu Yongzhi",
+        "Inspector",
+        "Guo Liping",
+        "Deputy Director",
+        "Oleg Azarov",
+        "Consul for Science and Technology",
+    ],
+}
+PEOPLE = [
+    "card:person:hu-yidong",
+    "card:person:liu-yongzhi",
+    "card:person:guo-liping",
+    "card:person:oleg-azarov",
+]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_speakers_with_positions_and_buttons(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 4, "/speakers")
+    text = call.params["text"]
+    assert_facts(text, SPEAKER_FACTS[language])
+    assert text.index(SPEAKER_FACTS[language][0]) < text.index(SPEAKER_FACTS[language][-2]), (
+        "the chair comes first"
+    )
+    assert [c for c in callbacks(call) if c.startswith("card:person:")] == PEOPLE
+
+
+ORGANIZER_FACTS = {
+    "ru": [
+        "Китайский международный центр по обмену экспертами",
+        "Международный союз приборостроителей и специалистов по информационным и телекоммуникационным технологиям",
+        "Цзянсуский исследовательский институт промышленных технологий",
+    ],
+    "zh": [
+        "中国国际专家交流中心",
+        "国际仪器制造者及信息与电信技术专家联盟",
+        "江苏省产业技术研究院",
+    ],
+    "en": [
+        "China International Center for Exchange of Experts",
+        "International Union of Instrument Engineers and Specialists in Information and Telecommunication Technologies",
+        "Jiangsu Industrial Technology Research Institute",
+    ],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_organizers_are_the_three(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 5, "/organizers")
+    assert_facts(call.params["text"], ORGANIZER_FACTS[language])
+    orgs = [c for c in callbacks(call) if c.startswith("card:org:")]
+    assert orgs == ["card:org:expert-exchange-center", "card:org:msp-itt", "card:org:jitri"]
+
+
+ORG_COUNT = {"ru": "10 организаций", "zh": "10 家机构", "en": "10 organizations"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_org_lists_every_organization(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 6, "/org")
+    assert ORG_COUNT[language] in call.params["text"]
+    orgs = [c for c in callbacks(call) if c.startswith("card:org:")]
+    assert len(orgs) == 10
+    for org in ("jitri", "msp-itt", "consulate-shanghai", "russian-cci", "yangtze-new-materials"):
+        assert f"card:org:{org}" in orgs
+
+
+JITRI_FIGURES = [
+    "51",
+    "30+",
+    "<b>8</b>",
+    "<b>4</b>",
+    "80+",
+    "55",
+    "8000",
+    "140",
+    "134",
+    "800+",
+    "15000+",
+    "lily@jitri.org",
+]
+JITRI_FACTS = {
+    "ru": [
+        "Цзянсуский исследовательский институт промышленных технологий",
+        "декабрь 2013",
+        "Ху Идун",
+    ],
+    "zh": ["江苏省产业技术研究院", "2013年12月", "Hu Yidong"],
+    "en": ["Jiangsu Industrial Technology Research Institute", "December 2013", "Hu Yidong"],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_jitri_profile_has_all_its_figures(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 7, "/jitri")
+    assert_facts(call.params["text"], JITRI_FIGURES + JITRI_FACTS[language])
+    assert "card:person:hu-yidong" in callbacks(call)
+
+
+@pytest.mark.parametrize(
+    ("language", "name"),
+    [
+        ("en", "jitri"),
+        ("en", "JITRI"),
+        ("ru", "Цзянсуский"),
+        ("zh", "江苏"),
+        ("ru", "江苏"),
+        ("en", "Jiangsu Industrial"),
+        ("zh", "江苏产研院"),
+    ],
+)
+async def test_org_by_any_name_opens_jitri(live: BotApiEmulator, language: str, name: str) -> None:
+    user = BASE_USER[language] + 100 + len(name) + (7 if name.isupper() else 0)
+    sent = await replies(live, user, f"/org {name}", language)
+    assert_facts(sent[0].params["text"], ["8000", "15000+", *JITRI_FACTS[language][:2]])
+
+
+async def test_org_by_a_shared_word_offers_the_others(live: BotApiEmulator) -> None:
+    sent = await replies(live, BASE_USER["en"] + 200, "/org 江苏", "en")
+    assert len(sent) == 2
+    assert "Jiangsu Industrial Technology Research Institute" in sent[0].params["text"]
+    assert "江苏" in sent[1].params["text"]
+    others = callbacks(sent[1])
+    assert "card:org:jiangsu-sci-tech-dept" in others
+    assert "card:org:jitri" not in others
+
+
+async def test_org_by_short_name_of_another_organization(live: BotApiEmulator) -> None:
+    call = await command(live, "ru", 201, "/org МСП ИТТ")
+    assert "Международный союз приборостроителей" in call.params["text"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_org_unknown_name_offers_the_list(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 8, "/org Gazprom")
+    assert "Gazprom" in call.params["text"]
+    assert "card:org:jitri" in callbacks(call)
+
+
+INTERVIEW_FACTS = {
+    "ru": ["Ху Идун", "«Дыхание Китая»", "пандемии", "в ногу со временем", "Россией"],
+    "zh": ["Hu Yidong", "Дыхание Китая", "疫情", "与时俱进", "俄罗斯"],
+    "en": ["Hu Yidong", "Breath of China", "pandemic", "keeps pace with the times", "Russia"],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_interview(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 9, "/interview")
+    assert_facts(call.params["text"], INTERVIEW_FACTS[language])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_contacts(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 10, "/contacts")
+    assert_facts(call.params["text"], ["lily@jitri.org", "JITRI"])
+
+
+SOURCE_FACTS = {
+    "ru": ["Инновации для практики", "8 октября 2020", "«Дыхание Китая»", "В Нанкине прошла"],
+    "zh": ["面向实践的创新", "2020年10月8日", "Дыхание Китая"],
+    "en": ["Innovations for Practice", "8 October 2020", "Breath of China", "Дыхание Китая"],
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_source(live: BotApiEmulator, language: str) -> None:
+    call = await command(live, language, 11, "/source")
+    text = call.params["text"]
+    assert_facts(text, SOURCE_FACTS[language])
+    assert ".." not in text
+
+
+@pytest.mark.parametrize(
+    ("payload", "facts"),
+    [
+        ("about", ["9 September 2020", "Moscow"]),
+        ("speakers", ["Oleg Azarov", "Guo Liping"]),
+        ("organizers", ["China International Center for Exchange of Experts"]),
+        ("orgs", ["10 organizations"]),
+        ("interview", ["pandemic"]),
+        ("contacts", ["lily@jitri.org"]),
+        ("source", ["Innovations for Practice"]),
+        ("help", ["/jitri", "/contacts"]),
+        ("search_tips", ["/search"]),
+        ("language", ["English", "Русский", "中文"]),
+        ("org-jitri", ["8000", "December 2013"]),
+        ("org-consulate-shanghai", ["Consulate General of Russia in Shanghai"]),
+        ("person-hu-yidong", ["Hu Yidong", "Secretary of the Party Committee"]),
+        ("person-oleg-azarov", ["Oleg Azarov", "Consul"]),
+    ],
+)
+async def test_deep_links_open_cards(live: BotApiEmulator, payload: str, facts: list[str]) -> None:
+    user = BASE_USER["en"] + 300 + sum(map(ord, payload))
+    sent = await replies(live, user, f"/start {payload}", "en")
+    assert len(sent) == 1
+    labels = [button["text"] for row in markup_of(sent[0]) for button in row]
+    assert_facts("\n".join([sent[0].params["text"], *labels]), facts)
+    assert "Hello" not in sent[0].params["text"]
+
+
+@pytest.mark.parametrize(
+    "payload", ["nonsense", "org-", "org-nowhere", "person-nobody", "person", "welcome-x", "-"]
+)
+async def test_unknown_deep_links_fall_back_to_the_welcome(
+    live: BotApiEmulator, payload: str
+) -> None:
+    user = BASE_USER["ru"] + 1300 + sum(map(ord, payload))
+    sent = await replies(live, user, f"/start {payload}", "ru")
+    assert len(sent) == 1
+    assert_facts(sent[0].params["text"], START_FACTS["ru"])
+    assert callbacks(sent[0]) == MAIN_MENU
+
+
+async def test_card_buttons_edit_the_message_in_place(live: BotApiEmulator) -> None:
+    user = BASE_USER["en"] + 400
+    menu = await command(live, "en", 400, "/start")
+    message_id = menu.result["message_id"]
+    for data, fact in [
+        ("card:about", "9 September 2020"),
+        ("card:person:hu-yidong", "Secretary of the Party Committee"),
+        ("card:org:jitri", "15000+"),
+        ("card:welcome", "Hello"),
+    ]:
+        since = len(live.calls())
+        live.push_callback(user, data, message_id=message_id, language_code="en-US")
+        edit = await live.wait_for_call("editMessageText", chat_id=user, since=since)
+        assert edit.ok, edit.error
+        assert fact in edit.params["text"]
+        answer = await live.wait_for_call("answerCallbackQuery", since=since)
+        assert answer.ok
+    await live.wait_until_idle(quiet=0.1)
+    messages = live.sent_messages(user)
+    assert len(messages) == 1 and messages[0]["edited"]
+
+
+async def test_pressing_the_same_card_twice_makes_no_failing_call(live: BotApiEmulator) -> None:
+    user = BASE_USER["zh"] + 401
+    menu = await command(live, "zh", 401, "/about")
+    since = len(live.calls())
+    live.push_callback(user, "card:about", message_id=menu.result["message_id"], language_code="zh")
+    answer = await live.wait_for_call("answerCallbackQuery", since=since)
+    await live.wait_until_idle(quiet=0.1)
+    assert answer.ok
+    calls = [c for c in live.calls(since=since) if c.method != "getUpdates"]
+    assert all(c.ok for c in calls), [(c.method, c.error) for c in calls]
+    assert not any(c.method == "sendMessage" for c in calls)
+
+
+async def test_ask_helper_sees_the_default_language(live: BotApiEmulator) -> None:
+    """A user whose Telegram language we do not speak gets the default (ru)."""
+    call = await ask(live, 499_001, "/about", language_code="de")
+    assert "9 сентября 2020" in call.params["text"]
