@@ -88,4 +88,8 @@ def _chat(path: Path | None, language: str | None) -> int:
 
     settings = load_settings(path) if path else None
     configure_logging(logging.WARNING)
-    return asyncio.run(run_chat(settings, language))
+    try:
+        return asyncio.run(run_chat(settings, language))
+    except KeyboardInterrupt:
+        # Ctrl-C before the chat was ready; once it is, run_chat itself ends cleanly.
+        return 0

@@ -8,6 +8,7 @@ from telegram.ext import CallbackContext, ExtBot
 
 if TYPE_CHECKING:
     from bot.config import Settings
+    from bot.delivery import DeliveryWorker
     from bot.flood import FloodGuard
     from bot.i18n import Translator
     from storage.store import Store
@@ -20,6 +21,8 @@ class BotData:
     translate: Translator
     store: Store
     flood: FloodGuard
+    # The broadcast delivery worker (bot/delivery.py): started in post_init.
+    delivery: DeliveryWorker
     # Rendered cards by (card key, language); cleared whenever the content is reloaded.
     cards: dict[tuple[str, str], Any]
     bot_username: str

@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
@@ -17,8 +18,8 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from handlers import fallback, info, inline, language, search
-from handlers.common import CARD, LANG, PUBLIC_COMMANDS
+from handlers import admin, fallback, info, inline, language, search, subscriptions
+from handlers.common import BROADCAST, CARD, LANG, PUBLIC_COMMANDS, SUBSCRIPTION
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
@@ -56,9 +57,28 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(_command("search", search.search_command))
     application.add_handler(_command("lang", language.choose_language))
 
+    # Subscriptions and news; a user who blocked the bot is back once they /start again.
+    application.add_handler(_command("subscribe", subscriptions.subscribe))
+    application.add_handler(_command("unsubscribe", subscriptions.unsubscribe))
+    application.add_handler(_command("news", subscriptions.news))
+    application.add_handler(_command("start", subscriptions.came_back), group=1)
+    application.add_handler(
+        ChatMemberHandler(subscriptions.member_changed, ChatMemberHandler.MY_CHAT_MEMBER)
+    )
+
+    # Admin tools (each refuses non-admins politely).
+    application.add_handler(_command("broadcast", admin.broadcast_command))
+    application.add_handler(_command("skip", admin.skip_command))
+    application.add_handler(_command("cancel", admin.cancel_command))
+    application.add_handler(_command("stats", admin.stats_command))
+
     # Buttons.
     application.add_handler(CallbackQueryHandler(info.open_card, pattern=f"^{CARD}:"))
     application.add_handler(CallbackQueryHandler(language.set_language, pattern=f"^{LANG}:"))
+    application.add_handler(
+        CallbackQueryHandler(subscriptions.subscription_button, pattern=f"^{SUBSCRIPTION}:")
+    )
+    application.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=f"^{BROADCAST}:"))
 
     # Inline mode.
     application.add_handler(InlineQueryHandler(inline.inline_query))
@@ -66,6 +86,16 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Plain text in a private chat is a question; anything else gets a polite fallback.
     private_text = (
         filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
+    )
+    # An admin composing a broadcast: their next message is its text (else as for anyone).
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE
+            & filters.UpdateType.MESSAGE
+            & ~filters.COMMAND
+            & admin.FromAdmin(application),
+            admin.compose_input,
+        )
     )
     application.add_handler(MessageHandler(private_text, search.search_text))
     application.add_handler(

@@ -224,7 +224,7 @@ def _org_card(org: Organization, lang: str, t: Translator) -> Card:
     if summary.short_name and summary.short_name != summary.name:
         title += f" ({escape(summary.short_name)})"
     roles = ", ".join(t(lang, f"org_role.{role}") for role in summary.roles)
-    sections = [title, f"<i>{roles}</i> — {escape(org.role_text)}"]
+    sections = [f"{title}\n<i>{roles}</i>", escape(org.role_text)]
     if org.founded:
         sections.append(t(lang, "org.founded", date=t.year_month(lang, org.founded)))
     sections.extend(escape(paragraph) for paragraph in org.paragraphs)

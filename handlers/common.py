@@ -30,6 +30,9 @@ PUBLIC_COMMANDS = [
     "contacts",
     "source",
     "lang",
+    "subscribe",
+    "unsubscribe",
+    "news",
     "help",
 ]
 
@@ -38,6 +41,7 @@ CARD = "card"
 MENU = "menu"
 LANG = "lang"
 SUBSCRIPTION = "sub"
+BROADCAST = "bc"
 
 
 async def user_language(update: Update, context: BotContext) -> str:
@@ -154,6 +158,8 @@ async def show(update: Update, text: Html, markup: InlineKeyboardMarkup | None =
     query = update.callback_query
     message = query.message if query else None
     if isinstance(message, Message) and len(split_html(text)) == 1:
+        if _same_content(message, text, markup):
+            return  # Telegram refuses an edit that changes nothing
         try:
             await message.edit_text(text, reply_markup=markup)
             return
@@ -162,3 +168,12 @@ async def show(update: Update, text: Html, markup: InlineKeyboardMarkup | None =
                 return
             log.info("Could not edit message, sending a new one: %s", error.message)
     await reply(update, text, markup)
+
+
+def _same_content(message: Message, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Whether `message` already shows `text` with `markup` (best effort; False if unsure)."""
+    try:
+        shown = message.text_html
+    except (TypeError, ValueError):
+        return False
+    return shown == text and message.reply_markup == markup

@@ -71,25 +71,32 @@ async def source(update: Update, context: BotContext) -> None:
 
 
 async def organization(update: Update, context: BotContext) -> None:
-    """/org lists every organization; /org <name> opens one by any of its names."""
+    """/org lists every organization; /org <name> opens one by any of its names.
+
+    When several match, the best match (the one the name covers most) opens, and the others
+    follow as buttons, so a short name like a province still lands on a card.
+    """
     name = " ".join(context.args or [])
     if not name.strip():
         await send_card(update, context, "orgs")
         return
     matches = await context.bot_data.store.facts.find_organizations(name)
-    if len(matches) == 1:
-        await send_card(update, context, f"org:{matches[0]}")
-        return
     language = await user_language(update, context)
     t = context.bot_data.translate
-    if matches:
-        orgs = {org.id: org for org in await context.bot_data.store.facts.organizations(language)}
-        choices = [orgs[org_id] for org_id in matches]
-        markup = keyboard(*[[button(org.name, f"{CARD}:org:{org.id}")] for org in choices])
-        await reply(update, t(language, "org.ambiguous", name=shorten(name)), markup)
+    if not matches:
+        orgs_card = await get_card(context, "orgs", language)
+        await reply(
+            update,
+            t(language, "org.not_found", name=shorten(name)),
+            orgs_card.markup if orgs_card else None,
+        )
         return
-    orgs_card = await get_card(context, "orgs", language)
-    await reply(update, t(language, "org.not_found", name=shorten(name)), orgs_card.markup if orgs_card else None)
+    await send_card(update, context, f"org:{matches[0]}")
+    if len(matches) > 1:
+        orgs = {org.id: org for org in await context.bot_data.store.facts.organizations(language)}
+        others = [orgs[org_id] for org_id in matches[1:] if org_id in orgs]
+        markup = keyboard(*[[button(org.name, f"{CARD}:org:{org.id}")] for org in others])
+        await reply(update, t(language, "org.others", name=shorten(name)), markup)
 
 
 async def open_card(update: Update, context: BotContext) -> None:

@@ -152,4 +152,62 @@ CREATE TABLE users (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (FACT_STORE,)
+# 2: subscriptions and broadcasts. Users get a subscription flag and a "blocked the bot" flag;
+#    a broadcast has one text per language and one outbox row per recipient, written in one
+#    transaction when it is confirmed; news are the broadcasts that went out.
+BROADCASTS = """
+ALTER TABLE users ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN subscribed_at INTEGER;
+ALTER TABLE users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN blocked_at INTEGER;
+ALTER TABLE users ADD COLUMN blocked_reason TEXT;
+CREATE INDEX users_subscribers ON users (id) WHERE subscribed = 1 AND blocked = 0;
+CREATE INDEX users_reachable ON users (id) WHERE blocked = 0;
+
+CREATE TABLE broadcasts (
+    id                  INTEGER PRIMARY KEY,
+    author_id           INTEGER NOT NULL,
+    author_language     TEXT NOT NULL CHECK (author_language IN ('ru', 'zh', 'en')),
+    status              TEXT NOT NULL CHECK (
+        status IN ('composing', 'draft', 'sending', 'done', 'stopped', 'cancelled')
+    ),
+    -- While composing: the language whose text is awaited next.
+    step                TEXT CHECK (step IN ('ru', 'zh', 'en')),
+    audience            TEXT CHECK (audience IN ('subscribers', 'all')),
+    total               INTEGER NOT NULL DEFAULT 0,
+    created_at          INTEGER NOT NULL,
+    queued_at           INTEGER,
+    finished_at         INTEGER,
+    progress_chat_id    INTEGER,
+    progress_message_id INTEGER
+);
+CREATE INDEX broadcasts_status ON broadcasts (status, id);
+CREATE INDEX broadcasts_author ON broadcasts (author_id, status);
+
+CREATE TABLE broadcast_texts (
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+    lang         TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    body         TEXT NOT NULL,
+    PRIMARY KEY (broadcast_id, lang)
+) WITHOUT ROWID;
+
+-- One row per recipient of a confirmed broadcast. `lang` is the recipient's language at
+-- confirmation time; `not_before` (unix seconds) delays a retry.
+CREATE TABLE outbox (
+    broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
+    user_id      INTEGER NOT NULL,
+    lang         TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    state        TEXT NOT NULL DEFAULT 'pending' CHECK (
+        state IN ('pending', 'sending', 'sent', 'failed', 'blocked', 'uncertain', 'cancelled')
+    ),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    not_before   REAL NOT NULL DEFAULT 0,
+    error        TEXT,
+    updated_at   INTEGER,
+    PRIMARY KEY (broadcast_id, user_id)
+) WITHOUT ROWID;
+-- The worker's queue (state = 'pending' in key order) and crash recovery (state = 'sending').
+CREATE INDEX outbox_state ON outbox (state, broadcast_id, user_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS)

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect
 from storage.facts import FactStore
 from storage.loader import sync_content
+from storage.subscribers import SubscriberStore
 from storage.users import UserStore
 
 
@@ -21,6 +23,8 @@ class Store:
         self.content_path = content_path
         self.facts = FactStore(connection)
         self.users = UserStore(connection)
+        self.subscribers = SubscriberStore(connection)
+        self.broadcasts = BroadcastStore(connection)
 
     @classmethod
     async def open(

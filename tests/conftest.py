@@ -59,20 +59,31 @@ class BotProcess:
         self.returncode: int | None = None
 
     async def start(self, timeout: float = 20) -> None:  # noqa: ASYNC109
-        """Start the bot and wait for its first getUpdates after this start."""
-        since = len(self.emulator.calls())
+        """Start the bot and wait until its first getUpdates after this start has arrived."""
+        # Counted when a poll arrives, not when it is answered: the first long poll would
+        # otherwise keep us waiting for its whole timeout (10 s in run_polling).
+        polls = self.emulator.stats()["get_updates"]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("TELEGRAM_BOT_TOKEN", None)
         with self.log_path.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--config", str(self.config),
-                cwd=ROOT, env=env, stdout=log, stderr=log,
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--config",
+                str(self.config),
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
             )
-        try:
-            await self.emulator.wait_for_call("getUpdates", since=since, timeout=timeout)
-        except TimeoutError:
-            await self.kill()
-            raise AssertionError(f"bot did not start polling; log:\n{self.log()}") from None
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.emulator.stats()["get_updates"] <= polls:
+            if self.process.returncode is not None or asyncio.get_running_loop().time() > deadline:
+                await self.kill()
+                raise AssertionError(f"bot did not start polling; log:\n{self.log()}")
+            await asyncio.sleep(0.02)
 
     async def stop(self, timeout: float = 15) -> int:  # noqa: ASYNC109
         """SIGINT, like Ctrl+C, and wait for a clean exit."""
@@ -133,7 +144,12 @@ async def bot(emulator: BotApiEmulator, config_path: Path) -> AsyncIterator[BotP
 
 
 async def ask(
-    emulator: BotApiEmulator, user_id: int, text: str, *, language_code: str = "en", **kwargs: object
+    emulator: BotApiEmulator,
+    user_id: int,
+    text: str,
+    *,
+    language_code: str = "en",
+    **kwargs: object,
 ) -> Call:
     """Send a message as a user and return the bot's first reply in that chat."""
     since = len(emulator.calls())

@@ -1,0 +1,470 @@
+"""The broadcast delivery worker: sends the outbox, paced, durable and resumable.
+
+A background asyncio task (started in post_init, stopped in post_shutdown, kept on BotData)
+streams due outbox rows from SQLite in key order, `BATCH` at a time, so memory stays flat in
+the number of recipients. It has its own database connection and its own `Bot` with its own
+HTTP connection pool, so a broadcast never queues interactive replies behind it.
+
+Pacing: `RateLimiter` keeps the timestamps of the last N requests in a ring and admits a new
+one only when the oldest is more than a window old, so no window of one second ever sees more
+than `[broadcast] messages_per_second` requests, across all broadcasts (progress edits count
+too). A small margin absorbs network jitter between our clock and Telegram's.
+
+Outcomes, per outbox row:
+- success → `sent`;
+- 429 → the whole worker pauses for `retry_after`, the row goes back to the queue (the attempt
+  is not counted) and sending resumes at the same pace;
+- 5xx and network errors → retried with exponential backoff, at most `MAX_ATTEMPTS` attempts,
+  then `failed` with the reason;
+- 403 (blocked, deactivated, kicked) and "chat not found" → `blocked`, and the user is marked
+  blocked so no later broadcast is addressed to them until they come back; never retried;
+- other 400s → `failed` (a message Telegram rejects would be rejected again);
+- **timeouts (`TimedOut`) → `uncertain`, never resent.** The request may well have reached
+  Telegram and been delivered; resending risks a duplicate on every slow moment, so we choose
+  at-most-once here and count these rows separately in the progress and the report.
+
+Crash safety: a row is marked `sending` right before its request and gets its outcome right
+after, and at most `MAX_IN_FLIGHT` rows are claimed at any moment. After `kill -9` the rows
+left `sending` may or may not have been delivered; **on startup they go back to the queue and
+are sent again**, because losing a recipient is worse than a rare duplicate. So a crash costs
+no recipient and at most `MAX_IN_FLIGHT` duplicate messages (the in-flight window). A clean
+shutdown waits for the in-flight requests, so it causes no duplicates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from bot.i18n import Html, Translator
+from storage.broadcasts import (
+    BLOCKED,
+    FAILED,
+    SENT,
+    UNCERTAIN,
+    Broadcast,
+    BroadcastStore,
+    Counts,
+    OutboxRow,
+)
+from storage.content import LANGUAGES
+from storage.db import connect
+
+log = logging.getLogger(__name__)
+
+# Requests in flight at once: also the bound on duplicates after a crash.
+MAX_IN_FLIGHT = 8
+# Outbox rows read per query.
+BATCH = 200
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = 1.0
+BACKOFF_MAX = 60.0
+# The progress message is edited at most this often.
+PROGRESS_INTERVAL = 3.0
+# Extra width of the pacing window, for jitter between our clock and the server's.
+WINDOW_MARGIN = 0.05
+# Answers that mean the chat is gone for good (403s are all of this kind).
+GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
+
+
+class RateLimiter:
+    """At most `per_second` acquisitions in any window of one second (a timestamp ring)."""
+
+    def __init__(self, per_second: float, margin: float = WINDOW_MARGIN) -> None:
+        self.capacity = max(1, int(per_second))
+        # capacity requests per `period`: for fractional rates the window grows accordingly.
+        self.period = self.capacity / per_second + margin
+        self._stamps: deque[float] = deque(maxlen=self.capacity)
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        """Wait until one more request fits in the window, then take the slot."""
+        async with self._lock:
+            while len(self._stamps) == self.capacity:
+                wait = self._stamps[0] + self.period - time.monotonic()
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._stamps.append(time.monotonic())
+
+
+def choose_text(texts: dict[str, str], language: str, default_language: str) -> str | None:
+    """The recipient's version, else the default language's, else any."""
+    for candidate in (language, default_language, *LANGUAGES):
+        if candidate in texts:
+            return texts[candidate]
+    return next(iter(texts.values()), None)
+
+
+def unsubscribe_markup(translate: Translator, language: str) -> InlineKeyboardMarkup:
+    """The one-tap unsubscribe button every broadcast message carries."""
+    # Imported here: handlers import this module, so a top-level import would be circular.
+    from handlers.common import SUBSCRIPTION, button, keyboard
+
+    return keyboard([button(translate(language, "button.unsubscribe"), f"{SUBSCRIPTION}:off")])
+
+
+def format_duration(seconds: float) -> str:
+    """0:42, 12:05, 1:02:03."""
+    total = max(0, round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def render_progress(
+    translate: Translator, broadcast: Broadcast, counts: Counts, rate: float | None
+) -> Html:
+    """The admin's progress message while a broadcast is being sent."""
+    lang = broadcast.author_language
+    total = counts.total
+    done = total - counts.unfinished
+    percent = 100 if total == 0 else int(done * 100 / total)
+    eta = format_duration(counts.unfinished / rate) if rate else "—"
+    return translate(
+        lang,
+        "broadcast.progress",
+        id=broadcast.id,
+        total=total,
+        percent=percent,
+        sent=counts.sent,
+        failed=counts.failed,
+        uncertain=counts.uncertain,
+        blocked=counts.blocked,
+        pending=counts.unfinished,
+        rate=f"{rate:.1f}" if rate else "—",
+        eta=eta,
+    )
+
+
+def render_report(translate: Translator, broadcast: Broadcast, counts: Counts) -> Html:
+    """The final report: the progress message's last edit."""
+    lang = broadcast.author_language
+    key = "broadcast.stopped" if broadcast.status == "stopped" else "broadcast.report"
+    return translate(
+        lang,
+        key,
+        id=broadcast.id,
+        count=counts.total,
+        sent=counts.sent,
+        failed=counts.failed,
+        uncertain=counts.uncertain,
+        blocked=counts.blocked,
+        cancelled=counts.cancelled,
+    )
+
+
+def stop_markup(translate: Translator, broadcast: Broadcast) -> InlineKeyboardMarkup:
+    """The cancel button under the progress message."""
+    from handlers.common import BROADCAST, button, keyboard
+
+    return keyboard(
+        [
+            button(
+                translate(broadcast.author_language, "button.broadcast_stop"),
+                f"{BROADCAST}:stop:{broadcast.id}",
+            )
+        ]
+    )
+
+
+@dataclass
+class _Pace:
+    """Where a broadcast's rate is measured from (this process's view)."""
+
+    started: float
+    done: int
+    last_edit: float
+
+
+class DeliveryWorker:
+    """Sends the outbox in the background; see the module docstring for the guarantees."""
+
+    def __init__(
+        self,
+        *,
+        token: str,
+        base_url: str,
+        database: Path,
+        translate: Translator,
+        messages_per_second: float,
+        default_language: str,
+    ) -> None:
+        request = HTTPXRequest(
+            connection_pool_size=MAX_IN_FLIGHT + 2,
+            connect_timeout=10,
+            read_timeout=15,
+            write_timeout=15,
+            pool_timeout=15,
+        )
+        self.bot = Bot(token, base_url=base_url, request=request)
+        self.translate = translate
+        self.default_language = default_language
+        self.limiter = RateLimiter(messages_per_second)
+        self._database = database
+        self._connection: aiosqlite.Connection | None = None
+        self._store: BroadcastStore | None = None
+        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self._wake = asyncio.Event()
+        self._resume_at = 0.0
+        self._task: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._texts: dict[int, dict[str, str]] = {}
+        self._pace: dict[int, _Pace] = {}
+        self._last_check = 0.0
+
+    @property
+    def store(self) -> BroadcastStore:
+        """The worker's own view of the broadcasts (its own connection)."""
+        if self._store is None:
+            raise RuntimeError("delivery worker not started")
+        return self._store
+
+    async def start(self) -> None:
+        """Open the connection, requeue rows a crash left in flight and start sending."""
+        self._connection = await connect(self._database)
+        self._store = BroadcastStore(self._connection)
+        recovered = await self._store.recover_sending()
+        if recovered:
+            log.warning("Resending %d outbox rows that were in flight at a crash", recovered)
+        await self.bot.initialize()
+        self._task = asyncio.create_task(self._run(), name="delivery-worker")
+
+    async def stop(self) -> None:
+        """Stop taking rows, let the requests in flight finish (bounded), then close."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._in_flight:
+            _, unfinished = await asyncio.wait(self._in_flight, timeout=20)
+            for task in unfinished:
+                task.cancel()
+        await self.bot.shutdown()
+        if self._connection is not None:
+            await self._connection.close()
+            self._connection = None
+
+    def wake(self) -> None:
+        """New work (a confirmed or stopped broadcast): look at the outbox now."""
+        self._wake.set()
+
+    async def enqueue(
+        self,
+        broadcast_id: int,
+        audience: str,
+        progress_chat_id: int | None,
+        progress_message_id: int | None,
+    ) -> int | None:
+        """Confirm a draft (one transaction on the worker's connection) and start sending."""
+        total = await self.store.enqueue(
+            broadcast_id, audience, self.default_language, progress_chat_id, progress_message_id
+        )
+        self.wake()
+        return total
+
+    # ------------------------------------------------------------------ the loop
+
+    async def _run(self) -> None:
+        after = (0, 0)
+        while True:
+            try:
+                rows = await self.store.due(time.time(), BATCH, after)
+                if rows:
+                    for row in rows:
+                        await self._start_one(row)
+                        await self._check_progress()
+                    after = (rows[-1].broadcast_id, rows[-1].user_id)
+                    continue
+                if after != (0, 0):
+                    after = (0, 0)  # wrap around for rows that came due again (retries)
+                    continue
+                await self._check_progress(idle=True)
+                await self._sleep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Delivery worker error; retrying in a second")
+                await asyncio.sleep(1)
+
+    async def _sleep(self) -> None:
+        timeout = PROGRESS_INTERVAL
+        next_retry = await self.store.next_retry_at()
+        if next_retry is not None:
+            timeout = min(timeout, max(next_retry - time.time(), 0.05))
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
+        self._wake.clear()
+
+    async def _start_one(self, row: OutboxRow) -> None:
+        await self._slots.acquire()
+        try:
+            claimed = await self.store.claim(row.broadcast_id, row.user_id)
+        except BaseException:
+            self._slots.release()
+            raise
+        if not claimed:
+            self._slots.release()
+            return
+        task = asyncio.create_task(self._deliver(row))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _wait_turn(self) -> None:
+        """Honour a 429 pause, then take a slot in the pacing window."""
+        while True:
+            pause = self._resume_at - time.monotonic()
+            if pause > 0:
+                await asyncio.sleep(pause)
+                continue
+            await self.limiter.acquire()
+            if time.monotonic() >= self._resume_at:
+                return
+
+    def _pause(self, error: RetryAfter) -> None:
+        retry_after = error.retry_after
+        seconds = (
+            retry_after.total_seconds()
+            if isinstance(retry_after, dt.timedelta)
+            else float(retry_after)
+        )
+        self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+        log.warning("Flood control: delivery paused for %.0f s", seconds)
+
+    async def _deliver(self, row: OutboxRow) -> None:
+        try:
+            await self._send(row)
+        except Exception:
+            log.exception("Could not record the outcome for user %d", row.user_id)
+        finally:
+            self._slots.release()
+            self._wake.set()
+
+    async def _send(self, row: OutboxRow) -> None:
+        store = self.store
+        texts = self._texts.get(row.broadcast_id)
+        if texts is None:
+            texts = self._texts[row.broadcast_id] = await store.texts(row.broadcast_id)
+        text = choose_text(texts, row.lang, self.default_language)
+        if text is None:
+            await store.record(row.broadcast_id, row.user_id, FAILED, "no text")
+            return
+        await self._wait_turn()
+        try:
+            await self.bot.send_message(
+                row.user_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                reply_markup=unsubscribe_markup(self.translate, row.lang),
+            )
+        except RetryAfter as error:
+            self._pause(error)
+            await store.retry(row.broadcast_id, row.user_id, 0, str(error), count_attempt=False)
+        except TimedOut as error:
+            await store.record(row.broadcast_id, row.user_id, UNCERTAIN, f"timed out: {error}")
+        except Forbidden as error:
+            await store.record(row.broadcast_id, row.user_id, BLOCKED, error.message)
+        except BadRequest as error:
+            state = BLOCKED if _gone(error) else FAILED
+            await store.record(row.broadcast_id, row.user_id, state, error.message)
+        except NetworkError as error:
+            attempt = row.attempts + 1
+            if attempt >= MAX_ATTEMPTS:
+                await store.record(row.broadcast_id, row.user_id, FAILED, error.message)
+            else:
+                delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
+                await store.retry(row.broadcast_id, row.user_id, time.time() + delay, error.message)
+        except TelegramError as error:
+            await store.record(row.broadcast_id, row.user_id, FAILED, error.message)
+        else:
+            await store.record(row.broadcast_id, row.user_id, SENT)
+
+    # ------------------------------------------------------------------ progress
+
+    async def _check_progress(self, *, idle: bool = False) -> None:
+        now = time.monotonic()
+        if not idle and now - self._last_check < 0.5:
+            return
+        self._last_check = now
+        for broadcast in await self.store.active():
+            await self._report(broadcast)
+
+    async def _report(self, broadcast: Broadcast) -> None:
+        counts = await self.store.counts(broadcast.id)
+        now = time.monotonic()
+        done = counts.total - counts.unfinished
+        pace = self._pace.get(broadcast.id)
+        if pace is None:
+            pace = self._pace[broadcast.id] = _Pace(now, done, 0.0)
+        if counts.unfinished == 0:
+            if await self.store.finish(broadcast.id):
+                final = await self.store.get(broadcast.id)
+                self._pace.pop(broadcast.id, None)
+                self._texts.pop(broadcast.id, None)
+                if final is not None:
+                    log.info("Broadcast %d finished: %s", broadcast.id, counts)
+                    await self._edit(final, render_report(self.translate, final, counts), None)
+            return
+        if now - pace.last_edit < PROGRESS_INTERVAL:
+            return
+        pace.last_edit = now
+        elapsed = now - pace.started
+        rate = (done - pace.done) / elapsed if elapsed >= 1 and done > pace.done else None
+        await self._edit(
+            broadcast,
+            render_progress(self.translate, broadcast, counts, rate),
+            stop_markup(self.translate, broadcast) if broadcast.status == "sending" else None,
+        )
+
+    async def _edit(
+        self, broadcast: Broadcast, text: Html, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
+            return
+        for _ in range(3):
+            await self._wait_turn()
+            try:
+                await self.bot.edit_message_text(
+                    text,
+                    chat_id=broadcast.progress_chat_id,
+                    message_id=broadcast.progress_message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+                return
+            except RetryAfter as error:
+                self._pause(error)
+            except BadRequest as error:
+                if "not modified" not in error.message.lower():
+                    log.warning("Could not edit the progress message: %s", error.message)
+                return
+            except TelegramError as error:
+                log.warning("Could not edit the progress message: %s", error)
+                return
+
+
+def _gone(error: BadRequest) -> bool:
+    message = error.message.lower()
+    return any(reason in message for reason in GONE)

@@ -1,0 +1,140 @@
+"""/subscribe, /unsubscribe, /news, the sub:on / sub:off buttons and my_chat_member."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import html
+import re
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest
+
+from bot.context import BotContext
+from bot.delivery import choose_text
+from bot.i18n import Html
+from handlers.common import SUBSCRIPTION, button, keyboard, reply, user_language
+
+NEWS_LIMIT = 5
+
+
+async def subscribe(update: Update, context: BotContext) -> None:
+    """Subscribe to the news (idempotent)."""
+    user = update.effective_user
+    if user is None:
+        return
+    language = await user_language(update, context)
+    changed = await context.bot_data.store.subscribers.subscribe(user.id, user.language_code)
+    key = "subscription.subscribed" if changed else "subscription.already"
+    await reply(update, context.bot_data.translate(language, key))
+
+
+async def unsubscribe(update: Update, context: BotContext) -> None:
+    """Unsubscribe from the news (idempotent)."""
+    user = update.effective_user
+    if user is None:
+        return
+    language = await user_language(update, context)
+    changed = await context.bot_data.store.subscribers.unsubscribe(user.id)
+    key = "subscription.unsubscribed" if changed else "subscription.not_subscribed"
+    await reply(update, context.bot_data.translate(language, key))
+
+
+async def news(update: Update, context: BotContext) -> None:
+    """The latest broadcasts, newest first, each in the user's language."""
+    language = await user_language(update, context)
+    data = context.bot_data
+    t = data.translate
+    items = await data.store.broadcasts.news(NEWS_LIMIT)
+    subscribed = False
+    if update.effective_user is not None:
+        subscribed = await data.store.subscribers.is_subscribed(update.effective_user.id)
+    markup = _subscription_markup(context, language, subscribed)
+    if not items:
+        await reply(update, t(language, "news.empty"), markup)
+        return
+    await reply(update, t(language, "news.title", count=len(items)))
+    # One message per item: an admin's markup may span paragraphs, so items are never split.
+    for index, (broadcast, texts) in enumerate(items):
+        text = choose_text(texts, language, data.settings.bot.default_language)
+        if text is None:
+            continue
+        day = dt.datetime.fromtimestamp(broadcast.queued_at or broadcast.created_at, dt.UTC)
+        header = t(language, "news.item", date=t.date(language, day.date()))
+        last = index == len(items) - 1
+        await reply(update, Html(f"{header}\n\n{text}"), markup if last else None)
+
+
+def _subscription_markup(
+    context: BotContext, language: str, subscribed: bool
+) -> InlineKeyboardMarkup:
+    t = context.bot_data.translate
+    if subscribed:
+        return keyboard([button(t(language, "button.unsubscribe"), f"{SUBSCRIPTION}:off")])
+    return keyboard([button(t(language, "button.subscribe"), f"{SUBSCRIPTION}:on")])
+
+
+async def subscription_button(update: Update, context: BotContext) -> None:
+    """sub:on / sub:off, from the main menu, /news or a broadcast message."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    language = await user_language(update, context)
+    t = context.bot_data.translate
+    action = (query.data or "").partition(":")[2]
+    subscribers = context.bot_data.store.subscribers
+    if action == "on":
+        changed = await subscribers.subscribe(user.id, user.language_code)
+        key = "subscription.subscribed" if changed else "subscription.already"
+    elif action == "off":
+        changed = await subscribers.unsubscribe(user.id)
+        key = "subscription.unsubscribed" if changed else "subscription.not_subscribed"
+    else:
+        await query.answer(t(language, "callback.stale"), show_alert=True)
+        return
+    await query.answer(_plain(t(language, key)))
+    # Under a broadcast or /news the lone button flips, so the choice can be undone in one tap.
+    message = query.message
+    if isinstance(message, Message) and _lone_subscription_button(message.reply_markup):
+        # BadRequest: not modified, or the message is too old to edit.
+        with contextlib.suppress(BadRequest):
+            await message.edit_reply_markup(_subscription_markup(context, language, action == "on"))
+
+
+def _lone_subscription_button(markup: InlineKeyboardMarkup | None) -> bool:
+    if markup is None:
+        return False
+    buttons = [b for row in markup.inline_keyboard for b in row]
+    return (
+        len(buttons) == 1
+        and isinstance(buttons[0].callback_data, str)
+        and buttons[0].callback_data.startswith(f"{SUBSCRIPTION}:")
+    )
+
+
+def _plain(text: str) -> str:
+    """Callback answers are plain text (at most 200 characters): drop the tags."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))[:200]
+
+
+async def member_changed(update: Update, context: BotContext) -> None:
+    """The user blocked the bot (kicked) or came back (member) in their private chat."""
+    change = update.my_chat_member
+    if change is None or change.chat.type != "private":
+        return
+    user_id = change.chat.id
+    status = change.new_chat_member.status
+    subscribers = context.bot_data.store.subscribers
+    if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+        await subscribers.mark_blocked(user_id, f"my_chat_member: {status}")
+    elif status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+        await subscribers.unblock(user_id)
+
+
+async def came_back(update: Update, context: BotContext) -> None:
+    """/start (after the answer, in a later group): a user who had blocked the bot is back."""
+    user = update.effective_user
+    if user is not None and update.effective_chat and update.effective_chat.type == "private":
+        await context.bot_data.store.subscribers.unblock(user.id)

@@ -1,0 +1,418 @@
+"""Broadcasts: drafts, per-language texts, the delivery outbox and the news they become.
+
+Life of a broadcast: composing (guided flow) → draft → sending → done | stopped; a draft may
+be cancelled. Confirming writes one outbox row per recipient in one transaction with
+INSERT … SELECT, so recipients never pass through Python. The delivery worker streams due
+rows in key order, claims each one (pending → sending) right before its request and records
+the outcome (sent / failed / blocked / uncertain, or back to pending for a retry).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.subscribers import LANGUAGE_SQL
+
+# Outbox states.
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+BLOCKED = "blocked"
+UNCERTAIN = "uncertain"
+CANCELLED = "cancelled"
+OUTBOX_STATES = (PENDING, SENDING, SENT, FAILED, BLOCKED, UNCERTAIN, CANCELLED)
+
+AUDIENCES = ("subscribers", "all")
+
+_BROADCAST_COLUMNS = """id, author_id, author_language, status, step, audience, total,
+    created_at, queued_at, finished_at, progress_chat_id, progress_message_id"""
+
+
+@dataclass(frozen=True, slots=True)
+class Broadcast:
+    id: int
+    author_id: int
+    author_language: str
+    status: str
+    step: str | None
+    audience: str | None
+    total: int
+    created_at: int
+    queued_at: int | None
+    finished_at: int | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """Outbox rows of one broadcast by state."""
+
+    pending: int = 0
+    sending: int = 0
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    uncertain: int = 0
+    cancelled: int = 0
+
+    @property
+    def total(self) -> int:
+        return (
+            self.pending
+            + self.sending
+            + self.sent
+            + self.failed
+            + self.blocked
+            + self.uncertain
+            + self.cancelled
+        )
+
+    @property
+    def unfinished(self) -> int:
+        """Rows still to be attempted (or in flight)."""
+        return self.pending + self.sending
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    broadcast_id: int
+    user_id: int
+    lang: str
+    attempts: int
+
+
+def _broadcast(row: Sequence[object]) -> Broadcast:
+    return Broadcast(*row)  # type: ignore[arg-type]
+
+
+class BroadcastStore:
+    """Broadcast rows on one connection; writes are serialized so none lands inside another's
+    transaction."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ drafts
+
+    async def create(
+        self,
+        author_id: int,
+        author_language: str,
+        *,
+        texts: dict[str, str] | None = None,
+        step: str | None = None,
+    ) -> int:
+        """A new draft (with `texts`) or, given a `step`, a broadcast being composed."""
+        status = "composing" if step else "draft"
+        async with self._lock:
+            cursor = await self._db.execute(
+                """INSERT INTO broadcasts (author_id, author_language, status, step, created_at)
+                VALUES (?, ?, ?, ?, ?)""",
+                (author_id, author_language, status, step, int(time.time())),
+            )
+            broadcast_id = int(cursor.lastrowid or 0)
+            for lang, body in (texts or {}).items():
+                await self._db.execute(
+                    "INSERT INTO broadcast_texts (broadcast_id, lang, body) VALUES (?, ?, ?)",
+                    (broadcast_id, lang, body),
+                )
+        return broadcast_id
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        """One broadcast by id."""
+        async with self._db.execute(
+            f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _broadcast(row) if row else None
+
+    async def composing(self, author_id: int) -> Broadcast | None:
+        """The broadcast this admin is composing, if any."""
+        async with self._db.execute(
+            f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
+            WHERE author_id = ? AND status = 'composing' ORDER BY id DESC LIMIT 1""",
+            (author_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return _broadcast(row) if row else None
+
+    async def texts(self, broadcast_id: int) -> dict[str, str]:
+        """The broadcast's text by language."""
+        async with self._db.execute(
+            "SELECT lang, body FROM broadcast_texts WHERE broadcast_id = ? ORDER BY lang",
+            (broadcast_id,),
+        ) as cursor:
+            return {str(lang): str(body) async for lang, body in cursor}
+
+    async def set_text(self, broadcast_id: int, lang: str, body: str) -> None:
+        """Store (or replace) the text in one language."""
+        async with self._lock:
+            await self._db.execute(
+                """INSERT INTO broadcast_texts (broadcast_id, lang, body) VALUES (?, ?, ?)
+                ON CONFLICT (broadcast_id, lang) DO UPDATE SET body = excluded.body""",
+                (broadcast_id, lang, body),
+            )
+
+    async def advance(self, broadcast_id: int, step: str | None) -> None:
+        """Move a composing broadcast to the next language, or (None) make it a draft."""
+        status = "composing" if step else "draft"
+        async with self._lock:
+            await self._db.execute(
+                "UPDATE broadcasts SET step = ?, status = ? WHERE id = ? AND status = 'composing'",
+                (step, status, broadcast_id),
+            )
+
+    async def cancel(self, broadcast_id: int) -> bool:
+        """Cancel a draft or a broadcast being composed; False if it is past that."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                """UPDATE broadcasts SET status = 'cancelled', step = NULL, finished_at = ?
+                WHERE id = ? AND status IN ('composing', 'draft')""",
+                (int(time.time()), broadcast_id),
+            )
+        return cursor.rowcount > 0
+
+    async def cancel_composing(self, author_id: int) -> int:
+        """Cancel whatever this admin was composing; the number of broadcasts cancelled."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                """UPDATE broadcasts SET status = 'cancelled', step = NULL, finished_at = ?
+                WHERE author_id = ? AND status = 'composing'""",
+                (int(time.time()), author_id),
+            )
+        return cursor.rowcount
+
+    async def audience_sizes(self) -> tuple[int, int]:
+        """(reachable subscribers, reachable users)."""
+        async with self._db.execute(
+            """SELECT (SELECT count(*) FROM users WHERE subscribed = 1 AND blocked = 0),
+                      (SELECT count(*) FROM users WHERE blocked = 0)"""
+        ) as cursor:
+            row = await cursor.fetchone()
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    # ------------------------------------------------------------------ confirmation
+
+    async def enqueue(
+        self,
+        broadcast_id: int,
+        audience: str,
+        default_language: str,
+        progress_chat_id: int | None = None,
+        progress_message_id: int | None = None,
+    ) -> int | None:
+        """Confirm a draft: one outbox row per recipient, all in one transaction.
+
+        Returns the number of recipients, or None if the broadcast was not a draft (a second
+        press of the confirm button, a cancelled draft).
+        """
+        if audience not in AUDIENCES:
+            raise ValueError(f"unknown audience {audience!r}")
+        condition = "subscribed = 1 AND blocked = 0" if audience == "subscribers" else "blocked = 0"
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await self._db.execute(
+                    """UPDATE broadcasts SET status = 'sending', audience = ?, queued_at = ?,
+                        progress_chat_id = ?, progress_message_id = ?
+                    WHERE id = ? AND status = 'draft'""",
+                    (
+                        audience,
+                        int(time.time()),
+                        progress_chat_id,
+                        progress_message_id,
+                        broadcast_id,
+                    ),
+                )
+                if cursor.rowcount != 1:
+                    await self._db.execute("ROLLBACK")
+                    return None
+                # The condition is one of two constants above, never input.
+                cursor = await self._db.execute(
+                    f"""INSERT INTO outbox (broadcast_id, user_id, lang)
+                    SELECT :broadcast, id, {LANGUAGE_SQL} FROM users WHERE {condition}""",
+                    {"broadcast": broadcast_id, "default": default_language},
+                )
+                total = cursor.rowcount
+                await self._db.execute(
+                    "UPDATE broadcasts SET total = ? WHERE id = ?", (total, broadcast_id)
+                )
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+        return total
+
+    # ------------------------------------------------------------------ delivery
+
+    async def due(self, now: float, limit: int, after: tuple[int, int] = (0, 0)) -> list[OutboxRow]:
+        """Up to `limit` pending rows whose retry time has come, in key order after `after`."""
+        async with self._db.execute(
+            """SELECT broadcast_id, user_id, lang, attempts FROM outbox
+            WHERE state = 'pending' AND not_before <= ? AND (broadcast_id, user_id) > (?, ?)
+            ORDER BY broadcast_id, user_id LIMIT ?""",
+            (now, after[0], after[1], limit),
+        ) as cursor:
+            return [OutboxRow(int(b), int(u), str(lang), int(a)) async for b, u, lang, a in cursor]
+
+    async def next_retry_at(self) -> float | None:
+        """When the earliest delayed pending row becomes due, if any."""
+        async with self._db.execute(
+            "SELECT min(not_before) FROM outbox WHERE state = 'pending'"
+        ) as cursor:
+            row = await cursor.fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def claim(self, broadcast_id: int, user_id: int) -> bool:
+        """Mark a row as being sent; False if it is no longer pending (e.g. stopped)."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                """UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
+                WHERE broadcast_id = ? AND user_id = ? AND state = 'pending'""",
+                (int(time.time()), broadcast_id, user_id),
+            )
+        return cursor.rowcount > 0
+
+    async def record(
+        self, broadcast_id: int, user_id: int, state: str, error: str | None = None
+    ) -> None:
+        """The final outcome of a row; `blocked` also marks the user as unreachable."""
+        if state not in (SENT, FAILED, BLOCKED, UNCERTAIN):
+            raise ValueError(f"not a final state: {state!r}")
+        now = int(time.time())
+        async with self._lock:
+            await self._db.execute(
+                """UPDATE outbox SET state = ?, error = ?, updated_at = ?
+                WHERE broadcast_id = ? AND user_id = ?""",
+                (state, error[:200] if error else None, now, broadcast_id, user_id),
+            )
+            if state == BLOCKED:
+                await self._db.execute(
+                    """UPDATE users SET blocked = 1, blocked_at = ?, blocked_reason = ?
+                    WHERE id = ? AND blocked = 0""",
+                    (now, (error or "")[:200], user_id),
+                )
+
+    async def retry(
+        self,
+        broadcast_id: int,
+        user_id: int,
+        not_before: float,
+        error: str | None,
+        *,
+        count_attempt: bool = True,
+    ) -> None:
+        """Put a row back in the queue, due at `not_before` (unix time)."""
+        async with self._lock:
+            await self._db.execute(
+                """UPDATE outbox SET state = 'pending', not_before = ?, error = ?, updated_at = ?,
+                    attempts = attempts - ?
+                WHERE broadcast_id = ? AND user_id = ? AND state = 'sending'""",
+                (
+                    not_before,
+                    error[:200] if error else None,
+                    int(time.time()),
+                    0 if count_attempt else 1,
+                    broadcast_id,
+                    user_id,
+                ),
+            )
+
+    async def recover_sending(self) -> int:
+        """After a crash: rows left 'sending' go back to the queue (see bot/delivery.py)."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                """UPDATE outbox SET state = 'pending', error = 'resent after restart'
+                WHERE state = 'sending'"""
+            )
+        return cursor.rowcount
+
+    async def stop(self, broadcast_id: int) -> bool:
+        """Stop a broadcast being sent: its pending rows are cancelled."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                # finished_at stays NULL until the worker has seen the last in-flight row.
+                "UPDATE broadcasts SET status = 'stopped' WHERE id = ? AND status = 'sending'",
+                (broadcast_id,),
+            )
+            if cursor.rowcount != 1:
+                return False
+            await self._db.execute(
+                """UPDATE outbox SET state = 'cancelled', updated_at = ?
+                WHERE broadcast_id = ? AND state = 'pending'""",
+                (int(time.time()), broadcast_id),
+            )
+        return True
+
+    async def finish(self, broadcast_id: int) -> bool:
+        """Close a broadcast whose outbox is exhausted (sending → done; a stopped one gets its
+        finished_at); False if it is not active or rows are still pending or in flight."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                """UPDATE broadcasts
+                SET status = CASE status WHEN 'sending' THEN 'done' ELSE status END,
+                    finished_at = ?
+                WHERE id = ? AND finished_at IS NULL AND status IN ('sending', 'stopped')
+                AND NOT EXISTS (
+                    SELECT 1 FROM outbox WHERE broadcast_id = ? AND state IN ('pending', 'sending')
+                )""",
+                (int(time.time()), broadcast_id, broadcast_id),
+            )
+        return cursor.rowcount > 0
+
+    async def active(self) -> list[Broadcast]:
+        """Broadcasts the worker still reports on: being sent, or stopped but not yet closed."""
+        async with self._db.execute(
+            f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
+            WHERE status = 'sending' OR (status = 'stopped' AND finished_at IS NULL)
+            ORDER BY id"""
+        ) as cursor:
+            return [_broadcast(row) async for row in cursor]
+
+    async def counts(self, broadcast_id: int) -> Counts:
+        """Outbox rows of the broadcast by state."""
+        async with self._db.execute(
+            "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
+            (broadcast_id,),
+        ) as cursor:
+            found = {str(state): int(count) async for state, count in cursor}
+        return Counts(**{state: found.get(state, 0) for state in OUTBOX_STATES})
+
+    async def with_status(self, *statuses: str) -> list[Broadcast]:
+        """Broadcasts in any of the given statuses, oldest first."""
+        marks = ", ".join("?" for _ in statuses)
+        async with self._db.execute(
+            f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE status IN ({marks}) ORDER BY id",
+            statuses,
+        ) as cursor:
+            return [_broadcast(row) async for row in cursor]
+
+    # ------------------------------------------------------------------ news and stats
+
+    async def news(self, limit: int) -> list[tuple[Broadcast, dict[str, str]]]:
+        """The latest broadcasts that went out, newest first, with their texts."""
+        async with self._db.execute(
+            f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
+            WHERE status IN ('sending', 'done') ORDER BY id DESC LIMIT ?""",
+            (limit,),
+        ) as cursor:
+            broadcasts = [_broadcast(row) async for row in cursor]
+        return [(broadcast, await self.texts(broadcast.id)) for broadcast in broadcasts]
+
+    async def recent(self, limit: int | None = None) -> list[tuple[Broadcast, Counts]]:
+        """Confirmed broadcasts, newest first, with their delivery counts."""
+        async with self._db.execute(
+            f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
+            WHERE status IN ('sending', 'done', 'stopped') ORDER BY id DESC LIMIT ?""",
+            (-1 if limit is None else limit,),
+        ) as cursor:
+            broadcasts = [_broadcast(row) async for row in cursor]
+        return [(broadcast, await self.counts(broadcast.id)) for broadcast in broadcasts]

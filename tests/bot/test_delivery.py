@@ -1,0 +1,250 @@
+"""The delivery worker end to end: pacing, 429, 5xx, blocked users, responsiveness, kill -9."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from pathlib import Path
+
+from bot.delivery import MAX_IN_FLIGHT
+from bot.emulator import BotApiEmulator, Call
+from tests.broadcasting import (
+    confirm,
+    draft,
+    outbox_states,
+    received,
+    report_counts,
+    seed_subscribers,
+    start_bot,
+    user_flags,
+    wait_for_report,
+)
+
+
+def subscriber_sends(emulator: BotApiEmulator, users: set[int], since: int) -> list[Call]:
+    return [c for c in emulator.calls("sendMessage", since=since) if c.chat_id in users]
+
+
+def max_in_window(times: list[float], window: float = 1.0) -> int:
+    """The most calls in any half-open window of `window` seconds (starting at a call)."""
+    times = sorted(times)
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def wait_outbox_done(db_path: Path, broadcast_id: int, timeout: float = 20) -> dict[str, int]:  # noqa: ASYNC109
+    deadline = time.monotonic() + timeout
+    while True:
+        states = outbox_states(db_path, broadcast_id)
+        if not states.get("pending") and not states.get("sending"):
+            return states
+        assert time.monotonic() < deadline, states
+        await asyncio.sleep(0.1)
+
+
+async def test_rate_is_respected_in_every_one_second_window(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    users = {20_000 + i: "en" for i in range(40)}
+    await seed_subscribers(tmp_path / "bot.sqlite3", users)
+    emulator.add_chats(users)
+    process, _ = await start_bot(emulator, tmp_path, messages_per_second=10)
+    try:
+        since = len(emulator.calls())
+        # Two broadcasts at once share the one limit.
+        first, first_control = await draft(emulator, "First")
+        second, second_control = await draft(emulator, "Second")
+        first_progress = await confirm(emulator, first, first_control)
+        second_progress = await confirm(emulator, second, second_control)
+        await wait_for_report(emulator, first_progress)
+        await wait_for_report(emulator, second_progress)
+        sends = subscriber_sends(emulator, set(users), since)
+        assert len(sends) == 80 and all(c.ok for c in sends)
+        assert max_in_window([c.at for c in sends]) <= 10
+        # Paced, not stalled: 80 messages at 10/s take about 7-8 s.
+        duration = sends[-1].at - sends[0].at
+        assert 6.5 <= duration <= 10, duration
+        assert all(received(emulator, u, since) == ["First", "Second"] for u in users)
+    finally:
+        assert await process.stop() == 0, process.log()
+
+
+async def test_blocked_users_are_marked_and_never_retried(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    reachable, blocked, deactivated, gone = 21_001, 21_002, 21_003, 21_004
+    users = {reachable: "en", blocked: "en", deactivated: "ru", gone: "zh"}
+    db_path = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db_path, users)
+    emulator.add_chats([reachable])
+    emulator.block_chat(blocked)
+    emulator.deactivate_chat(deactivated)
+    # `gone` is unknown to Telegram: "chat not found".
+    process, _ = await start_bot(emulator, tmp_path, messages_per_second=200)
+    try:
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "One")
+        report = await wait_for_report(emulator, await confirm(emulator, broadcast_id, control))
+        counts = report_counts(report["text"])
+        assert (counts["Delivered"], counts["Blocked the bot"], counts["Failed"]) == (1, 3, 0)
+        assert outbox_states(db_path, broadcast_id) == {"sent": 1, "blocked": 3}
+        for user in (blocked, deactivated, gone):
+            attempts = emulator.calls("sendMessage", chat_id=user, since=since)
+            assert len(attempts) == 1 and attempts[0].status in (400, 403)
+            assert user_flags(db_path, user) == (1, 1)
+
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "Two")
+        report = await wait_for_report(emulator, await confirm(emulator, broadcast_id, control))
+        assert "1 recipient\n" in report["text"]
+        for user in (blocked, deactivated, gone):
+            assert emulator.calls("sendMessage", chat_id=user, since=since) == []
+        assert received(emulator, reachable, since) == ["Two"]
+    finally:
+        assert await process.stop() == 0, process.log()
+
+
+async def test_429_pauses_the_whole_worker_then_resumes(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    users = {22_000 + i: "en" for i in range(40)}
+    db_path = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db_path, users)
+    emulator.add_chats(users)
+    process, _ = await start_bot(emulator, tmp_path, messages_per_second=20)
+    try:
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "Flood")
+        progress = await confirm(emulator, broadcast_id, control)
+        await emulator.wait_for_call(
+            "sendMessage", since=since, predicate=lambda c: c.chat_id in users
+        )
+        emulator.rate_limit(2, methods={"sendMessage"})
+        report = await wait_for_report(emulator, progress)
+        assert report_counts(report["text"])["Delivered"] == 40
+        sends = subscriber_sends(emulator, set(users), since)
+        limited = [c for c in sends if c.status == 429]
+        assert limited, "the rate limit was never hit"
+        first = limited[0]
+        # Requests already in flight may still bounce; after that, silence for retry_after.
+        quiet = [c for c in sends if first.at + 0.3 < c.at < first.at + 1.9]
+        assert quiet == [], [(c.chat_id, c.status, round(c.at - first.at, 2)) for c in quiet]
+        assert len(limited) <= MAX_IN_FLIGHT
+        ok = [c for c in sends if c.ok]
+        assert Counter(c.chat_id for c in ok) == Counter(dict.fromkeys(users, 1))
+        assert max_in_window([c.at for c in sends]) <= 20
+        assert outbox_states(db_path, broadcast_id) == {"sent": 40}
+    finally:
+        assert await process.stop() == 0, process.log()
+
+
+async def test_server_errors_and_dropped_connections_are_retried(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    users = {23_000 + i: "en" for i in range(10)}
+    db_path = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db_path, users)
+    emulator.add_chats(users)
+    process, _ = await start_bot(emulator, tmp_path, messages_per_second=200)
+    try:
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "Retry me")
+        emulator.set_latency(0.3, "sendMessage")  # so the faults below meet the worker's sends
+        progress = await confirm(emulator, broadcast_id, control)
+        emulator.set_latency(0, "sendMessage")
+        emulator.fail_next("sendMessage", 500, times=2)
+        emulator.fail_next("sendMessage", 502, times=1, description="Bad Gateway")
+        emulator.drop_next("sendMessage", times=1)
+        report = await wait_for_report(emulator, progress)
+        counts = report_counts(report["text"])
+        assert (counts["Delivered"], counts["Failed"]) == (10, 0)
+        sends = subscriber_sends(emulator, set(users), since)
+        assert sorted(c.status for c in sends if not c.ok) == [0, 500, 500, 502]
+        assert Counter(c.chat_id for c in sends if c.ok) == Counter(dict.fromkeys(users, 1))
+        # The failed users got their message on a later attempt, after a backoff.
+        for failed in (c for c in sends if not c.ok):
+            retry = next(c for c in sends if c.ok and c.chat_id == failed.chat_id)
+            assert retry.at - failed.at >= 0.9
+        assert outbox_states(db_path, broadcast_id) == {"sent": 10}
+    finally:
+        assert await process.stop() == 0, process.log()
+
+
+async def test_interactive_replies_do_not_wait_for_a_large_broadcast(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    users = {30_000 + i: ("ru", "zh", "en")[i % 3] for i in range(2000)}
+    db_path = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db_path, users)
+    emulator.add_chats(users)
+    process, _ = await start_bot(emulator, tmp_path, messages_per_second=400)
+    try:
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "Big")
+        progress = await confirm(emulator, broadcast_id, control)
+        await emulator.wait_for_call(
+            "sendMessage", since=since, predicate=lambda c: c.chat_id in users
+        )
+        await asyncio.sleep(0.5)
+        for asker in (39_001, 39_002, 39_003):
+            started = time.monotonic()
+            mark = len(emulator.calls())
+            emulator.push_message(asker, "/about", language_code="en")
+            answer = await emulator.wait_for_call(
+                "sendMessage", chat_id=asker, since=mark, timeout=1.0
+            )
+            assert answer.ok and "Conference" in answer.params["text"]
+            assert time.monotonic() - started < 1.0
+            assert outbox_states(db_path, broadcast_id).get("pending", 0) > 0
+        report = await wait_for_report(emulator, progress, timeout=20)
+        assert report_counts(report["text"])["Delivered"] == 2000
+        sends = subscriber_sends(emulator, set(users), since)
+        assert len(sends) == 2000
+        assert max_in_window([c.at for c in sends]) <= 400
+    finally:
+        assert await process.stop() == 0, process.log()
+
+
+async def test_kill_9_mid_delivery_then_restart_resumes(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    users = {40_000 + i: "en" for i in range(300)}
+    db_path = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db_path, users)
+    emulator.add_chats(users)
+    process, _ = await start_bot(emulator, tmp_path, messages_per_second=150)
+    try:
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "Survive")
+        # Some latency, so requests are in flight when the process dies.
+        emulator.set_latency(0.05, "sendMessage")
+        progress = await confirm(emulator, broadcast_id, control)
+        await emulator.wait_for_call(
+            "sendMessage",
+            since=since,
+            predicate=lambda c: len(subscriber_sends(emulator, set(users), since)) >= 100,
+            timeout=10,
+        )
+        await process.kill()
+        states = outbox_states(db_path, broadcast_id)
+        assert states.get("pending", 0) > 0, states
+        assert states.get("sending", 0) <= MAX_IN_FLIGHT, states
+        await asyncio.sleep(0.2)  # requests cut off by the kill are answered or dropped
+
+        await process.start()
+        report = await wait_for_report(emulator, progress, timeout=20)
+        assert report_counts(report["text"])["Delivered"] == 300
+        assert await wait_outbox_done(db_path, broadcast_id) == {"sent": 300}
+        per_user = Counter(c.chat_id for c in subscriber_sends(emulator, set(users), since) if c.ok)
+        assert set(per_user) == set(users)  # nobody lost
+        duplicates = sum(n - 1 for n in per_user.values())
+        assert duplicates <= MAX_IN_FLIGHT, duplicates
+        assert "Resending" in process.log() or duplicates == 0
+    finally:
+        if process.process is not None and process.process.returncode is None:
+            assert await process.stop() == 0, process.log()

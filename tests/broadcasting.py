@@ -1,0 +1,175 @@
+"""Helpers shared by the subscription, admin and delivery tests (no tests here)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from bot.emulator import BotApiEmulator, Call
+from storage.store import Store
+from tests.conftest import ADMIN_ID, BotProcess, write_config
+
+
+def markup_of(call: Call | dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The inline keyboard of a sendMessage/editMessageText call (or a stored message)."""
+    params = call.params if isinstance(call, Call) else call
+    markup = params.get("reply_markup")
+    if markup is None:
+        return []
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    rows: list[list[dict[str, Any]]] = markup["inline_keyboard"]
+    return rows
+
+
+def callbacks(call: Call | dict[str, Any]) -> list[str]:
+    """Callback data of every button, in order."""
+    return [b["callback_data"] for row in markup_of(call) for b in row if "callback_data" in b]
+
+
+def message_id(call: Call) -> int:
+    """The id of the message a send call created."""
+    result: dict[str, Any] = call.result
+    return int(result["message_id"])
+
+
+async def say(
+    emulator: BotApiEmulator, user_id: int, text: str, *, language_code: str = "en"
+) -> list[Call]:
+    """Push a message and return the bot's sendMessage calls to that chat once it is quiet."""
+    since = len(emulator.calls())
+    emulator.push_message(user_id, text, language_code=language_code)
+    await emulator.wait_for_call("sendMessage", chat_id=user_id, since=since)
+    await emulator.wait_until_idle(quiet=0.15)
+    return list(emulator.calls("sendMessage", chat_id=user_id, since=since))
+
+
+async def press(
+    emulator: BotApiEmulator,
+    user_id: int,
+    data: str,
+    *,
+    message_id: int | None = None,
+    language_code: str = "en",
+) -> Call:
+    """Press a button and return the answerCallbackQuery call."""
+    since = len(emulator.calls())
+    emulator.push_callback(user_id, data, message_id=message_id, language_code=language_code)
+    return await emulator.wait_for_call("answerCallbackQuery", since=since)
+
+
+async def subscribe_users(
+    emulator: BotApiEmulator, users: dict[int, str], *, command: str = "/subscribe"
+) -> None:
+    """Each user (id → Telegram language_code) sends /subscribe through the real bot."""
+    since = len(emulator.calls())
+    for user_id, language_code in users.items():
+        emulator.push_message(user_id, command, language_code=language_code)
+    for user_id in users:
+        await emulator.wait_for_call("sendMessage", chat_id=user_id, since=since, timeout=10)
+
+
+async def draft(emulator: BotApiEmulator, text: str) -> tuple[int, Call]:
+    """/broadcast <text> as the admin: the draft id and the control message with the buttons."""
+    since = len(emulator.calls())
+    emulator.push_message(ADMIN_ID, f"/broadcast {text}", language_code="en")
+    control = await emulator.wait_for_call(
+        "sendMessage",
+        chat_id=ADMIN_ID,
+        since=since,
+        predicate=lambda c: any(d.startswith("bc:send:") for d in callbacks(c)),
+    )
+    broadcast_id = int(callbacks(control)[0].rsplit(":", 1)[1])
+    return broadcast_id, control
+
+
+async def confirm(
+    emulator: BotApiEmulator, broadcast_id: int, control: Call, action: str = "send"
+) -> int:
+    """Press the confirm button; return the id of the progress message."""
+    since = len(emulator.calls())
+    emulator.push_callback(ADMIN_ID, f"bc:{action}:{broadcast_id}", message_id=message_id(control))
+    progress = await emulator.wait_for_call("sendMessage", chat_id=ADMIN_ID, since=since)
+    return message_id(progress)
+
+
+async def wait_for_report(
+    emulator: BotApiEmulator,
+    progress_id: int,
+    timeout: float = 20,  # noqa: ASYNC109
+    word: str = "finished",
+) -> dict[str, Any]:
+    """Wait until the progress message shows the final report; return the stored message."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        for message in emulator.sent_messages(ADMIN_ID):
+            if message["message_id"] == progress_id and word in message.get("text", ""):
+                return message
+        if asyncio.get_running_loop().time() > deadline:
+            shown = [m.get("text") for m in emulator.sent_messages(ADMIN_ID)][-3:]
+            raise AssertionError(f"no final report within {timeout}s; last messages: {shown}")
+        await asyncio.sleep(0.05)
+
+
+def received(emulator: BotApiEmulator, user_id: int, since: int = 0) -> list[str]:
+    """Texts of the successful sendMessage calls to a user."""
+    return [
+        c.params["text"]
+        for c in emulator.calls("sendMessage", chat_id=user_id, since=since)
+        if c.ok
+    ]
+
+
+def report_counts(text: str) -> dict[str, int]:
+    """Numbers of the English report/progress lines: 'Delivered: 3' → {'Delivered': 3}."""
+    counts = {}
+    for line in text.splitlines():
+        label, sep, value = line.rpartition(": ")
+        if sep and value.strip().isdigit():
+            counts[label.split(" ", 1)[-1].strip()] = int(value)
+    return counts
+
+
+async def seed_subscribers(db_path: Path, users: dict[int, str]) -> None:
+    """Write subscribed users into the database file with the storage API, bot not running."""
+    store = await Store.open(db_path)
+    try:
+        for user_id, language_code in users.items():
+            await store.subscribers.subscribe(user_id, language_code)
+    finally:
+        await store.close()
+
+
+def outbox_states(db_path: Path, broadcast_id: int) -> dict[str, int]:
+    """Outbox rows by state, read straight from the database file."""
+    with sqlite3.connect(db_path) as db:
+        rows = db.execute(
+            "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
+            (broadcast_id,),
+        ).fetchall()
+    return {str(state): int(count) for state, count in rows}
+
+
+def user_flags(db_path: Path, user_id: int) -> tuple[int, int] | None:
+    """(subscribed, blocked) of a user, read straight from the database file."""
+    with sqlite3.connect(db_path) as db:
+        row = db.execute(
+            "SELECT subscribed, blocked FROM users WHERE id = ?", (user_id,)
+        ).fetchone()
+    return (int(row[0]), int(row[1])) if row else None
+
+
+async def start_bot(
+    emulator: BotApiEmulator, tmp_path: Path, **broadcast: object
+) -> tuple[BotProcess, Path]:
+    """A bot with its own config ([broadcast] overrides) and database; returns it and the db."""
+    db_path = tmp_path / "bot.sqlite3"
+    config = write_config(
+        tmp_path / "config.toml", emulator.base_url, db_path, broadcast=dict(broadcast)
+    )
+    process = BotProcess(emulator, config)
+    await process.start()
+    return process, db_path

@@ -1,0 +1,184 @@
+"""Migration 2 and the broadcast / subscriber repositories, on real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiosqlite
+import pytest
+
+from storage.broadcasts import BLOCKED, FAILED, SENT, UNCERTAIN, Counts
+from storage.db import migrate, schema_version
+from storage.store import Store
+
+
+async def make_v1_database(path: Path) -> None:
+    """A database as the first release left it, with users in it."""
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await migrate(db, target=1)
+        await db.executemany(
+            "INSERT INTO users (id, language, telegram_language, first_seen, last_seen)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(1, "zh", "en", 100, 200), (2, None, "ru-RU", 110, 210), (3, None, None, 120, 220)],
+        )
+
+
+async def test_v1_database_with_users_migrates_to_v2_keeping_them(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    await make_v1_database(path)
+    store = await Store.open(path)
+    try:
+        assert await schema_version(store.connection) == 2
+        assert await store.users.count() == 3
+        assert await store.users.seen(1, "en") == "zh"  # the chosen language survived
+        assert not await store.subscribers.is_subscribed(2)
+        assert await store.subscribers.subscribe(2)
+        stats = await store.subscribers.stats("en")
+        assert (stats.users, stats.subscribers, stats.blocked) == (3, 1, 0)
+        assert stats.by_language == {"en": (1, 0), "ru": (1, 1), "zh": (1, 0)}
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT id, language, telegram_language, first_seen, subscribed, blocked"
+            " FROM users ORDER BY id"
+        ).fetchall()
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert rows == [
+        (1, "zh", "en", 100, 0, 0),
+        (2, None, "ru-RU", 110, 1, 0),
+        (3, None, None, 120, 0, 0),
+    ]
+    assert {"broadcasts", "broadcast_texts", "outbox"} <= tables
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "bot.sqlite3")
+    yield opened
+    await opened.close()
+
+
+async def test_subscribe_unsubscribe_block_are_idempotent(store: Store) -> None:
+    subs = store.subscribers
+    assert await subs.subscribe(10, "en") is True
+    assert await subs.subscribe(10, "en") is False
+    await subs.mark_blocked(10, "Forbidden: bot was blocked by the user")
+    assert await subs.is_blocked(10)
+    # Subscribing again proves the user is back.
+    assert await subs.subscribe(10) is False
+    assert not await subs.is_blocked(10)
+    assert await subs.unsubscribe(10) is True
+    assert await subs.unsubscribe(10) is False
+    await subs.mark_blocked(11, "kicked")  # a user we never saw
+    assert await subs.is_blocked(11)
+    assert await subs.unblock(11) is True
+    assert await subs.unblock(11) is False
+
+
+async def test_enqueue_selects_recipients_in_one_statement(store: Store) -> None:
+    subs, broadcasts = store.subscribers, store.broadcasts
+    await subs.subscribe(1, "ru-RU")
+    await subs.subscribe(2, "zh-hans")
+    await subs.subscribe(3, "de")
+    await store.users.set_language(3, "en")  # an explicit choice wins
+    await subs.subscribe(4, "pt")  # no language we speak: the default
+    await subs.subscribe(5, "en")
+    await subs.mark_blocked(5, "blocked")
+    await store.users.seen(6, "en")  # never subscribed
+    broadcast_id = await broadcasts.create(99, "en", texts={"en": "Hi", "ru": "Привет"})
+    assert (await broadcasts.get(broadcast_id)).status == "draft"  # type: ignore[union-attr]
+    assert await broadcasts.audience_sizes() == (4, 5)
+
+    assert await broadcasts.enqueue(broadcast_id, "subscribers", "ru", 99, 7) == 4
+    assert await broadcasts.enqueue(broadcast_id, "subscribers", "ru", 99, 7) is None
+    rows = await broadcasts.due(time.time(), 100)
+    assert [(r.user_id, r.lang) for r in rows] == [(1, "ru"), (2, "zh"), (3, "en"), (4, "ru")]
+    broadcast = await broadcasts.get(broadcast_id)
+    assert broadcast is not None
+    assert (broadcast.status, broadcast.total, broadcast.audience) == ("sending", 4, "subscribers")
+    assert (broadcast.progress_chat_id, broadcast.progress_message_id) == (99, 7)
+
+    everyone = await broadcasts.create(99, "en", texts={"en": "All"})
+    assert await broadcasts.enqueue(everyone, "all", "ru") == 5  # all but the blocked one
+    # Streaming: batches continue after the last key seen.
+    first = await broadcasts.due(time.time(), 3)
+    rest = await broadcasts.due(time.time(), 100, (first[-1].broadcast_id, first[-1].user_id))
+    assert len(first) + len(rest) == 9
+    assert {(r.broadcast_id, r.user_id) for r in first} & {
+        (r.broadcast_id, r.user_id) for r in rest
+    } == set()
+
+
+async def test_outbox_life_cycle_retry_recovery_and_stop(store: Store) -> None:
+    subs, broadcasts = store.subscribers, store.broadcasts
+    for user in range(1, 7):
+        await subs.subscribe(user, "en")
+    broadcast_id = await broadcasts.create(99, "en", texts={"en": "Hi"})
+    await broadcasts.enqueue(broadcast_id, "subscribers", "ru")
+
+    assert await broadcasts.claim(broadcast_id, 1)
+    assert not await broadcasts.claim(broadcast_id, 1)  # already in flight
+    await broadcasts.record(broadcast_id, 1, SENT)
+    assert await broadcasts.claim(broadcast_id, 2)
+    await broadcasts.record(broadcast_id, 2, BLOCKED, "Forbidden: bot was blocked by the user")
+    assert await subs.is_blocked(2)
+    assert await broadcasts.claim(broadcast_id, 3)
+    later = time.time() + 60
+    await broadcasts.retry(broadcast_id, 3, later, "Internal Server Error")
+    assert await broadcasts.next_retry_at() == pytest.approx(0)
+    due = [r.user_id for r in await broadcasts.due(time.time(), 100)]
+    assert due == [4, 5, 6]  # 3 waits for its backoff
+    assert [r.user_id for r in await broadcasts.due(later + 1, 100)] == [3, 4, 5, 6]
+    assert (await broadcasts.due(later + 1, 100))[0].attempts == 1
+    assert await broadcasts.claim(broadcast_id, 4)
+    await broadcasts.record(broadcast_id, 4, UNCERTAIN, "timed out")
+    assert await broadcasts.claim(broadcast_id, 5)  # then the process dies
+
+    assert await broadcasts.counts(broadcast_id) == Counts(
+        pending=2, sending=1, sent=1, blocked=1, uncertain=1
+    )
+    assert not await broadcasts.finish(broadcast_id)
+    assert await broadcasts.recover_sending() == 1
+    assert [r.user_id for r in await broadcasts.due(time.time(), 100)] == [5, 6]
+
+    assert await broadcasts.claim(broadcast_id, 5)
+    assert await broadcasts.stop(broadcast_id)
+    assert not await broadcasts.stop(broadcast_id)
+    assert not await broadcasts.claim(broadcast_id, 6)  # cancelled by the stop
+    assert [b.id for b in await broadcasts.active()] == [broadcast_id]
+    assert not await broadcasts.finish(broadcast_id)  # 5 is still in flight
+    await broadcasts.record(broadcast_id, 5, FAILED, "Bad Request: whatever")
+    assert await broadcasts.finish(broadcast_id)
+    assert await broadcasts.active() == []
+    final = await broadcasts.get(broadcast_id)
+    assert final is not None and final.status == "stopped" and final.finished_at is not None
+    counts = await broadcasts.counts(broadcast_id)
+    assert counts == Counts(sent=1, blocked=1, uncertain=1, failed=1, cancelled=2)
+    assert counts.total == 6
+
+
+async def test_composing_drafts_news_and_recent(store: Store) -> None:
+    broadcasts = store.broadcasts
+    composing = await broadcasts.create(99, "ru", step="ru")
+    assert (await broadcasts.composing(99)).id == composing  # type: ignore[union-attr]
+    await broadcasts.set_text(composing, "ru", "Первый")
+    await broadcasts.advance(composing, "zh")
+    await broadcasts.advance(composing, None)
+    assert await broadcasts.composing(99) is None
+    assert await broadcasts.texts(composing) == {"ru": "Первый"}
+
+    dropped = await broadcasts.create(99, "ru", step="ru")
+    assert await broadcasts.cancel_composing(99) == 1
+    assert not await broadcasts.cancel(dropped)
+    assert await broadcasts.news(5) == []
+
+    await broadcasts.enqueue(composing, "all", "ru")
+    assert await broadcasts.finish(composing)  # no recipients at all
+    news = await broadcasts.news(5)
+    assert [(b.id, b.status, texts) for b, texts in news] == [(composing, "done", {"ru": "Первый"})]
+    recent = await broadcasts.recent(5)
+    assert [(b.id, counts.total) for b, counts in recent] == [(composing, 0)]
