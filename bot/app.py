@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any
 
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
 
 import handlers
@@ -19,9 +17,8 @@ from bot.delivery import DeliveryWorker
 from bot.flood import FloodGuard
 from bot.i18n import Translator, load_catalogs
 from bot.processor import PerChatUpdateProcessor
-from handlers.cards import event_names
-from handlers.common import PUBLIC_COMMANDS
-from storage.content import LANGUAGES, LoadedContent
+from handlers.content_admin import publish_commands
+from storage.content import LoadedContent
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -54,9 +51,10 @@ def build_application(
             translate=data.translate,
             messages_per_second=settings.broadcast.messages_per_second,
             default_language=settings.bot.default_language,
+            request_timeout=settings.broadcast.request_timeout,
         )
         await data.delivery.start()
-        await publish_commands(application)
+        await publish_commands(application.bot, data)
         log.info("Bot @%s is up", data.bot_username)
 
     async def post_shutdown(application: BotApplication) -> None:
@@ -87,27 +85,3 @@ def build_application(
     )
     handlers.register(application)
     return application
-
-
-async def publish_commands(application: BotApplication) -> None:
-    """Localized command menus and descriptions for ru, zh, en and the default language."""
-    data = application.bot_data
-    t = data.translate
-    bot = application.bot
-    targets: list[tuple[str, str | None]] = [(lang, lang) for lang in LANGUAGES]
-    targets.append((data.settings.bot.default_language, None))
-    try:
-        for lang, code in targets:
-            names = await event_names(data.store.facts, lang)
-
-            def plain(key: str, lang: str = lang, names: dict[str, str] = names) -> str:
-                # Menus and descriptions are plain text: undo the HTML escaping of the catalog.
-                return html.unescape(t(lang, key, **names))
-
-            commands = [BotCommand(name, plain(f"command.{name}")) for name in PUBLIC_COMMANDS]
-            await bot.set_my_commands(commands, language_code=code)
-            await bot.set_my_description(plain("bot.description"), language_code=code)
-            await bot.set_my_short_description(plain("bot.short_description"), language_code=code)
-    except TelegramError:
-        # The menus are a convenience: a failure here must not keep the bot from answering.
-        log.warning("Could not publish the command menus", exc_info=True)

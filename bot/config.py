@@ -50,6 +50,8 @@ class StorageSettings(_Section):
 
 class BroadcastSettings(_Section):
     messages_per_second: float = Field(default=25, gt=0, le=1000)
+    # A send that gets no answer in this many seconds counts as "uncertain" and is never resent.
+    request_timeout: float = Field(default=15, gt=0, le=300)
 
 
 class Settings(BaseSettings):

@@ -208,12 +208,13 @@ class DeliveryWorker:
         translate: Translator,
         messages_per_second: float,
         default_language: str,
+        request_timeout: float,
     ) -> None:
         request = HTTPXRequest(
             connection_pool_size=MAX_IN_FLIGHT + 2,
             connect_timeout=10,
-            read_timeout=15,
-            write_timeout=15,
+            read_timeout=request_timeout,
+            write_timeout=request_timeout,
             pool_timeout=15,
         )
         self.bot = Bot(token, base_url=base_url, request=request)

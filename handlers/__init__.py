@@ -18,7 +18,7 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
-from handlers import admin, fallback, info, inline, language, search, subscriptions
+from handlers import admin, content_admin, fallback, info, inline, language, search, subscriptions
 from handlers.common import BROADCAST, CARD, LANG, PUBLIC_COMMANDS, SUBSCRIPTION
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
@@ -71,6 +71,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(_command("skip", admin.skip_command))
     application.add_handler(_command("cancel", admin.cancel_command))
     application.add_handler(_command("stats", admin.stats_command))
+    application.add_handler(_command("reload", content_admin.reload_content))
 
     # Buttons.
     application.add_handler(CallbackQueryHandler(info.open_card, pattern=f"^{CARD}:"))

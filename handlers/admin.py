@@ -57,7 +57,8 @@ class FromAdmin(filters.UpdateFilter):
         return settings is not None and user is not None and user.id in settings.bot.admins
 
 
-async def _refuse(update: Update, context: BotContext) -> None:
+async def refuse(update: Update, context: BotContext) -> None:
+    """Politely tell a non-admin that this is for organizers; nothing else happens."""
     language = await user_language(update, context)
     text = context.bot_data.translate(language, "admin.only")
     if update.callback_query:
@@ -93,7 +94,7 @@ def _command_body(message: Message) -> tuple[str, int]:
 async def broadcast_command(update: Update, context: BotContext) -> None:
     """/broadcast <text>: a draft with preview; /broadcast alone: the guided flow."""
     if not is_admin(update, context):
-        await _refuse(update, context)
+        await refuse(update, context)
         return
     message = update.effective_message
     user = update.effective_user
@@ -188,7 +189,7 @@ async def _advance(update: Update, context: BotContext, draft: Broadcast, langua
 async def skip_command(update: Update, context: BotContext) -> None:
     """/skip: no text in the language asked for."""
     if not is_admin(update, context):
-        await _refuse(update, context)
+        await refuse(update, context)
         return
     user = update.effective_user
     if user is None:
@@ -204,7 +205,7 @@ async def skip_command(update: Update, context: BotContext) -> None:
 async def cancel_command(update: Update, context: BotContext) -> None:
     """/cancel: drop the broadcast being composed."""
     if not is_admin(update, context):
-        await _refuse(update, context)
+        await refuse(update, context)
         return
     user = update.effective_user
     if user is None:
@@ -256,7 +257,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     if not is_admin(update, context):
-        await _refuse(update, context)
+        await refuse(update, context)
         return
     language = await user_language(update, context)
     t = context.bot_data.translate
@@ -352,7 +353,7 @@ async def _drop_keyboard(message: object) -> None:
 async def stats_command(update: Update, context: BotContext) -> None:
     """/stats: the audience and the last broadcasts; /stats csv: every broadcast as CSV."""
     if not is_admin(update, context):
-        await _refuse(update, context)
+        await refuse(update, context)
         return
     data = context.bot_data
     t = data.translate

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import sqlite3
 import time
 from collections import Counter
 from pathlib import Path
@@ -248,3 +250,64 @@ async def test_kill_9_mid_delivery_then_restart_resumes(
     finally:
         if process.process is not None and process.process.returncode is None:
             assert await process.stop() == 0, process.log()
+
+
+async def test_timed_out_sends_are_uncertain_and_never_resent(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """A request with no answer may have been delivered: recorded, reported, not sent twice."""
+    users = {26_000 + i: "en" for i in range(3)}
+    db_path = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db_path, users)
+    emulator.add_chats(users)
+    process, _ = await start_bot(emulator, tmp_path, messages_per_second=100, request_timeout=1)
+    try:
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "Slow network")
+        emulator.set_latency(2.5, "sendMessage")  # the bot's own replies wait up to 5 s: fine
+        progress = await confirm(emulator, broadcast_id, control)
+        report = await wait_for_report(emulator, progress)
+        emulator.set_latency(0, "sendMessage")
+        assert outbox_states(db_path, broadcast_id) == {"uncertain": 3}
+        counts = report_counts(report["text"])
+        assert counts["Uncertain (timed out)"] == 3
+        assert counts["Delivered"] == 0
+        await asyncio.sleep(1.5)  # time for any (wrong) resend to show up
+        for user in users:
+            assert len(subscriber_sends(emulator, {user}, since)) == 1, user
+    finally:
+        assert await process.stop() == 0, process.log()
+
+
+async def test_persistent_server_errors_fail_after_bounded_attempts(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """5xx is retried with growing backoff, then the row fails with the reason."""
+    user = 27_001
+    db_path = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db_path, {user: "en"})
+    emulator.add_chats([user])
+    process, _ = await start_bot(emulator, tmp_path, messages_per_second=100)
+    try:
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "Never arrives")
+        emulator.set_latency(0.3, "sendMessage")  # let the fault below meet the worker's first send
+        progress = await confirm(emulator, broadcast_id, control)
+        emulator.set_latency(0, "sendMessage")
+        emulator.fail_next("sendMessage", 500, times=100)
+        report = await wait_for_report(emulator, progress, timeout=40)
+        emulator.clear_faults()
+        counts = report_counts(report["text"])
+        assert (counts["Delivered"], counts["Failed"]) == (0, 1)
+        attempts = subscriber_sends(emulator, {user}, since)
+        assert [c.status for c in attempts] == [500] * 5
+        gaps = [b.at - a.at for a, b in itertools.pairwise(attempts)]
+        assert all(later > earlier for earlier, later in itertools.pairwise(gaps)), gaps
+        assert outbox_states(db_path, broadcast_id) == {"failed": 1}
+        with sqlite3.connect(db_path) as db:
+            (error,) = db.execute(
+                "SELECT error FROM outbox WHERE broadcast_id = ?", (broadcast_id,)
+            ).fetchone()
+        assert "Internal Server Error" in error
+    finally:
+        assert await process.stop() == 0, process.log()

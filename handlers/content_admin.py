@@ -1,0 +1,67 @@
+"""Keeping the content current: the published menus, and /reload for organizers."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import ExtBot
+
+from bot.context import BotContext, BotData
+from handlers.admin import is_admin, refuse
+from handlers.cards import event_names
+from handlers.common import PUBLIC_COMMANDS, reply, shorten, user_language
+from storage.content import LANGUAGES, ContentError
+
+log = logging.getLogger(__name__)
+
+# Longest validation report shown to an organizer in chat; the log has the rest.
+ERROR_SHOWN = 1500
+
+
+async def publish_commands(bot: ExtBot[None], data: BotData) -> None:
+    """Localized command menus and descriptions for ru, zh, en and the default language."""
+    t = data.translate
+    targets: list[tuple[str, str | None]] = [(lang, lang) for lang in LANGUAGES]
+    targets.append((data.settings.bot.default_language, None))
+    try:
+        for lang, code in targets:
+            names = await event_names(data.store.facts, lang)
+
+            def plain(key: str, lang: str = lang, names: dict[str, str] = names) -> str:
+                # Menus and descriptions are plain text: undo the HTML escaping of the catalog.
+                return html.unescape(t(lang, key, **names))
+
+            commands = [BotCommand(name, plain(f"command.{name}")) for name in PUBLIC_COMMANDS]
+            await bot.set_my_commands(commands, language_code=code)
+            await bot.set_my_description(plain("bot.description"), language_code=code)
+            await bot.set_my_short_description(plain("bot.short_description"), language_code=code)
+    except TelegramError:
+        # The menus are a convenience: a failure here must not keep the bot from answering.
+        log.warning("Could not publish the command menus", exc_info=True)
+
+
+async def reload_content(update: Update, context: BotContext) -> None:
+    """Re-read the content file, so organizers can correct facts without a restart."""
+    if not is_admin(update, context):
+        await refuse(update, context)
+        return
+    data = context.bot_data
+    language = await user_language(update, context)
+    try:
+        changed = await data.store.reload_content()
+    except ContentError as error:
+        log.warning("Content reload refused: %s", error)
+        await reply(
+            update,
+            data.translate(language, "reload.invalid", error=shorten(str(error), ERROR_SHOWN)),
+        )
+        return
+    if not changed:
+        await reply(update, data.translate(language, "reload.unchanged"))
+        return
+    data.cards.clear()
+    await publish_commands(context.bot, data)
+    await reply(update, data.translate(language, "reload.done"))
