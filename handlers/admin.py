@@ -14,9 +14,11 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import functools
 import html
 import io
 import re
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InputFile, Message, Update
@@ -42,6 +44,22 @@ def is_admin(update: Update, context: BotContext) -> bool:
     """Whether the update comes from a configured admin."""
     user = update.effective_user
     return user is not None and user.id in context.bot_data.settings.bot.admins
+
+
+AdminHandler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+
+def admin_only(handler: AdminHandler) -> AdminHandler:
+    """Run `handler` for admins; refuse anyone else politely, doing nothing."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: BotContext) -> None:
+        if is_admin(update, context):
+            await handler(update, context)
+        else:
+            await refuse(update, context)
+
+    return guarded
 
 
 class FromAdmin(filters.UpdateFilter):
@@ -91,11 +109,9 @@ def _command_body(message: Message) -> tuple[str, int]:
 # ------------------------------------------------------------------ /broadcast
 
 
+@admin_only
 async def broadcast_command(update: Update, context: BotContext) -> None:
     """/broadcast <text>: a draft with preview; /broadcast alone: the guided flow."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
@@ -186,11 +202,9 @@ async def _advance(update: Update, context: BotContext, draft: Broadcast, langua
     await _preview(update, context, draft.id, language)
 
 
+@admin_only
 async def skip_command(update: Update, context: BotContext) -> None:
     """/skip: no text in the language asked for."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     user = update.effective_user
     if user is None:
         return
@@ -202,11 +216,9 @@ async def skip_command(update: Update, context: BotContext) -> None:
     await _advance(update, context, draft, language)
 
 
+@admin_only
 async def cancel_command(update: Update, context: BotContext) -> None:
     """/cancel: drop the broadcast being composed."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     user = update.effective_user
     if user is None:
         return
@@ -251,13 +263,11 @@ async def _preview(update: Update, context: BotContext, broadcast_id: int, langu
     )
 
 
+@admin_only
 async def broadcast_button(update: Update, context: BotContext) -> None:
     """Every bc:… button."""
     query = update.callback_query
     if query is None:
-        return
-    if not is_admin(update, context):
-        await refuse(update, context)
         return
     language = await user_language(update, context)
     t = context.bot_data.translate
@@ -350,11 +360,9 @@ async def _drop_keyboard(message: object) -> None:
 # ------------------------------------------------------------------ /stats
 
 
+@admin_only
 async def stats_command(update: Update, context: BotContext) -> None:
     """/stats: the audience and the last broadcasts; /stats csv: every broadcast as CSV."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     data = context.bot_data
     t = data.translate
     language = await user_language(update, context)

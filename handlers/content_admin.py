@@ -10,7 +10,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.context import BotContext, BotData
-from handlers.admin import is_admin, refuse
+from handlers.admin import admin_only
 from handlers.cards import event_names
 from handlers.common import PUBLIC_COMMANDS, reply, shorten, user_language
 from storage.content import LANGUAGES, ContentError
@@ -43,11 +43,9 @@ async def publish_commands(bot: ExtBot[None], data: BotData) -> None:
         log.warning("Could not publish the command menus", exc_info=True)
 
 
+@admin_only
 async def reload_content(update: Update, context: BotContext) -> None:
     """Re-read the content file, so organizers can correct facts without a restart."""
-    if not is_admin(update, context):
-        await refuse(update, context)
-        return
     data = context.bot_data
     language = await user_language(update, context)
     try:

@@ -3,31 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 from bot.emulator import BotApiEmulator, Call
 from storage.store import Store
-from tests.conftest import ADMIN_ID, BotProcess, write_config
-
-
-def markup_of(call: Call | dict[str, Any]) -> list[list[dict[str, Any]]]:
-    """The inline keyboard of a sendMessage/editMessageText call (or a stored message)."""
-    params = call.params if isinstance(call, Call) else call
-    markup = params.get("reply_markup")
-    if markup is None:
-        return []
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    rows: list[list[dict[str, Any]]] = markup["inline_keyboard"]
-    return rows
-
-
-def callbacks(call: Call | dict[str, Any]) -> list[str]:
-    """Callback data of every button, in order."""
-    return [b["callback_data"] for row in markup_of(call) for b in row if "callback_data" in b]
+from tests.conftest import ADMIN_ID, BotProcess, callbacks, write_config
 
 
 def message_id(call: Call) -> int:

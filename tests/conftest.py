@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,6 +114,44 @@ class BotProcess:
     def log(self) -> str:
         """Everything the bot printed so far."""
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@contextlib.asynccontextmanager
+async def running_bot(tmp: Path, **sections: dict[str, object]) -> AsyncIterator[BotProcess]:
+    """A fresh emulator and a bot on it (config `sections` override the defaults).
+
+    On exit the bot must stop cleanly with SIGINT and must have logged no traceback.
+    """
+    emu = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
+    await emu.start()
+    process = BotProcess(
+        emu, write_config(tmp / "config.toml", emu.base_url, tmp / "bot.sqlite3", **sections)
+    )
+    try:
+        await process.start()
+        yield process
+    finally:
+        code = await process.stop() if process.process is not None else 0
+        await emu.stop()
+        assert code == 0, process.log()
+        assert "Traceback" not in process.log(), process.log()
+
+
+def markup_of(call: Call | dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """The inline keyboard of a sendMessage/editMessageText call (or a stored message)."""
+    params = call.params if isinstance(call, Call) else call
+    markup = params.get("reply_markup")
+    if markup is None:
+        return []
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    rows: list[list[dict[str, Any]]] = markup["inline_keyboard"]
+    return rows
+
+
+def callbacks(call: Call | dict[str, Any]) -> list[str]:
+    """Callback data of every button, in order."""
+    return [b["callback_data"] for row in markup_of(call) for b in row if "callback_data" in b]
 
 
 @pytest.fixture

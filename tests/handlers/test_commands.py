@@ -6,15 +6,18 @@ Expected values are written by hand from the source article.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
 
 from bot.emulator import BotApiEmulator, Call
-from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, ask, write_config
+from tests.conftest import (
+    ask,
+    callbacks,
+    markup_of,
+    running_bot,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -26,33 +29,8 @@ BASE_USER = {"ru": 410_000, "zh": 420_000, "en": 430_000}
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotApiEmulator]:
     """One emulator and one bot for the module."""
-    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
-    await emulator.start()
-    tmp = tmp_path_factory.mktemp("commands")
-    config = write_config(tmp / "config.toml", emulator.base_url, tmp / "bot.sqlite3")
-    process = BotProcess(emulator, config)
-    await process.start()
-    try:
-        yield emulator
-    finally:
-        code = await process.stop()
-        await emulator.stop()
-        assert code == 0, process.log()
-        assert "Traceback" not in process.log(), process.log()
-
-
-def markup_of(call: Call) -> list[list[dict[str, Any]]]:
-    markup = call.params.get("reply_markup")
-    if markup is None:
-        return []
-    if isinstance(markup, str):
-        markup = json.loads(markup)
-    rows: list[list[dict[str, Any]]] = markup["inline_keyboard"]
-    return rows
-
-
-def callbacks(call: Call) -> list[str]:
-    return [button["callback_data"] for row in markup_of(call) for button in row]
+    async with running_bot(tmp_path_factory.mktemp("commands")) as process:
+        yield process.emulator
 
 
 async def replies(emulator: BotApiEmulator, user_id: int, text: str, language: str) -> list[Call]:

@@ -8,7 +8,7 @@ import pytest
 import pytest_asyncio
 
 from bot.emulator import BotApiEmulator, Call
-from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, write_config
+from tests.conftest import BOT_USERNAME, running_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -16,19 +16,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotApiEmulator]:
     """One emulator and one bot for the module."""
-    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
-    await emulator.start()
-    tmp = tmp_path_factory.mktemp("groups")
-    process = BotProcess(
-        emulator, write_config(tmp / "config.toml", emulator.base_url, tmp / "bot.sqlite3")
-    )
-    await process.start()
-    try:
-        yield emulator
-    finally:
-        code = await process.stop()
-        await emulator.stop()
-        assert code == 0, process.log()
+    async with running_bot(tmp_path_factory.mktemp("groups")) as process:
+        yield process.emulator
 
 
 async def said_in_group(

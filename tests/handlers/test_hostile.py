@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from bot.emulator import BotApiEmulator, Call
 from bot.emulator.telegram_html import parse_html
 from handlers.common import split_html
-from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, ask, write_config
+from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, ask, running_bot, write_config
 
 T = TypeVar("T")
 
@@ -82,20 +82,9 @@ def test_split_limit_is_respected_with_surrogate_pairs_at_the_cut() -> None:
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotApiEmulator]:
-    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
-    await emulator.start()
-    tmp = tmp_path_factory.mktemp("hostile")
-    process = BotProcess(
-        emulator, write_config(tmp / "config.toml", emulator.base_url, tmp / "bot.sqlite3")
-    )
-    await process.start()
-    try:
-        yield emulator
-    finally:
-        code = await process.stop()
-        await emulator.stop()
-        assert code == 0, process.log()
-        assert "Traceback" not in process.log(), process.log()
+    """One emulator and one bot for the module."""
+    async with running_bot(tmp_path_factory.mktemp("hostile")) as process:
+        yield process.emulator
 
 
 def assert_all_ok(emulator: BotApiEmulator, since: int) -> list[Call]:
@@ -312,17 +301,8 @@ async def test_updates_without_a_user_do_not_break_the_bot(live: BotApiEmulator)
 
 
 async def test_a_burst_gets_one_polite_notice(tmp_path: Path) -> None:
-    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
-    await emulator.start()
-    config = write_config(
-        tmp_path / "config.toml",
-        emulator.base_url,
-        tmp_path / "bot.sqlite3",
-        bot={"flood_burst": 3, "flood_window": 30},
-    )
-    process = BotProcess(emulator, config)
-    try:
-        await process.start()
+    async with running_bot(tmp_path, bot={"flood_burst": 3, "flood_window": 30}) as process:
+        emulator = process.emulator
         flooder, calm = 870_001, 870_002
         since = len(emulator.calls())
         for _ in range(12):
@@ -346,10 +326,6 @@ async def test_a_burst_gets_one_polite_notice(tmp_path: Path) -> None:
         assert answer.ok
         await emulator.wait_until_idle(quiet=0.2)
         assert emulator.calls("sendMessage", chat_id=flooder, since=since) == []
-    finally:
-        if process.process is not None:
-            assert await process.stop() == 0, process.log()
-        await emulator.stop()
 
 
 # ---------------------------------------------------------------- property-based

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.emulator import BotApiEmulator, Call
-from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, ask, write_config
+from tests.conftest import ask, running_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -23,19 +23,8 @@ ABOUT_DATE = {"ru": "9 сентября 2020", "zh": "2020年9月9日", "en": "9
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotApiEmulator]:
     """One emulator and one bot for the module."""
-    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
-    await emulator.start()
-    tmp = tmp_path_factory.mktemp("language")
-    process = BotProcess(
-        emulator, write_config(tmp / "config.toml", emulator.base_url, tmp / "bot.sqlite3")
-    )
-    await process.start()
-    try:
-        yield emulator
-    finally:
-        code = await process.stop()
-        await emulator.stop()
-        assert code == 0, process.log()
+    async with running_bot(tmp_path_factory.mktemp("language")) as process:
+        yield process.emulator
 
 
 def language_of(text: str) -> str:
@@ -131,13 +120,8 @@ async def test_forged_language_buttons_change_nothing(live: BotApiEmulator, data
 
 
 async def test_choice_survives_a_restart(tmp_path: Path) -> None:
-    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
-    await emulator.start()
-    process = BotProcess(
-        emulator, write_config(tmp_path / "config.toml", emulator.base_url, tmp_path / "db.sqlite3")
-    )
-    try:
-        await process.start()
+    async with running_bot(tmp_path) as process:
+        emulator = process.emulator
         user = 530_001
         menu = await ask(emulator, user, "/lang", language_code="ru-RU")
         await press(emulator, user, "lang:en", menu.result["message_id"], "ru-RU")
@@ -151,7 +135,3 @@ async def test_choice_survives_a_restart(tmp_path: Path) -> None:
         # A user who never chose still follows Telegram's language.
         call = await ask(emulator, 530_002, "/about", language_code="en")
         assert language_of(call.params["text"]) == "en"
-    finally:
-        if process.process is not None:
-            assert await process.stop() == 0, process.log()
-        await emulator.stop()

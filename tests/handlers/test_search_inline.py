@@ -9,8 +9,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.emulator import BotApiEmulator, Call
-from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, ask, write_config
+from bot.emulator import BotApiEmulator
+from tests.conftest import (
+    ask,
+    callbacks,
+    running_bot,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -20,24 +24,8 @@ DEEP_LINK = re.compile(r"^https://t\.me/conference_test_bot\?start=[A-Za-z0-9_-]
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def live(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotApiEmulator]:
     """One emulator and one bot for the module."""
-    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
-    await emulator.start()
-    tmp = tmp_path_factory.mktemp("search")
-    process = BotProcess(
-        emulator, write_config(tmp / "config.toml", emulator.base_url, tmp / "bot.sqlite3")
-    )
-    await process.start()
-    try:
-        yield emulator
-    finally:
-        code = await process.stop()
-        await emulator.stop()
-        assert code == 0, process.log()
-
-
-def callbacks(call: Call) -> list[str]:
-    markup = call.params.get("reply_markup") or {"inline_keyboard": []}
-    return [b["callback_data"] for row in markup["inline_keyboard"] for b in row]
+    async with running_bot(tmp_path_factory.mktemp("search")) as process:
+        yield process.emulator
 
 
 def user_for(text: str, language: str) -> int:
