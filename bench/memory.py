@@ -1,0 +1,65 @@
+"""4. Memory: the bot's peak RSS (VmHWM) during a broadcast to 1k, 10k and 100k subscribers.
+
+One new bot process per size (so each peak is that broadcast's own), sending at the config
+maximum (1000 msg/s) so even 100k takes minutes, not hours; VmHWM is read from
+/proc/<pid>/status once every recipient was reached, before the bot is stopped.
+"""
+
+from __future__ import annotations
+
+from bench.broadcast import (
+    bot_config,
+    delivery_available,
+    running_bot,
+    seed_subscribers,
+    start_broadcast,
+    wait_delivered,
+)
+from bench.harness import Metric, Result, emulator_process, workdir
+
+NAME = "memory"
+RATE = 1000.0
+
+
+async def peak_rss_mib(recipients: int) -> tuple[float, float]:
+    """(peak RSS MiB after the broadcast, RSS MiB right after start-up)."""
+    async with workdir() as tmp, emulator_process() as emulator:
+        db = tmp / "bot.sqlite3"
+        users = await seed_subscribers(db, recipients)
+        bot = await running_bot(emulator, bot_config(tmp, emulator, db, RATE))
+        try:
+            idle = bot.peak_rss_kib() / 1024
+            broadcast = await start_broadcast(emulator, f"Memory {recipients}")
+            await wait_delivered(emulator, broadcast, set(users), 120 + recipients / 100)
+            peak = bot.peak_rss_kib() / 1024
+        finally:
+            await bot.stop()
+    return peak, idle
+
+
+async def run(quick: bool) -> Result:
+    """Peaks per size; targets: largest ≤ 1.2 × smallest and under 100 MB."""
+    result = Result(NAME)
+    missing = delivery_available()
+    if missing:
+        result.skipped = missing
+        return result
+    sizes = (100, 1000) if quick else (1000, 10_000, 100_000)
+    peaks: dict[int, float] = {}
+    for size in sizes:
+        peak, idle = await peak_rss_mib(size)
+        peaks[size] = peak
+        result.add(Metric(f"peak RSS, {size:,} subscribers", "MiB", [peak]))
+        result.notes.append(f"{size:,}: RSS after start-up {idle:.1f} MiB, peak {peak:.1f} MiB")
+    smallest, largest = peaks[sizes[0]], peaks[sizes[-1]]
+    growth = result.add(
+        Metric(f"{sizes[-1]:,} ÷ {sizes[0]:,}", "×", [largest / smallest], target="≤ 1.2")
+    )
+    growth.met = largest / smallest <= 1.2
+    ceiling = result.add(
+        Metric(f"peak RSS at {sizes[-1]:,}", "MB", [largest * 1.048576], target="< 100 MB")
+    )
+    ceiling.met = largest * 1.048576 < 100
+    # wait_delivered raises unless every subscriber got the message, so these were all reached.
+    result.counts = {"reached": list(sizes)}
+    return result

@@ -1,0 +1,60 @@
+"""6. Search: latency of FactStore.search on the real store, in-process, per language.
+
+Opens the store on a temp file (migrations and the bundled content, as the bot does), warms
+it up, then times every query many times. Queries cover the FTS trigram path (terms of three
+characters or more, AND then OR fallback), the LIKE scan used for one- and two-character terms
+(common in Chinese), and a miss.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench.harness import Metric, Result, percentile, workdir
+from storage.store import Store
+
+NAME = "search"
+
+# (language the answer is titled in, query). Words taken from the bundled content.
+QUERIES: dict[str, list[str]] = {
+    "ru": ["материалы", "Нанкин конференция", "новых материалов Цзянсу", "интервью", "яблоко"],
+    "zh": ["新材料", "南京", "江苏省", "会议 合作", "苹果"],
+    "en": ["new materials", "Nanjing", "conference Jiangsu", "interview", "apple"],
+}
+
+
+async def run(quick: bool) -> Result:
+    """p50/p99 per language; target p99 < 2 ms."""
+    iterations = 20 if quick else 400
+    rounds = 1 if quick else 3
+    result = Result(NAME)
+    per_language: dict[str, tuple[list[float], list[float]]] = {lang: ([], []) for lang in QUERIES}
+    found: dict[str, int] = {}
+    async with workdir() as tmp:
+        store = await Store.open(tmp / "search.sqlite3")
+        try:
+            for query_list in QUERIES.values():
+                for query in query_list:
+                    found[query] = len(await store.facts.search(query, "en"))
+            for _ in range(rounds):
+                for lang, query_list in QUERIES.items():
+                    timings: list[float] = []
+                    for _ in range(iterations):
+                        for query in query_list:
+                            started = time.perf_counter()
+                            await store.facts.search(query, lang)
+                            timings.append((time.perf_counter() - started) * 1000)
+                    per_language[lang][0].append(percentile(timings, 50))
+                    per_language[lang][1].append(percentile(timings, 99))
+        finally:
+            await store.close()
+    for lang, (p50s, p99s) in per_language.items():
+        result.add(Metric(f"{lang} p50", "ms", p50s))
+        p99 = result.add(Metric(f"{lang} p99", "ms", p99s, target="< 2 ms"))
+        p99.met = p99.median < 2.0
+    result.notes.append(
+        f"{iterations} iterations × {len(QUERIES['en'])} queries per language per round; "
+        "hits per query: " + ", ".join(f"{q!r}={n}" for q, n in found.items())
+    )
+    result.counts = {"hits": found, "timed_per_language": iterations * rounds * 5}
+    return result

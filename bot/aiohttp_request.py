@@ -1,0 +1,108 @@
+"""A python-telegram-bot transport on aiohttp instead of httpx.
+
+httpcore's connection pool rescans every pooled connection (one getpeername() syscall each) for
+every request it queues, so with dozens of requests in flight the scan, not the network, is
+what a busy bot spends its time on. aiohttp's connector hands out idle connections in O(1).
+"""
+
+from __future__ import annotations
+
+import aiohttp
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+__all__ = ["AiohttpRequest"]
+
+
+class AiohttpRequest(BaseRequest):
+    """BaseRequest over one aiohttp.ClientSession with a bounded connection pool."""
+
+    __slots__ = (
+        "_connect_timeout",
+        "_pool_size",
+        "_pool_timeout",
+        "_read_timeout",
+        "_session",
+        "_write_timeout",
+    )
+
+    def __init__(
+        self,
+        connection_pool_size: int = 128,
+        *,
+        read_timeout: float | None = 5.0,
+        write_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 10.0,
+    ) -> None:
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._write_timeout = write_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        """The default read timeout (getUpdates adds its long-poll timeout to it)."""
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        """Open the session (inside the running loop)."""
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(limit=self._pool_size, limit_per_host=0)
+            self._session = aiohttp.ClientSession(
+                connector=connector, headers={"User-Agent": self.USER_AGENT}
+            )
+
+    async def shutdown(self) -> None:
+        """Close the session and its connections."""
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        """One HTTP request; form-encoded parameters, multipart when files are attached."""
+        if self._session is None or self._session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+        read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
+        write = self._write_timeout if isinstance(write_timeout, DefaultValue) else write_timeout
+        connect = (
+            self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
+        )
+        pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        # aiohttp has no separate write timeout: sending counts towards the socket-read budget.
+        sock_read = None if read is None else read + (write or 0)
+        timeout = aiohttp.ClientTimeout(
+            total=None, connect=pool, sock_connect=connect, sock_read=sock_read
+        )
+        data: aiohttp.FormData | dict[str, str] | None = None
+        if request_data is not None:
+            files = request_data.multipart_data
+            if files:
+                form = aiohttp.FormData(quote_fields=False)
+                for name, value in request_data.json_parameters.items():
+                    form.add_field(name, value)
+                for name, (filename, content, mimetype) in files.items():
+                    form.add_field(name, content, filename=filename, content_type=mimetype)
+                data = form
+            else:
+                data = request_data.json_parameters
+        try:
+            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+                return response.status, await response.read()
+        except TimeoutError as error:
+            raise TimedOut from error
+        except aiohttp.ClientError as error:
+            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error

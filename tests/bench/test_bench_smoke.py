@@ -1,0 +1,103 @@
+"""The benchmarks still run: `python -m bench --quick` end to end, with sane numbers.
+
+Timings are not asserted (CI machines vary); what is asserted is that every benchmark
+finished, reached everyone it addressed, and produced finite positive figures.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One quick run of every benchmark, as the JSON it writes."""
+    out = tmp_path_factory.mktemp("bench") / "results.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    assert "| benchmark | figure |" in completed.stdout
+    data: dict[str, Any] = json.loads(out.read_text())
+    return data
+
+
+def _result(report: dict[str, Any], name: str) -> dict[str, Any]:
+    (result,) = [r for r in report["results"] if r["name"] == name]
+    assert result["skipped"] is None, result["skipped"]
+    return result
+
+
+def _metric(result: dict[str, Any], prefix: str) -> dict[str, Any]:
+    (metric,) = [m for m in result["metrics"] if m["name"].startswith(prefix)]
+    return metric
+
+
+def test_every_benchmark_ran_with_finite_positive_figures(report: dict[str, Any]) -> None:
+    assert report["quick"] is True
+    assert [r["name"] for r in report["results"]] == list(BENCHMARKS)
+    assert int(report["machine"]["cores"]) >= 1
+    for name in BENCHMARKS:
+        result = _result(report, name)
+        assert result["metrics"], name
+        for metric in result["metrics"]:
+            assert metric["rounds"] >= 1
+            for value in metric["samples"]:
+                assert math.isfinite(value) and value > 0, (name, metric["name"], value)
+            assert metric["min"] <= metric["median"] <= metric["max"]
+
+
+def test_throughput_answered_every_user_for_both_bots(report: dict[str, Any]) -> None:
+    result = _result(report, "throughput")
+    count = result["counts"]["updates_per_round"]
+    assert count == 200
+    assert result["counts"]["answered"] == {"ours": [200], "bare": [200]}
+    ours = _metric(result, "ours:")["median"]
+    bare = _metric(result, "bare PTB:")["median"]
+    assert _metric(result, "ours ÷ bare")["median"] == pytest.approx(ours / bare)
+
+
+def test_search_finds_known_words_and_misses_absent_ones(report: dict[str, Any]) -> None:
+    result = _result(report, "search")
+    hits = result["counts"]["hits"]
+    # Words of the bundled content (city and province in three languages) and absent fruit.
+    for query in ("Nanjing", "南京", "Нанкин конференция", "conference Jiangsu", "江苏省"):
+        assert hits[query] >= 1, query
+    for query in ("apple", "苹果", "яблоко"):
+        assert hits[query] == 0, query
+    for lang in ("ru", "zh", "en"):
+        assert _metric(result, f"{lang} p50")["median"] <= _metric(result, f"{lang} p99")["median"]
+
+
+def test_startup_answered_each_start(report: dict[str, Any]) -> None:
+    result = _result(report, "startup")
+    assert result["counts"]["answered_starts"] == 2
+    assert _metric(result, "first start")["median"] < 60
+
+
+def test_broadcasts_reached_every_recipient(report: dict[str, Any]) -> None:
+    pacing = _result(report, "pacing")
+    assert pacing["counts"]["reached"] == pacing["counts"]["recipients"] == [45, 300]
+    # 45 recipients at 30 msg/s: never more than the configured 30 in one second.
+    assert _metric(pacing, "busiest 1-s window")["max"] <= 30 / 30
+    latency = _result(report, "latency")
+    assert latency["counts"]["idle_probes"] == 20
+    assert latency["counts"]["probes_during_broadcast"][0] >= 1
+    memory = _result(report, "memory")
+    assert memory["counts"]["reached"] == [100, 1000]
+    assert _metric(memory, "peak RSS, 100 subscribers")["median"] > 10
