@@ -68,7 +68,6 @@ class Broadcast:
 
 
 async def _push_callback(emulator: Emulator, data: str, message_id: int) -> None:
-    # The control API takes any update kind; EmulatorClient only wraps messages.
     spec = {
         "kind": "callback",
         "user_id": ADMIN_ID,
@@ -77,7 +76,7 @@ async def _push_callback(emulator: Emulator, data: str, message_id: int) -> None
         "chat_id": ADMIN_ID,
         "language_code": "en",
     }
-    await emulator.client._post("updates", {"updates": [spec]})
+    await emulator.client.push_updates([spec])
 
 
 def _first_callback(markup: Any) -> str | None:

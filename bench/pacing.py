@@ -4,8 +4,8 @@ Each round seeds a new database with subscribers, starts our bot with
 `[broadcast] messages_per_second` set, broadcasts through the admin UI and reads the
 emulator's timestamps of every recipient's sendMessage. The busiest one-second window is the most sends found in any window
 [t, t + 1 s) starting at a send. The achieved rate is the least-squares slope of the
-cumulative count against time (see long_run_rate). "Unthrottled" is the config maximum, 1000 msg/s: the
-throughput then is bounded by the worker, and by that cap.
+cumulative count against time (see long_run_rate). "Unthrottled" is the config maximum, 10,000 msg/s, far
+above what the worker can send, so the throughput is the worker's own.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from bench.harness import Metric, Result, emulator_process, workdir
 
 NAME = "pacing"
 PACED = 30.0
-CAP = 1000.0
+CAP = 10_000.0
 
 
 def busiest_window(stamps: list[float], width: float = 1.0) -> int:
@@ -68,7 +68,7 @@ def long_run_rate(stamps: list[float]) -> float:
 
 
 async def run(quick: bool) -> Result:
-    """Paced (30 msg/s) and capped (1000 msg/s) broadcasts."""
+    """Paced (30 msg/s) and unthrottled (config maximum) broadcasts."""
     result = Result(NAME)
     missing = delivery_available()
     if missing:
@@ -104,16 +104,12 @@ async def run(quick: bool) -> Result:
     window.met = max(windows) <= 1.10
     rate = result.add(
         Metric(
-            f"throughput at the config cap ({CAP:g} msg/s, {capped_n} recipients)",
+            f"unthrottled throughput (messages_per_second = {CAP:g}, {capped_n} recipients)",
             "msg/s",
             capped,
-            target=f"≥ 1,000 (the config cap is {CAP:g})",
+            target="≥ 1,000",
         )
     )
-    rate.met = rate.median >= 0.97 * CAP
-    result.notes.append(
-        "at the cap the target can at best be met, not exceeded: messages_per_second ≤ 1000 "
-        "is enforced by the config; met means ≥ 97 % of the cap"
-    )
+    rate.met = rate.median >= 1000
     result.counts = {"recipients": [paced_n] * rounds + [capped_n] * rounds, "reached": reached}
     return result

@@ -49,7 +49,8 @@ class StorageSettings(_Section):
 
 
 class BroadcastSettings(_Section):
-    messages_per_second: float = Field(default=25, gt=0, le=1000)
+    # Telegram allows about 30/s (up to 1000/s for paid broadcasts); the emulator takes more.
+    messages_per_second: float = Field(default=25, gt=0, le=10_000)
     # A send that gets no answer in this many seconds counts as "uncertain" and is never resent.
     request_timeout: float = Field(default=15, gt=0, le=300)
 

@@ -23,8 +23,10 @@ Outcomes, per outbox row:
   Telegram and been delivered; resending risks a duplicate on every slow moment, so we choose
   at-most-once here and count these rows separately in the progress and the report.
 
-Crash safety: a row is marked `sending` right before its request and gets its outcome right
-after, and at most `MAX_IN_FLIGHT` rows are claimed at any moment. After `kill -9` the rows
+Crash safety: rows are marked `sending` (claimed, several in one write) right before their
+requests; outcomes are written by one recorder task, many per transaction under load, and a
+row's slot is freed only once its outcome is on disk, so at most `MAX_IN_FLIGHT` rows are
+`sending` at any moment. After `kill -9` the rows
 left `sending` may or may not have been delivered; **on startup they go back to the queue and
 are sent again**, because losing a recipient is worse than a rare duplicate. So a crash costs
 no recipient and at most `MAX_IN_FLIGHT` duplicate messages (the in-flight window). A clean
@@ -53,18 +55,21 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.request import HTTPXRequest
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.i18n import Html, Translator
+from bot.keyboards import BROADCAST, SUBSCRIPTION, button, keyboard
 from storage.broadcasts import (
     BLOCKED,
     FAILED,
+    PENDING,
     SENT,
     UNCERTAIN,
     Broadcast,
     BroadcastStore,
     Counts,
     OutboxRow,
+    Outcome,
 )
 from storage.content import LANGUAGES
 from storage.db import connect
@@ -81,7 +86,7 @@ BACKOFF_MAX = 60.0
 # The progress message is edited at most this often.
 PROGRESS_INTERVAL = 3.0
 # Extra width of the pacing window, for jitter between our clock and the server's.
-WINDOW_MARGIN = 0.05
+WINDOW_MARGIN = 0.01
 # Answers that mean the chat is gone for good (403s are all of this kind).
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 
@@ -117,9 +122,6 @@ def choose_text(texts: dict[str, str], language: str, default_language: str) -> 
 
 def unsubscribe_markup(translate: Translator, language: str) -> InlineKeyboardMarkup:
     """The one-tap unsubscribe button every broadcast message carries."""
-    # Imported here: handlers import this module, so a top-level import would be circular.
-    from handlers.common import SUBSCRIPTION, button, keyboard
-
     return keyboard([button(translate(language, "button.unsubscribe"), f"{SUBSCRIPTION}:off")])
 
 
@@ -175,8 +177,6 @@ def render_report(translate: Translator, broadcast: Broadcast, counts: Counts) -
 
 def stop_markup(translate: Translator, broadcast: Broadcast) -> InlineKeyboardMarkup:
     """The cancel button under the progress message."""
-    from handlers.common import BROADCAST, button, keyboard
-
     return keyboard(
         [
             button(
@@ -210,7 +210,7 @@ class DeliveryWorker:
         default_language: str,
         request_timeout: float,
     ) -> None:
-        request = HTTPXRequest(
+        request = AiohttpRequest(
             connection_pool_size=MAX_IN_FLIGHT + 2,
             connect_timeout=10,
             read_timeout=request_timeout,
@@ -229,6 +229,9 @@ class DeliveryWorker:
         self._resume_at = 0.0
         self._task: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
+        self._recorder: asyncio.Task[None] | None = None
+        self._markups: dict[str, InlineKeyboardMarkup] = {}
         self._texts: dict[int, dict[str, str]] = {}
         self._pace: dict[int, _Pace] = {}
         self._last_check = 0.0
@@ -248,10 +251,11 @@ class DeliveryWorker:
         if recovered:
             log.warning("Resending %d outbox rows that were in flight at a crash", recovered)
         await self.bot.initialize()
+        self._recorder = asyncio.create_task(self._record(), name="delivery-recorder")
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
     async def stop(self) -> None:
-        """Stop taking rows, let the requests in flight finish (bounded), then close."""
+        """Stop taking rows, let the requests in flight finish (bounded), record, then close."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -261,6 +265,13 @@ class DeliveryWorker:
             _, unfinished = await asyncio.wait(self._in_flight, timeout=20)
             for task in unfinished:
                 task.cancel()
+        if self._recorder is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outcomes.join(), timeout=10)
+            self._recorder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recorder
+            self._recorder = None
         await self.bot.shutdown()
         if self._connection is not None:
             await self._connection.close()
@@ -292,9 +303,7 @@ class DeliveryWorker:
             try:
                 rows = await self.store.due(time.time(), BATCH, after)
                 if rows:
-                    for row in rows:
-                        await self._start_one(row)
-                        await self._check_progress()
+                    await self._start_rows(rows)
                     after = (rows[-1].broadcast_id, rows[-1].user_id)
                     continue
                 if after != (0, 0):
@@ -318,19 +327,31 @@ class DeliveryWorker:
                 await self._wake.wait()
         self._wake.clear()
 
-    async def _start_one(self, row: OutboxRow) -> None:
-        await self._slots.acquire()
-        try:
-            claimed = await self.store.claim(row.broadcast_id, row.user_id)
-        except BaseException:
-            self._slots.release()
-            raise
-        if not claimed:
-            self._slots.release()
-            return
-        task = asyncio.create_task(self._deliver(row))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+    async def _start_rows(self, rows: list[OutboxRow]) -> None:
+        """Start sending `rows` as slots free up, claiming every free slot's row in one write."""
+        start = 0
+        while start < len(rows):
+            await self._slots.acquire()
+            taken = 1
+            while start + taken < len(rows) and not self._slots.locked():
+                await self._slots.acquire()  # free: returns at once
+                taken += 1
+            chunk = rows[start : start + taken]
+            start += taken
+            try:
+                claimed = await self.store.claim(chunk)
+            except BaseException:
+                for _ in chunk:
+                    self._slots.release()
+                raise
+            for row in chunk:
+                if (row.broadcast_id, row.user_id) not in claimed:
+                    self._slots.release()  # no longer pending (e.g. the broadcast was stopped)
+                    continue
+                task = asyncio.create_task(self._deliver(row))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
+            await self._check_progress()
 
     async def _wait_turn(self) -> None:
         """Honour a 429 pause, then take a slot in the pacing window."""
@@ -354,23 +375,25 @@ class DeliveryWorker:
         log.warning("Flood control: delivery paused for %.0f s", seconds)
 
     async def _deliver(self, row: OutboxRow) -> None:
+        """Send one row and hand its outcome to the recorder, which frees the slot."""
         try:
-            await self._send(row)
-        except Exception:
-            log.exception("Could not record the outcome for user %d", row.user_id)
-        finally:
-            self._slots.release()
-            self._wake.set()
+            outcome = await self._send(row)
+        except Exception as error:
+            log.exception("Unexpected error sending to user %d", row.user_id)
+            outcome = Outcome(row.broadcast_id, row.user_id, FAILED, repr(error))
+        self._outcomes.put_nowait(outcome)
 
-    async def _send(self, row: OutboxRow) -> None:
-        store = self.store
+    async def _send(self, row: OutboxRow) -> Outcome:
         texts = self._texts.get(row.broadcast_id)
         if texts is None:
-            texts = self._texts[row.broadcast_id] = await store.texts(row.broadcast_id)
+            texts = self._texts[row.broadcast_id] = await self.store.texts(row.broadcast_id)
         text = choose_text(texts, row.lang, self.default_language)
+
+        def outcome(state: str, error: str | None = None, retry_at: float = 0.0) -> Outcome:
+            return Outcome(row.broadcast_id, row.user_id, state, error, retry_at)
+
         if text is None:
-            await store.record(row.broadcast_id, row.user_id, FAILED, "no text")
-            return
+            return outcome(FAILED, "no text")
         await self._wait_turn()
         try:
             await self.bot.send_message(
@@ -378,29 +401,58 @@ class DeliveryWorker:
                 text,
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_markup=unsubscribe_markup(self.translate, row.lang),
+                reply_markup=self._unsubscribe_markup(row.lang),
             )
         except RetryAfter as error:
             self._pause(error)
-            await store.retry(row.broadcast_id, row.user_id, 0, str(error), count_attempt=False)
+            return Outcome(row.broadcast_id, row.user_id, PENDING, str(error), count_attempt=False)
         except TimedOut as error:
-            await store.record(row.broadcast_id, row.user_id, UNCERTAIN, f"timed out: {error}")
+            return outcome(UNCERTAIN, f"timed out: {error}")
         except Forbidden as error:
-            await store.record(row.broadcast_id, row.user_id, BLOCKED, error.message)
+            return outcome(BLOCKED, error.message)
         except BadRequest as error:
-            state = BLOCKED if _gone(error) else FAILED
-            await store.record(row.broadcast_id, row.user_id, state, error.message)
+            return outcome(BLOCKED if _gone(error) else FAILED, error.message)
         except NetworkError as error:
             attempt = row.attempts + 1
             if attempt >= MAX_ATTEMPTS:
-                await store.record(row.broadcast_id, row.user_id, FAILED, error.message)
-            else:
-                delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
-                await store.retry(row.broadcast_id, row.user_id, time.time() + delay, error.message)
+                return outcome(FAILED, error.message)
+            delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
+            return outcome(PENDING, error.message, time.time() + delay)
         except TelegramError as error:
-            await store.record(row.broadcast_id, row.user_id, FAILED, error.message)
-        else:
-            await store.record(row.broadcast_id, row.user_id, SENT)
+            return outcome(FAILED, error.message)
+        return outcome(SENT)
+
+    def _unsubscribe_markup(self, language: str) -> InlineKeyboardMarkup:
+        markup = self._markups.get(language)
+        if markup is None:
+            markup = self._markups[language] = unsubscribe_markup(self.translate, language)
+        return markup
+
+    async def _record(self) -> None:
+        """Write outcomes as they come, many per transaction under load; then free their slots.
+
+        A slot is held until its row's outcome is on disk, so rows marked `sending` never
+        outnumber MAX_IN_FLIGHT: that is what bounds the duplicates after a crash.
+        """
+        while True:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty():
+                batch.append(self._outcomes.get_nowait())
+            try:
+                for attempt in range(3):
+                    try:
+                        await self.store.save(batch)
+                        break
+                    except Exception:
+                        log.exception(
+                            "Could not record %d outcomes (try %d)", len(batch), attempt + 1
+                        )
+                        await asyncio.sleep(0.5)
+            finally:
+                for _ in batch:
+                    self._slots.release()
+                    self._outcomes.task_done()
+                self._wake.set()
 
     # ------------------------------------------------------------------ progress
 

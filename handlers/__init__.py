@@ -18,8 +18,9 @@ from telegram.ext import (
 )
 
 from bot.context import BotContext
+from bot.keyboards import BROADCAST, CARD, LANG, SUBSCRIPTION
 from handlers import admin, content_admin, fallback, info, inline, language, search, subscriptions
-from handlers.common import BROADCAST, CARD, LANG, PUBLIC_COMMANDS, SUBSCRIPTION
+from handlers.common import PUBLIC_COMMANDS
 
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 

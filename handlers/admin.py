@@ -28,8 +28,9 @@ from telegram.ext import Application, filters
 from bot.context import BotContext
 from bot.delivery import choose_text, unsubscribe_markup
 from bot.i18n import Html
+from bot.keyboards import BROADCAST, button, keyboard
 from handlers import fallback, search
-from handlers.common import BROADCAST, button, keyboard, reply, user_language
+from handlers.common import reply, user_language
 from storage.broadcasts import Broadcast
 
 # Longest broadcast text, in UTF-16 code units as Telegram counts them; the rest of the 4096

@@ -13,7 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.context import BotContext
 from bot.i18n import Html, Translator, escape
-from handlers.common import CARD, LANG, PUBLIC_COMMANDS, SUBSCRIPTION, button, keyboard, pairs
+from bot.keyboards import CARD, LANG, SUBSCRIPTION, button, keyboard, pairs
+from handlers.common import PUBLIC_COMMANDS
 from storage.content import LANGUAGES
 from storage.facts import FactStore, Organization, OrganizationSummary, Person
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
@@ -36,13 +36,6 @@ PUBLIC_COMMANDS = [
     "help",
 ]
 
-# Callback data prefixes. Each button's data is "<prefix>:<argument>" and stays under 64 bytes.
-CARD = "card"
-MENU = "menu"
-LANG = "lang"
-SUBSCRIPTION = "sub"
-BROADCAST = "bc"
-
 
 async def user_language(update: Update, context: BotContext) -> str:
     """The stored choice, else Telegram's language_code, else the configured default."""
@@ -54,23 +47,6 @@ async def user_language(update: Update, context: BotContext) -> str:
     return (
         chosen or language_from_telegram(user.language_code) or data.settings.bot.default_language
     )
-
-
-def button(text: str, data: str) -> InlineKeyboardButton:
-    """A callback button; the data length is checked here so a long id fails loudly in tests."""
-    if not 1 <= len(data.encode()) <= 64:
-        raise ValueError(f"callback data out of range: {data!r}")
-    return InlineKeyboardButton(text, callback_data=data)
-
-
-def keyboard(*rows: list[InlineKeyboardButton]) -> InlineKeyboardMarkup:
-    """An inline keyboard from non-empty rows."""
-    return InlineKeyboardMarkup([row for row in rows if row])
-
-
-def pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
-    """Buttons two per row, so long lists stay compact on a phone."""
-    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 def shorten(text: str, limit: int = ECHO_LIMIT) -> str:

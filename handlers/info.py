@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import BotContext
+from bot.keyboards import CARD, button, keyboard
 from handlers.cards import FEATURED_ORGANIZATION, card_from_payload, get_card
-from handlers.common import CARD, button, keyboard, reply, shorten, show, user_language
+from handlers.common import reply, shorten, show, user_language
 
 
 async def send_card(update: Update, context: BotContext, key: str) -> bool:

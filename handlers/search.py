@@ -6,8 +6,9 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.i18n import Html, escape
+from bot.keyboards import CARD, button, keyboard
 from handlers.cards import get_card
-from handlers.common import CARD, button, keyboard, reply, shorten, user_language
+from handlers.common import reply, shorten, user_language
 
 RESULTS_SHOWN = 8
 

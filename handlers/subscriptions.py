@@ -14,7 +14,8 @@ from telegram.error import BadRequest
 from bot.context import BotContext
 from bot.delivery import choose_text
 from bot.i18n import Html
-from handlers.common import SUBSCRIPTION, button, keyboard, reply, user_language
+from bot.keyboards import SUBSCRIPTION, button, keyboard
+from handlers.common import reply, user_language
 
 NEWS_LIMIT = 5
 

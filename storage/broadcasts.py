@@ -88,6 +88,23 @@ class OutboxRow:
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one sent outbox row: a final state, or `pending` again at `retry_at`."""
+
+    broadcast_id: int
+    user_id: int
+    state: str
+    error: str | None = None
+    retry_at: float = 0.0
+    # A 429 is Telegram's pacing, not the recipient's fault: it does not use up an attempt.
+    count_attempt: bool = True
+
+
+def _clip(error: str | None) -> str | None:
+    return error[:200] if error else None
+
+
 def _broadcast(row: Sequence[object]) -> Broadcast:
     return Broadcast(*row)  # type: ignore[arg-type]
 
@@ -271,35 +288,30 @@ class BroadcastStore:
             row = await cursor.fetchone()
         return float(row[0]) if row and row[0] is not None else None
 
-    async def claim(self, broadcast_id: int, user_id: int) -> bool:
-        """Mark a row as being sent; False if it is no longer pending (e.g. stopped)."""
-        async with self._lock:
-            cursor = await self._db.execute(
-                """UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
-                WHERE broadcast_id = ? AND user_id = ? AND state = 'pending'""",
-                (int(time.time()), broadcast_id, user_id),
-            )
-        return cursor.rowcount > 0
+    async def claim(self, rows: Sequence[OutboxRow]) -> set[tuple[int, int]]:
+        """Mark rows as being sent, in one write; the (broadcast, user) keys still pending."""
+        if not rows:
+            return set()
+        keys = ", ".join("(?, ?)" for _ in rows)
+        params: list[int] = [int(time.time())]
+        for row in rows:
+            params += (row.broadcast_id, row.user_id)
+        async with (
+            self._lock,
+            self._db.execute(
+                f"""UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
+            WHERE state = 'pending' AND (broadcast_id, user_id) IN (VALUES {keys})
+            RETURNING broadcast_id, user_id""",
+                params,
+            ) as cursor,
+        ):
+            return {(int(b), int(u)) async for b, u in cursor}
 
     async def record(
         self, broadcast_id: int, user_id: int, state: str, error: str | None = None
     ) -> None:
         """The final outcome of a row; `blocked` also marks the user as unreachable."""
-        if state not in (SENT, FAILED, BLOCKED, UNCERTAIN):
-            raise ValueError(f"not a final state: {state!r}")
-        now = int(time.time())
-        async with self._lock:
-            await self._db.execute(
-                """UPDATE outbox SET state = ?, error = ?, updated_at = ?
-                WHERE broadcast_id = ? AND user_id = ?""",
-                (state, error[:200] if error else None, now, broadcast_id, user_id),
-            )
-            if state == BLOCKED:
-                await self._db.execute(
-                    """UPDATE users SET blocked = 1, blocked_at = ?, blocked_reason = ?
-                    WHERE id = ? AND blocked = 0""",
-                    (now, (error or "")[:200], user_id),
-                )
+        await self.save([Outcome(broadcast_id, user_id, state, error)])
 
     async def retry(
         self,
@@ -311,20 +323,49 @@ class BroadcastStore:
         count_attempt: bool = True,
     ) -> None:
         """Put a row back in the queue, due at `not_before` (unix time)."""
+        await self.save([Outcome(broadcast_id, user_id, PENDING, error, not_before, count_attempt)])
+
+    async def save(self, outcomes: Sequence[Outcome]) -> None:
+        """Record what became of sent rows, all in one transaction."""
+        now = int(time.time())
+        final = [o for o in outcomes if o.state != PENDING]
+        retried = [o for o in outcomes if o.state == PENDING]
+        for outcome in final:
+            if outcome.state not in (SENT, FAILED, BLOCKED, UNCERTAIN):
+                raise ValueError(f"not a final state: {outcome.state!r}")
         async with self._lock:
-            await self._db.execute(
-                """UPDATE outbox SET state = 'pending', not_before = ?, error = ?, updated_at = ?,
-                    attempts = attempts - ?
-                WHERE broadcast_id = ? AND user_id = ? AND state = 'sending'""",
-                (
-                    not_before,
-                    error[:200] if error else None,
-                    int(time.time()),
-                    0 if count_attempt else 1,
-                    broadcast_id,
-                    user_id,
-                ),
-            )
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.executemany(
+                    """UPDATE outbox SET state = ?, error = ?, updated_at = ?
+                    WHERE broadcast_id = ? AND user_id = ?""",
+                    [(o.state, _clip(o.error), now, o.broadcast_id, o.user_id) for o in final],
+                )
+                await self._db.executemany(
+                    """UPDATE outbox SET state = 'pending', not_before = ?, error = ?,
+                        updated_at = ?, attempts = attempts - ?
+                    WHERE broadcast_id = ? AND user_id = ? AND state = 'sending'""",
+                    [
+                        (
+                            o.retry_at,
+                            _clip(o.error),
+                            now,
+                            0 if o.count_attempt else 1,
+                            o.broadcast_id,
+                            o.user_id,
+                        )
+                        for o in retried
+                    ],
+                )
+                await self._db.executemany(
+                    """UPDATE users SET blocked = 1, blocked_at = ?, blocked_reason = ?
+                    WHERE id = ? AND blocked = 0""",
+                    [(now, _clip(o.error) or "", o.user_id) for o in final if o.state == BLOCKED],
+                )
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
 
     async def recover_sending(self) -> int:
         """After a crash: rows left 'sending' go back to the queue (see bot/delivery.py)."""

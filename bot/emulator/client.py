@@ -56,11 +56,14 @@ class EmulatorClient:
                 raise RuntimeError(f"emulator /_emu/{path} failed: {payload}")
             return payload
 
-    async def push_messages(self, updates: list[JsonDict]) -> JsonDict:
-        """Bulk push update specs ({kind: "message", user_id, text, language_code, chat_id?})."""
-        specs = [{"kind": "message", **u} for u in updates]
+    async def push_updates(self, specs: list[JsonDict]) -> JsonDict:
+        """Bulk push update specs of any kind (message, callback, inline_query, media, …)."""
         result: JsonDict = await self._post("updates", {"updates": specs})
         return result
+
+    async def push_messages(self, updates: list[JsonDict]) -> JsonDict:
+        """Bulk push update specs ({kind: "message", user_id, text, language_code, chat_id?})."""
+        return await self.push_updates([{"kind": "message", **u} for u in updates])
 
     async def calls(
         self,

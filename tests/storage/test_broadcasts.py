@@ -10,7 +10,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from storage.broadcasts import BLOCKED, FAILED, SENT, UNCERTAIN, Counts
+from storage.broadcasts import BLOCKED, FAILED, SENT, UNCERTAIN, Counts, OutboxRow
 from storage.db import migrate, schema_version
 from storage.store import Store
 
@@ -120,13 +120,17 @@ async def test_outbox_life_cycle_retry_recovery_and_stop(store: Store) -> None:
     broadcast_id = await broadcasts.create(99, "en", texts={"en": "Hi"})
     await broadcasts.enqueue(broadcast_id, "subscribers", "ru")
 
-    assert await broadcasts.claim(broadcast_id, 1)
-    assert not await broadcasts.claim(broadcast_id, 1)  # already in flight
+    async def claim(user_id: int) -> bool:
+        row = OutboxRow(broadcast_id, user_id, "en", 0)
+        return await broadcasts.claim([row]) == {(broadcast_id, user_id)}
+
+    assert await claim(1)
+    assert not await claim(1)  # already in flight
     await broadcasts.record(broadcast_id, 1, SENT)
-    assert await broadcasts.claim(broadcast_id, 2)
+    assert await claim(2)
     await broadcasts.record(broadcast_id, 2, BLOCKED, "Forbidden: bot was blocked by the user")
     assert await subs.is_blocked(2)
-    assert await broadcasts.claim(broadcast_id, 3)
+    assert await claim(3)
     later = time.time() + 60
     await broadcasts.retry(broadcast_id, 3, later, "Internal Server Error")
     assert await broadcasts.next_retry_at() == pytest.approx(0)
@@ -134,9 +138,9 @@ async def test_outbox_life_cycle_retry_recovery_and_stop(store: Store) -> None:
     assert due == [4, 5, 6]  # 3 waits for its backoff
     assert [r.user_id for r in await broadcasts.due(later + 1, 100)] == [3, 4, 5, 6]
     assert (await broadcasts.due(later + 1, 100))[0].attempts == 1
-    assert await broadcasts.claim(broadcast_id, 4)
+    assert await claim(4)
     await broadcasts.record(broadcast_id, 4, UNCERTAIN, "timed out")
-    assert await broadcasts.claim(broadcast_id, 5)  # then the process dies
+    assert await claim(5)  # then the process dies
 
     assert await broadcasts.counts(broadcast_id) == Counts(
         pending=2, sending=1, sent=1, blocked=1, uncertain=1
@@ -145,10 +149,10 @@ async def test_outbox_life_cycle_retry_recovery_and_stop(store: Store) -> None:
     assert await broadcasts.recover_sending() == 1
     assert [r.user_id for r in await broadcasts.due(time.time(), 100)] == [5, 6]
 
-    assert await broadcasts.claim(broadcast_id, 5)
+    assert await claim(5)
     assert await broadcasts.stop(broadcast_id)
     assert not await broadcasts.stop(broadcast_id)
-    assert not await broadcasts.claim(broadcast_id, 6)  # cancelled by the stop
+    assert not await claim(6)  # cancelled by the stop
     assert [b.id for b in await broadcasts.active()] == [broadcast_id]
     assert not await broadcasts.finish(broadcast_id)  # 5 is still in flight
     await broadcasts.record(broadcast_id, 5, FAILED, "Bad Request: whatever")
@@ -182,3 +186,22 @@ async def test_composing_drafts_news_and_recent(store: Store) -> None:
     assert [(b.id, b.status, texts) for b, texts in news] == [(composing, "done", {"ru": "Первый"})]
     recent = await broadcasts.recent(5)
     assert [(b.id, counts.total) for b, counts in recent] == [(composing, 0)]
+
+
+async def test_claim_takes_only_pending_rows_in_one_write(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        for user_id in (1, 2, 3):
+            await store.subscribers.subscribe(user_id, "en")
+        broadcasts = store.broadcasts
+        broadcast_id = await broadcasts.create(99, "en", texts={"en": "Hi"})
+        await broadcasts.enqueue(broadcast_id, "subscribers", "en")
+        rows = await broadcasts.due(time.time(), 100)
+        assert [r.user_id for r in rows] == [1, 2, 3]
+        assert await broadcasts.claim(rows[:2]) == {(broadcast_id, 1), (broadcast_id, 2)}
+        # Claimed rows are in flight: a second claim gets only the one still pending.
+        assert await broadcasts.claim(rows) == {(broadcast_id, 3)}
+        assert await broadcasts.claim([]) == set()
+        assert await broadcasts.counts(broadcast_id) == Counts(sending=3)
+    finally:
+        await store.close()
