@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 BotApplication = Application[ExtBot[None], Any, dict[Any, Any], dict[Any, Any], BotData, Any]
 
+# The update types the handlers use; Telegram sends nothing else, so nothing else costs a parse.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query", "my_chat_member"]
 CONCURRENT_UPDATES = 64
 CONNECTION_POOL = 128
 

@@ -42,7 +42,6 @@ QUIET = 0.2
 # Without a config nobody asked for flood control; a piped script must not trip it.
 CHAT_FLOOD_BURST = 1000
 EXIT_WORDS = frozenset({"exit", "quit"})
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query", "my_chat_member"]
 # Calls that are plumbing, not something the person sees.
 SILENT_METHODS = frozenset(
     {
@@ -409,7 +408,7 @@ async def _chat_loop(terminal: _Terminal, queue: asyncio.Queue[object]) -> None:
 
 async def run_chat(settings: Settings | None, language: str | None) -> int:
     """Run the bot against an in-process emulator and chat with it on stdin/stdout."""
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
 
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="replace")

@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(path: Path) -> int:
-    from bot.app import build_application
+    from bot.app import ALLOWED_UPDATES, build_application
 
     settings = load_settings(path)
     token = require_token(settings, path)
@@ -69,15 +69,7 @@ def _run(path: Path) -> int:
     content = load_content(settings.storage.content)
     configure_logging()
     application = build_application(settings, token, content)
-    application.run_polling(
-        allowed_updates=[
-            "message",
-            "edited_message",
-            "callback_query",
-            "inline_query",
-            "my_chat_member",
-        ]
-    )
+    application.run_polling(allowed_updates=ALLOWED_UPDATES)
     return 0
 
 

@@ -326,41 +326,46 @@ class BroadcastStore:
         await self.save([Outcome(broadcast_id, user_id, PENDING, error, not_before, count_attempt)])
 
     async def save(self, outcomes: Sequence[Outcome]) -> None:
-        """Record what became of sent rows, all in one transaction."""
+        """Record what became of sent rows.
+
+        One statement for the whole batch: the write lock is held for a single step, never
+        across an await, so the bot's own writes (a new user) hardly ever wait for it.
+        """
+        for outcome in outcomes:
+            if outcome.state not in (PENDING, SENT, FAILED, BLOCKED, UNCERTAIN):
+                raise ValueError(f"not an outcome: {outcome.state!r}")
+        if not outcomes:
+            return
         now = int(time.time())
-        final = [o for o in outcomes if o.state != PENDING]
-        retried = [o for o in outcomes if o.state == PENDING]
-        for outcome in final:
-            if outcome.state not in (SENT, FAILED, BLOCKED, UNCERTAIN):
-                raise ValueError(f"not a final state: {outcome.state!r}")
+        rows = ", ".join("(?, ?, ?, ?, ?, ?, ?)" for _ in outcomes)
+        params: list[object] = []
+        for o in outcomes:
+            refund = 0 if o.count_attempt else 1
+            params += (o.broadcast_id, o.user_id, o.state, _clip(o.error), o.retry_at, refund, now)
+        update = f"""WITH o (broadcast_id, user_id, state, error, retry_at, refund, now)
+                AS (VALUES {rows})
+            UPDATE outbox SET
+                state = o.state,
+                error = o.error,
+                updated_at = o.now,
+                not_before = CASE o.state WHEN 'pending' THEN o.retry_at ELSE outbox.not_before END,
+                attempts = outbox.attempts - CASE o.state WHEN 'pending' THEN o.refund ELSE 0 END
+            FROM o
+            WHERE outbox.broadcast_id = o.broadcast_id AND outbox.user_id = o.user_id
+                AND (o.state != 'pending' OR outbox.state = 'sending')"""
+        blocked = [(now, _clip(o.error) or "", o.user_id) for o in outcomes if o.state == BLOCKED]
         async with self._lock:
+            if not blocked:
+                await self._db.execute(update, params)
+                return
+            # Rare: the user is marked unreachable in the same transaction as the row.
             await self._db.execute("BEGIN IMMEDIATE")
             try:
-                await self._db.executemany(
-                    """UPDATE outbox SET state = ?, error = ?, updated_at = ?
-                    WHERE broadcast_id = ? AND user_id = ?""",
-                    [(o.state, _clip(o.error), now, o.broadcast_id, o.user_id) for o in final],
-                )
-                await self._db.executemany(
-                    """UPDATE outbox SET state = 'pending', not_before = ?, error = ?,
-                        updated_at = ?, attempts = attempts - ?
-                    WHERE broadcast_id = ? AND user_id = ? AND state = 'sending'""",
-                    [
-                        (
-                            o.retry_at,
-                            _clip(o.error),
-                            now,
-                            0 if o.count_attempt else 1,
-                            o.broadcast_id,
-                            o.user_id,
-                        )
-                        for o in retried
-                    ],
-                )
+                await self._db.execute(update, params)
                 await self._db.executemany(
                     """UPDATE users SET blocked = 1, blocked_at = ?, blocked_reason = ?
                     WHERE id = ? AND blocked = 0""",
-                    [(now, _clip(o.error) or "", o.user_id) for o in final if o.state == BLOCKED],
+                    blocked,
                 )
                 await self._db.execute("COMMIT")
             except BaseException:
