@@ -40,9 +40,6 @@ def report(results: list[Result]) -> str:
         "| --- | --- | ---: | --- | ---: | --- | --- |",
     ]
     for result in results:
-        if result.skipped:
-            lines.append(f"| {result.name} | skipped: {result.skipped} | | | | | |")
-            continue
         for m in result.metrics:
             spread = f"{fmt(min(m.samples))}–{fmt(max(m.samples))}" if m.samples else ""
             met = "" if m.met is None else ("yes" if m.met else "**NO**")
@@ -84,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
             "results": [
                 {
                     "name": r.name,
-                    "skipped": r.skipped,
                     "notes": r.notes,
                     "counts": r.counts,
                     "metrics": [m.as_dict() for m in r.metrics],

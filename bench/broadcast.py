@@ -18,20 +18,6 @@ from bench.harness import ADMIN_ID, BotProcess, Emulator, fresh_user_ids, write_
 from storage.store import Store
 
 
-def delivery_available() -> str | None:
-    """None if the broadcast worker exists, else why the broadcast benchmarks cannot run."""
-    try:
-        # Through bot.app, in the bot's own import order (bot.delivery and handlers import
-        # each other).
-        import bot.app
-        import bot.delivery  # noqa: F401
-        import handlers.admin  # noqa: F401
-        from storage.subscribers import SubscriberStore  # noqa: F401
-    except ImportError as error:
-        return f"broadcast delivery not available ({error})"
-    return None
-
-
 async def seed_subscribers(db_path: Path, count: int) -> list[int]:
     """`count` new subscribed users (English), written before the bot starts."""
     users = fresh_user_ids(count)

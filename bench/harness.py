@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import os
 import platform
 import signal
@@ -25,6 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bot.config import dump_toml
 from bot.emulator import EmulatorClient
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,7 +79,6 @@ class Result:
     name: str
     metrics: list[Metric] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    skipped: str | None = None
     # Counts that show the run did what it claims (recipients reached, hits per query, …).
     counts: dict[str, Any] = field(default_factory=dict)
 
@@ -248,16 +247,6 @@ class Emulator:
             await asyncio.sleep(0.01)
 
 
-def toml_value(value: object) -> str:
-    if isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(item) for item in value) + "]"
-    return str(value)
-
-
 def write_config(
     directory: Path, base_url: str, db_path: Path, **sections: dict[str, object]
 ) -> Path:
@@ -270,12 +259,8 @@ def write_config(
     }
     for name, values in sections.items():
         config.setdefault(name, {}).update(values)
-    lines = []
-    for name, values in config.items():
-        lines.append(f"[{name}]")
-        lines += [f"{key} = {toml_value(value)}" for key, value in values.items()]
     path = directory / "bench.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(dump_toml(config), encoding="utf-8")
     return path
 
 

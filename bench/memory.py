@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from bench.broadcast import (
     bot_config,
-    delivery_available,
     running_bot,
     seed_subscribers,
     start_broadcast,
@@ -40,10 +39,6 @@ async def peak_rss_mib(recipients: int) -> tuple[float, float]:
 async def run(quick: bool) -> Result:
     """Peaks per size; targets: largest ≤ 1.2 × smallest and under 100 MB."""
     result = Result(NAME)
-    missing = delivery_available()
-    if missing:
-        result.skipped = missing
-        return result
     sizes = (100, 1000) if quick else (1000, 10_000, 100_000)
     peaks: dict[int, float] = {}
     for size in sizes:

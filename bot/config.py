@@ -6,8 +6,10 @@ Every mistake becomes one `ConfigError` line naming the key, never a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -151,3 +153,22 @@ def _describe(error: ValidationError) -> str:
             )
             problems.append(f"{key}: {problem['msg']}{shown}")
     return "; ".join(problems)
+
+
+def dump_toml(sections: Mapping[str, Mapping[str, object]]) -> str:
+    """A config file's text from {section: {key: value}} (strings, numbers, booleans, lists)."""
+    lines = []
+    for name, values in sections.items():
+        lines.append(f"[{name}]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return str(value)

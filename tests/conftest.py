@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from bot.config import dump_toml
 from bot.emulator import BotApiEmulator, Call
 
 TOKEN = "123456:TEST-TOKEN"
@@ -33,22 +34,8 @@ def write_config(path: Path, base_url: str, db_path: Path, **sections: dict[str,
     }
     for name, values in sections.items():
         config.setdefault(name, {}).update(values)
-    lines = []
-    for name, values in config.items():
-        lines.append(f"[{name}]")
-        lines += [f"{key} = {_toml(value)}" for key, value in values.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(dump_toml(config), encoding="utf-8")
     return path
-
-
-def _toml(value: object) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(item) for item in value) + "]"
-    return str(value)
 
 
 class BotProcess:

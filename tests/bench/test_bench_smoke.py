@@ -39,7 +39,6 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def _result(report: dict[str, Any], name: str) -> dict[str, Any]:
     (result,) = [r for r in report["results"] if r["name"] == name]
-    assert result["skipped"] is None, result["skipped"]
     return result
 
 

@@ -192,3 +192,22 @@ async def test_database_newer_than_the_code_exits_2(tmp_path: Path, emulator: ob
     assert "newer than this bot supports" in stderr.decode()
     with sqlite3.connect(db) as raw:
         assert raw.execute("PRAGMA user_version").fetchone()[0] == 999  # left untouched
+
+
+def test_dump_toml_round_trips_through_the_loader(tmp_path: Path) -> None:
+    import tomllib
+
+    from bot.config import dump_toml
+
+    sections = {
+        "telegram": {"token": 'a"b\\c', "base_url": "http://127.0.0.1:1/bot"},
+        "bot": {"admins": [1, 2], "default_language": "zh", "flood_burst": 3},
+        "storage": {"path": "data/базa 数据.sqlite3"},
+    }
+    text = dump_toml(sections)
+    assert tomllib.loads(text) == sections
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.telegram.token.get_secret_value() == 'a"b\\c'
+    assert settings.bot.admins == [1, 2]
