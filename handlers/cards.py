@@ -221,9 +221,9 @@ async def _org(org_id: str, lang: str, facts: FactStore, t: Translator) -> Card 
 
 def _org_card(org: Organization, lang: str, t: Translator) -> Card:
     summary = org.summary
-    title = f"<b>{escape(summary.name)}</b>"
+    title: str = f"<b>{escape(summary.name)}</b>"
     if summary.short_name and summary.short_name != summary.name:
-        title += f" ({escape(summary.short_name)})"
+        title = t(lang, "org.title_with_short", name=summary.name, short_name=summary.short_name)
     roles = ", ".join(t(lang, f"org_role.{role}") for role in summary.roles)
     sections = [f"{title}\n<i>{roles}</i>", escape(org.role_text)]
     if org.founded:
