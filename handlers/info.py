@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.keyboards import CARD, button, keyboard
+from handlers.admin import is_admin
 from handlers.cards import FEATURED_ORGANIZATION, card_from_payload, get_card
 from handlers.common import reply, shorten, show, user_language
 
@@ -32,8 +33,11 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """List every command."""
+    """List every command; organizers also see theirs."""
     await send_card(update, context, "help")
+    if is_admin(update, context):
+        language = await user_language(update, context)
+        await reply(update, context.bot_data.translate(language, "help.admin"))
 
 
 async def about(update: Update, context: BotContext) -> None:

@@ -71,3 +71,25 @@ async def test_reload_is_for_admins_only(emulator: BotApiEmulator, tmp_path: Pat
         assert "lily@jitri.org" in contacts.params["text"]
     finally:
         assert await process.stop() == 0, process.log()
+
+
+async def test_help_lists_organizer_commands_to_admins_only(
+    emulator: BotApiEmulator, bot: BotProcess
+) -> None:
+    since = len(emulator.calls())
+    emulator.push_message(ADMIN_ID, "/help", language_code="en")
+    await emulator.wait_for_call(
+        "sendMessage",
+        chat_id=ADMIN_ID,
+        since=since,
+        predicate=lambda c: "/reload" in c.params["text"],
+    )
+    texts = [c.params["text"] for c in emulator.calls("sendMessage", chat_id=ADMIN_ID, since=since)]
+    assert "/subscribe" in texts[0] and "/broadcast" not in texts[0]
+    assert "/broadcast" in texts[1] and "/stats" in texts[1]
+
+    visitor = await ask(emulator, 31_010, "/help")
+    await emulator.wait_until_idle(quiet=0.2)
+    assert "/subscribe" in visitor.params["text"]
+    replies = emulator.calls("sendMessage", chat_id=31_010)
+    assert len(replies) == 1 and "/broadcast" not in replies[0].params["text"]
