@@ -7,6 +7,8 @@ what a busy bot spends its time on. aiohttp's connector hands out idle connectio
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
 import aiohttp.helpers
 import yarl
@@ -16,6 +18,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 __all__ = ["AiohttpRequest"]
+
+_TOKEN_IN_URL = re.compile(r"/bot[^/\s]+")
 
 
 class AiohttpRequest(BaseRequest):
@@ -110,10 +114,12 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=data, timeout=timeout, proxy=self._proxy_for(url)
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as error:
-            raise TimedOut from error
-        except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+        except TimeoutError:
+            raise TimedOut from None
+        except (aiohttp.ClientError, ValueError) as error:
+            # The URL holds the token: keep it out of messages, logs and tracebacks.
+            message = _TOKEN_IN_URL.sub("/bot<token>", str(error))
+            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {message}") from None
 
     def _proxy_for(self, url: str) -> str | None:
         """The proxy the environment names for this URL's host (HTTPS_PROXY, NO_PROXY, …)."""

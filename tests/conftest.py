@@ -122,6 +122,13 @@ async def running_bot(tmp: Path, **sections: dict[str, object]) -> AsyncIterator
         await emu.stop()
         assert code == 0, process.log()
         assert "Traceback" not in process.log(), process.log()
+        assert_token_not_logged(process)
+
+
+def assert_token_not_logged(process: BotProcess) -> None:
+    """Request URLs contain the token: whatever went wrong, it must never reach the log."""
+    secret = TOKEN.split(":", 1)[1]
+    assert secret not in process.log(), "the bot token leaked into the log"
 
 
 def markup_of(call: Call | dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -169,6 +176,7 @@ async def bot(emulator: BotApiEmulator, config_path: Path) -> AsyncIterator[BotP
         if process.process is not None and process.process.returncode is None:
             code = await process.stop()
             assert code == 0, f"bot exited with {code}; log:\n{process.log()}"
+        assert_token_not_logged(process)
 
 
 async def ask(

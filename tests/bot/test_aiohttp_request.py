@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from telegram.error import NetworkError
 
 from bot.aiohttp_request import AiohttpRequest
 
@@ -28,3 +29,22 @@ def test_no_proxy_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     ):
         monkeypatch.delenv(name, raising=False)
     assert AiohttpRequest()._proxy_for("https://api.telegram.org/bot1:x/getMe") is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:1/bot123456:SECRET-PART/getMe",  # connection refused
+        "http://[::1/bot123456:SECRET-PART/getMe",  # malformed URL, echoed by aiohttp
+    ],
+)
+async def test_network_errors_never_carry_the_token(url: str) -> None:
+    request = AiohttpRequest(connect_timeout=2)
+    await request.initialize()
+    try:
+        with pytest.raises(NetworkError) as caught:
+            await request.do_request(url, "POST")
+    finally:
+        await request.shutdown()
+    assert "SECRET-PART" not in str(caught.value)
+    assert caught.value.__cause__ is None  # the original exception (with the URL) is dropped
