@@ -482,7 +482,6 @@ class DeliveryWorker:
             return
         if now - pace.last_edit < PROGRESS_INTERVAL:
             return
-        pace.last_edit = now
         elapsed = now - pace.started
         rate = (done - pace.done) / elapsed if elapsed >= 1 and done > pace.done else None
         await self._edit(
@@ -490,6 +489,8 @@ class DeliveryWorker:
             render_progress(self.translate, broadcast, counts, rate),
             stop_markup(self.translate, broadcast) if broadcast.status == "sending" else None,
         )
+        # Measured from when the edit went out: it may have waited for the pacing window.
+        pace.last_edit = time.monotonic()
 
     async def _edit(
         self, broadcast: Broadcast, text: Html, markup: InlineKeyboardMarkup | None

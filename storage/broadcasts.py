@@ -145,29 +145,29 @@ class BroadcastStore:
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         """One broadcast by id."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE id = ?", (broadcast_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = next(iter(rows), None)
         return _broadcast(row) if row else None
 
     async def composing(self, author_id: int) -> Broadcast | None:
         """The broadcast this admin is composing, if any."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
             WHERE author_id = ? AND status = 'composing' ORDER BY id DESC LIMIT 1""",
             (author_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = next(iter(rows), None)
         return _broadcast(row) if row else None
 
     async def texts(self, broadcast_id: int) -> dict[str, str]:
         """The broadcast's text by language."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT lang, body FROM broadcast_texts WHERE broadcast_id = ? ORDER BY lang",
             (broadcast_id,),
-        ) as cursor:
-            return {str(lang): str(body) async for lang, body in cursor}
+        )
+        return {str(lang): str(body) for lang, body in rows}
 
     async def set_text(self, broadcast_id: int, lang: str, body: str) -> None:
         """Store (or replace) the text in one language."""
@@ -209,11 +209,11 @@ class BroadcastStore:
 
     async def audience_sizes(self) -> tuple[int, int]:
         """(reachable subscribers, reachable users)."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             """SELECT (SELECT count(*) FROM users WHERE subscribed = 1 AND blocked = 0),
                       (SELECT count(*) FROM users WHERE blocked = 0)"""
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = next(iter(rows), None)
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
     # ------------------------------------------------------------------ confirmation
@@ -272,20 +272,20 @@ class BroadcastStore:
 
     async def due(self, now: float, limit: int, after: tuple[int, int] = (0, 0)) -> list[OutboxRow]:
         """Up to `limit` pending rows whose retry time has come, in key order after `after`."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             """SELECT broadcast_id, user_id, lang, attempts FROM outbox
             WHERE state = 'pending' AND not_before <= ? AND (broadcast_id, user_id) > (?, ?)
             ORDER BY broadcast_id, user_id LIMIT ?""",
             (now, after[0], after[1], limit),
-        ) as cursor:
-            return [OutboxRow(int(b), int(u), str(lang), int(a)) async for b, u, lang, a in cursor]
+        )
+        return [OutboxRow(int(b), int(u), str(lang), int(a)) for b, u, lang, a in rows]
 
     async def next_retry_at(self) -> float | None:
         """When the earliest delayed pending row becomes due, if any."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT min(not_before) FROM outbox WHERE state = 'pending'"
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = next(iter(rows), None)
         return float(row[0]) if row and row[0] is not None else None
 
     async def claim(self, rows: Sequence[OutboxRow]) -> set[tuple[int, int]]:
@@ -296,16 +296,14 @@ class BroadcastStore:
         params: list[int] = [int(time.time())]
         for row in rows:
             params += (row.broadcast_id, row.user_id)
-        async with (
-            self._lock,
-            self._db.execute(
+        async with self._lock:
+            claimed = await self._db.execute_fetchall(
                 f"""UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
-            WHERE state = 'pending' AND (broadcast_id, user_id) IN (VALUES {keys})
-            RETURNING broadcast_id, user_id""",
+                WHERE state = 'pending' AND (broadcast_id, user_id) IN (VALUES {keys})
+                RETURNING broadcast_id, user_id""",
                 params,
-            ) as cursor,
-        ):
-            return {(int(b), int(u)) async for b, u in cursor}
+            )
+        return {(int(b), int(u)) for b, u in claimed}
 
     async def record(
         self, broadcast_id: int, user_id: int, state: str, error: str | None = None
@@ -416,49 +414,49 @@ class BroadcastStore:
 
     async def active(self) -> list[Broadcast]:
         """Broadcasts the worker still reports on: being sent, or stopped but not yet closed."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
             WHERE status = 'sending' OR (status = 'stopped' AND finished_at IS NULL)
             ORDER BY id"""
-        ) as cursor:
-            return [_broadcast(row) async for row in cursor]
+        )
+        return [_broadcast(row) for row in rows]
 
     async def counts(self, broadcast_id: int) -> Counts:
         """Outbox rows of the broadcast by state."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
             (broadcast_id,),
-        ) as cursor:
-            found = {str(state): int(count) async for state, count in cursor}
+        )
+        found = {str(state): int(count) for state, count in rows}
         return Counts(**{state: found.get(state, 0) for state in OUTBOX_STATES})
 
     async def with_status(self, *statuses: str) -> list[Broadcast]:
         """Broadcasts in any of the given statuses, oldest first."""
         marks = ", ".join("?" for _ in statuses)
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE status IN ({marks}) ORDER BY id",
             statuses,
-        ) as cursor:
-            return [_broadcast(row) async for row in cursor]
+        )
+        return [_broadcast(row) for row in rows]
 
     # ------------------------------------------------------------------ news and stats
 
     async def news(self, limit: int) -> list[tuple[Broadcast, dict[str, str]]]:
         """The latest broadcasts that went out, newest first, with their texts."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
             WHERE status IN ('sending', 'done') ORDER BY id DESC LIMIT ?""",
             (limit,),
-        ) as cursor:
-            broadcasts = [_broadcast(row) async for row in cursor]
+        )
+        broadcasts = [_broadcast(row) for row in rows]
         return [(broadcast, await self.texts(broadcast.id)) for broadcast in broadcasts]
 
     async def recent(self, limit: int | None = None) -> list[tuple[Broadcast, Counts]]:
         """Confirmed broadcasts, newest first, with their delivery counts."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
             WHERE status IN ('sending', 'done', 'stopped') ORDER BY id DESC LIMIT ?""",
             (-1 if limit is None else limit,),
-        ) as cursor:
-            broadcasts = [_broadcast(row) async for row in cursor]
+        )
+        broadcasts = [_broadcast(row) for row in rows]
         return [(broadcast, await self.counts(broadcast.id)) for broadcast in broadcasts]

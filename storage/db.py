@@ -28,7 +28,13 @@ class DatabaseTooNewError(Exception):
 
 
 async def connect(path: Path) -> aiosqlite.Connection:
-    """Open (creating if needed) the database at `path`, migrated to the current schema."""
+    """Open (creating if needed) the database at `path`, migrated to the current schema.
+
+    Queries on it read rows with `execute_fetchall` (one trip to the connection's thread),
+    never `async with execute(...)`/`async for`: between those trips another coroutine's write
+    could run inside the still open read transaction, and in WAL mode such a write fails at
+    once with "database is locked" whenever another connection committed in between.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each unit of work is explicit.
     connection = await aiosqlite.connect(path, isolation_level=None)
@@ -47,8 +53,8 @@ async def connect(path: Path) -> aiosqlite.Connection:
 
 async def schema_version(connection: aiosqlite.Connection) -> int:
     """The migration level recorded in the database."""
-    async with connection.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
+    rows = await connection.execute_fetchall("PRAGMA user_version")
+    row = next(iter(rows), None)
     return int(row[0]) if row else 0
 
 

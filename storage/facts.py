@@ -95,8 +95,8 @@ class FactStore:
         self._db = connection
 
     async def _all(self, sql: str, *params: Any) -> list[aiosqlite.Row]:
-        async with self._db.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        rows = await self._db.execute_fetchall(sql, params)
+        return list(rows)
 
     async def source(self, lang: str) -> Source:
         """The article the facts come from."""

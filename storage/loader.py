@@ -44,8 +44,8 @@ EVENT_SECTIONS = ("context", "format", "presented", "other_participants")
 
 async def content_digest(connection: aiosqlite.Connection) -> str | None:
     """Digest of the content file currently loaded, if any."""
-    async with connection.execute("SELECT value FROM content_meta WHERE key = 'digest'") as cursor:
-        row = await cursor.fetchone()
+    rows = await connection.execute_fetchall("SELECT value FROM content_meta WHERE key = 'digest'")
+    row = next(iter(rows), None)
     return str(row[0]) if row else None
 
 

@@ -62,16 +62,16 @@ class SubscriberStore:
 
     async def is_subscribed(self, user_id: int) -> bool:
         """Whether the user gets the news."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT subscribed FROM users WHERE id = ?", (user_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = next(iter(rows), None)
         return bool(row and row[0])
 
     async def is_blocked(self, user_id: int) -> bool:
         """Whether the user is marked as unreachable."""
-        async with self._db.execute("SELECT blocked FROM users WHERE id = ?", (user_id,)) as cursor:
-            row = await cursor.fetchone()
+        rows = await self._db.execute_fetchall("SELECT blocked FROM users WHERE id = ?", (user_id,))
+        row = next(iter(rows), None)
         return bool(row and row[0])
 
     async def mark_blocked(self, user_id: int, reason: str) -> None:
@@ -95,19 +95,19 @@ class SubscriberStore:
 
     async def stats(self, default_language: str) -> AudienceStats:
         """Users, subscribers, blocked and the reachable audience by language."""
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             """SELECT count(*), coalesce(sum(subscribed = 1 AND blocked = 0), 0),
                       coalesce(sum(blocked), 0)
             FROM users"""
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = next(iter(rows), None)
         users, subscribers, blocked = (int(value) for value in row) if row else (0, 0, 0)
         by_language: dict[str, tuple[int, int]] = {}
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"""SELECT {LANGUAGE_SQL} AS lang, count(*), coalesce(sum(subscribed), 0)
             FROM users WHERE blocked = 0 GROUP BY lang ORDER BY lang""",
             {"default": default_language},
-        ) as cursor:
-            async for lang, count, subscribed in cursor:
-                by_language[str(lang)] = (int(count), int(subscribed))
+        )
+        for lang, count, subscribed in rows:
+            by_language[str(lang)] = (int(count), int(subscribed))
         return AudienceStats(users, subscribers, blocked, by_language)

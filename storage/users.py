@@ -27,14 +27,14 @@ class UserStore:
         if cached is not None and now - cached[1] < LAST_SEEN_RESOLUTION:
             self._cache.move_to_end(user_id)
             return cached[0]
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             """INSERT INTO users (id, telegram_language, first_seen, last_seen) VALUES (?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
                 last_seen = excluded.last_seen, telegram_language = excluded.telegram_language
             RETURNING language""",
             (user_id, telegram_language, now, now),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
+        row = next(iter(rows), None)
         language = row[0] if row else None
         self._remember(user_id, language, now)
         return language
@@ -51,8 +51,8 @@ class UserStore:
 
     async def count(self) -> int:
         """How many users have ever talked to the bot."""
-        async with self._db.execute("SELECT count(*) FROM users") as cursor:
-            row = await cursor.fetchone()
+        rows = await self._db.execute_fetchall("SELECT count(*) FROM users")
+        row = next(iter(rows), None)
         return int(row[0]) if row else 0
 
     def _remember(self, user_id: int, language: str | None, written_at: int) -> None:

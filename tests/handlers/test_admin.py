@@ -294,8 +294,9 @@ async def test_formatting_is_kept_and_long_drafts_refused(
 
 
 async def test_progress_message_stop_and_stats(emulator: BotApiEmulator, tmp_path: Path) -> None:
-    # A slow rate so the progress message shows intermediate counts and the stop button.
-    process, db_path = await start_bot(emulator, tmp_path, messages_per_second=10)
+    # A slow rate so the progress message shows intermediate counts and the stop button, and
+    # the stop (after two progress edits, ~6 s) comes well before the 60 messages (~12 s) are out.
+    process, db_path = await start_bot(emulator, tmp_path, messages_per_second=5)
     try:
         users = {8000 + i: ("ru" if i % 2 else "en") for i in range(60)}
         await subscribe_users(emulator, users)
