@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
 
 if TYPE_CHECKING:
@@ -33,3 +35,5 @@ class BotData:
 
 
 BotContext: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+# What every handler is: `async def name(update: Update, context: BotContext) -> None`.
+HandlerCallback: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]

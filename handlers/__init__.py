@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Any
-
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -17,17 +14,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import BotContext
+from bot.context import HandlerCallback
 from bot.keyboards import BROADCAST, CARD, LANG, SUBSCRIPTION
 from handlers import admin, content_admin, fallback, info, inline, language, search, subscriptions
-from handlers.common import PUBLIC_COMMANDS
 
-Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
-
-__all__ = ["PUBLIC_COMMANDS", "register"]
+__all__ = ["register"]
 
 
-def _command(name: str, callback: Callback) -> CommandHandler:  # type: ignore[type-arg]
+def _command(name: str, callback: HandlerCallback) -> CommandHandler:  # type: ignore[type-arg]
     # New messages only: an edited command is acknowledged, not answered twice.
     return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
 

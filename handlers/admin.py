@@ -18,14 +18,13 @@ import functools
 import html
 import io
 import re
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import InputFile, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, filters
 
-from bot.context import BotContext
+from bot.context import BotContext, HandlerCallback
 from bot.delivery import choose_text, unsubscribe_markup
 from bot.i18n import Html
 from bot.keyboards import BROADCAST, button, keyboard
@@ -47,10 +46,7 @@ def is_admin(update: Update, context: BotContext) -> bool:
     return user is not None and user.id in context.bot_data.settings.bot.admins
 
 
-AdminHandler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
-
-
-def admin_only(handler: AdminHandler) -> AdminHandler:
+def admin_only(handler: HandlerCallback) -> HandlerCallback:
     """Run `handler` for admins; refuse anyone else politely, doing nothing."""
 
     @functools.wraps(handler)
