@@ -11,6 +11,9 @@ from bot.emulator import BotApiEmulator, Call
 from storage.store import Store
 from tests.conftest import ADMIN_ID, BotProcess, callbacks, write_config
 
+# A running bot and its database file.
+Bot = tuple[BotProcess, Path]
+
 
 def message_id(call: Call) -> int:
     """The id of the message a send call created."""

@@ -6,13 +6,11 @@ import csv
 import io
 import itertools
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.emulator import BotApiEmulator
 from tests.broadcasting import (
+    Bot,
     callbacks,
     confirm,
     draft,
@@ -27,18 +25,9 @@ from tests.broadcasting import (
     user_flags,
     wait_for_report,
 )
-from tests.conftest import ADMIN_ID, BotProcess
+from tests.conftest import ADMIN_ID
 
-Bot = tuple[BotProcess, Path]
 STRANGER = 6666
-
-
-@pytest.fixture
-async def fast(emulator: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Bot]:
-    process, db_path = await start_bot(emulator, tmp_path, messages_per_second=500)
-    yield process, db_path
-    assert await process.stop() == 0, process.log()
-    assert "Traceback" not in process.log(), process.log()
 
 
 async def test_non_admins_are_refused_and_nothing_happens(

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.emulator import BotApiEmulator
 from tests.broadcasting import (
+    Bot,
     callbacks,
     confirm,
     draft,
@@ -16,22 +14,10 @@ from tests.broadcasting import (
     press,
     received,
     say,
-    start_bot,
     subscribe_users,
     user_flags,
     wait_for_report,
 )
-from tests.conftest import BotProcess
-
-Bot = tuple[BotProcess, Path]
-
-
-@pytest.fixture
-async def fast(emulator: BotApiEmulator, tmp_path: Path) -> AsyncIterator[Bot]:
-    process, db_path = await start_bot(emulator, tmp_path, messages_per_second=500)
-    yield process, db_path
-    assert await process.stop() == 0, process.log()
-    assert "Traceback" not in process.log(), process.log()
 
 
 @pytest.mark.parametrize(
