@@ -43,13 +43,15 @@ async def inline_query(update: Update, context: BotContext) -> None:
         hits = await data.store.facts.search(text, language, limit=INLINE_RESULTS_LIMIT)
         entries = [(hit.card, hit.title, hit.excerpt) for hit in hits]
     else:
-        entries = []
         names = await event_names(data.store.facts, language)
-        for key in MAIN_CARDS:
-            card = await get_card(context, key, language)
-            if card:
-                label = data.translate(language, f"inline.{key.partition(':')[0]}", **names)
-                entries.append((key, html.unescape(label), ""))
+        entries = [
+            (
+                key,
+                html.unescape(data.translate(language, f"inline.{key.partition(':')[0]}", **names)),
+                "",
+            )
+            for key in MAIN_CARDS
+        ]
     results = []
     for key, title, description in entries[:INLINE_RESULTS_LIMIT]:
         card = await get_card(context, key, language)

@@ -430,15 +430,6 @@ class BroadcastStore:
         found = {str(state): int(count) for state, count in rows}
         return Counts(**{state: found.get(state, 0) for state in OUTBOX_STATES})
 
-    async def with_status(self, *statuses: str) -> list[Broadcast]:
-        """Broadcasts in any of the given statuses, oldest first."""
-        marks = ", ".join("?" for _ in statuses)
-        rows = await self._db.execute_fetchall(
-            f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE status IN ({marks}) ORDER BY id",
-            statuses,
-        )
-        return [_broadcast(row) for row in rows]
-
     # ------------------------------------------------------------------ news and stats
 
     async def news(self, limit: int) -> list[tuple[Broadcast, dict[str, str]]]:

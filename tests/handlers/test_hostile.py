@@ -386,6 +386,15 @@ CALLBACK_DATA = st.builds(lambda prefix, rest: prefix + rest, CALLBACK_PREFIXES,
 )
 
 
+# Deterministic, and sized for one shared bot: each example is a real round trip over HTTP.
+PROPERTY_SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
+
+
 def test_random_messages_always_get_a_reply(threaded: ThreadedBot) -> None:
     emulator = threaded.emulator
     users = iter(range(880_000, 890_000))
@@ -399,12 +408,7 @@ def test_random_messages_always_get_a_reply(threaded: ThreadedBot) -> None:
         assert_all_ok(emulator, since)
         return reply
 
-    @settings(
-        max_examples=60,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
-    )
+    @PROPERTY_SETTINGS
     @given(prefix=PREFIXES, text=MESSAGES)
     def check(prefix: str, text: str) -> None:
         reply = threaded.run(one(prefix + text))
@@ -431,12 +435,7 @@ def test_random_callback_data_is_always_answered(threaded: ThreadedBot) -> None:
         assert_all_ok(emulator, since)
         return answer
 
-    @settings(
-        max_examples=60,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
-    )
+    @PROPERTY_SETTINGS
     @given(data=CALLBACK_DATA)
     def check(data: str) -> None:
         assert threaded.run(press(data)).ok
