@@ -158,3 +158,12 @@ async def start_bot(
     process = BotProcess(emulator, config)
     await process.start()
     return process, db_path
+
+
+async def start_with_subscribers(
+    emulator: BotApiEmulator, tmp_path: Path, users: dict[int, str], **broadcast: object
+) -> Bot:
+    """Subscribers written into a fresh database, their chats known to the emulator, then the bot."""
+    await seed_subscribers(tmp_path / "bot.sqlite3", users)
+    emulator.add_chats(users)
+    return await start_bot(emulator, tmp_path, **broadcast)

@@ -19,6 +19,7 @@ from tests.broadcasting import (
     report_counts,
     seed_subscribers,
     start_bot,
+    start_with_subscribers,
     user_flags,
     wait_for_report,
 )
@@ -53,9 +54,7 @@ async def test_rate_is_respected_in_every_one_second_window(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
     users = {20_000 + i: "en" for i in range(40)}
-    await seed_subscribers(tmp_path / "bot.sqlite3", users)
-    emulator.add_chats(users)
-    process, _ = await start_bot(emulator, tmp_path, messages_per_second=10)
+    process, _ = await start_with_subscribers(emulator, tmp_path, users, messages_per_second=10)
     try:
         since = len(emulator.calls())
         # Two broadcasts at once share the one limit.
@@ -116,9 +115,7 @@ async def test_429_pauses_the_whole_worker_then_resumes(
 ) -> None:
     users = {22_000 + i: "en" for i in range(40)}
     db_path = tmp_path / "bot.sqlite3"
-    await seed_subscribers(db_path, users)
-    emulator.add_chats(users)
-    process, _ = await start_bot(emulator, tmp_path, messages_per_second=20)
+    process, _ = await start_with_subscribers(emulator, tmp_path, users, messages_per_second=20)
     try:
         since = len(emulator.calls())
         broadcast_id, control = await draft(emulator, "Flood")
@@ -150,9 +147,7 @@ async def test_server_errors_and_dropped_connections_are_retried(
 ) -> None:
     users = {23_000 + i: "en" for i in range(10)}
     db_path = tmp_path / "bot.sqlite3"
-    await seed_subscribers(db_path, users)
-    emulator.add_chats(users)
-    process, _ = await start_bot(emulator, tmp_path, messages_per_second=200)
+    process, _ = await start_with_subscribers(emulator, tmp_path, users, messages_per_second=200)
     try:
         since = len(emulator.calls())
         broadcast_id, control = await draft(emulator, "Retry me")
@@ -182,9 +177,7 @@ async def test_interactive_replies_do_not_wait_for_a_large_broadcast(
 ) -> None:
     users = {30_000 + i: ("ru", "zh", "en")[i % 3] for i in range(2000)}
     db_path = tmp_path / "bot.sqlite3"
-    await seed_subscribers(db_path, users)
-    emulator.add_chats(users)
-    process, _ = await start_bot(emulator, tmp_path, messages_per_second=400)
+    process, _ = await start_with_subscribers(emulator, tmp_path, users, messages_per_second=400)
     try:
         since = len(emulator.calls())
         broadcast_id, control = await draft(emulator, "Big")
@@ -217,9 +210,7 @@ async def test_kill_9_mid_delivery_then_restart_resumes(
 ) -> None:
     users = {40_000 + i: "en" for i in range(300)}
     db_path = tmp_path / "bot.sqlite3"
-    await seed_subscribers(db_path, users)
-    emulator.add_chats(users)
-    process, _ = await start_bot(emulator, tmp_path, messages_per_second=150)
+    process, _ = await start_with_subscribers(emulator, tmp_path, users, messages_per_second=150)
     try:
         since = len(emulator.calls())
         broadcast_id, control = await draft(emulator, "Survive")
@@ -258,9 +249,9 @@ async def test_timed_out_sends_are_uncertain_and_never_resent(
     """A request with no answer may have been delivered: recorded, reported, not sent twice."""
     users = {26_000 + i: "en" for i in range(3)}
     db_path = tmp_path / "bot.sqlite3"
-    await seed_subscribers(db_path, users)
-    emulator.add_chats(users)
-    process, _ = await start_bot(emulator, tmp_path, messages_per_second=100, request_timeout=1)
+    process, _ = await start_with_subscribers(
+        emulator, tmp_path, users, messages_per_second=100, request_timeout=1
+    )
     try:
         since = len(emulator.calls())
         broadcast_id, control = await draft(emulator, "Slow network")
@@ -285,9 +276,9 @@ async def test_persistent_server_errors_fail_after_bounded_attempts(
     """5xx is retried with growing backoff, then the row fails with the reason."""
     user = 27_001
     db_path = tmp_path / "bot.sqlite3"
-    await seed_subscribers(db_path, {user: "en"})
-    emulator.add_chats([user])
-    process, _ = await start_bot(emulator, tmp_path, messages_per_second=100)
+    process, _ = await start_with_subscribers(
+        emulator, tmp_path, {user: "en"}, messages_per_second=100
+    )
     try:
         since = len(emulator.calls())
         broadcast_id, control = await draft(emulator, "Never arrives")
