@@ -5,10 +5,10 @@ streams due outbox rows from SQLite in key order, `BATCH` at a time, so memory s
 the number of recipients. It has its own database connection and its own `Bot` with its own
 HTTP connection pool, so a broadcast never queues interactive replies behind it.
 
-Pacing: `RateLimiter` keeps the timestamps of the last N requests in a ring and admits a new
-one only when the oldest is more than a window old, so no window of one second ever sees more
-than `[broadcast] messages_per_second` requests, across all broadcasts (progress edits count
-too). A small margin absorbs network jitter between our clock and Telegram's.
+Pacing: `RateLimiter` counts a request from its start until its answer arrives, and admits a
+new one only while fewer than N are running or answered within the last second, so no
+one-second window *at the server* ever sees more than `[broadcast] messages_per_second`
+requests, across all broadcasts (progress edits count too), whatever the network jitter.
 
 Outcomes, per outbox row:
 - success → `sent`;
@@ -41,6 +41,7 @@ import datetime as dt
 import logging
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,30 +87,51 @@ BACKOFF_MAX = 60.0
 # The progress message is edited at most this often.
 PROGRESS_INTERVAL = 3.0
 # Extra width of the pacing window, for jitter between our clock and the server's.
-WINDOW_MARGIN = 0.01
 # Answers that mean the chat is gone for good (403s are all of this kind).
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 
 
 class RateLimiter:
-    """At most `per_second` acquisitions in any window of one second (a timestamp ring)."""
+    """At most `per_second` requests in any one-second window, as the server sees them.
 
-    def __init__(self, per_second: float, margin: float = WINDOW_MARGIN) -> None:
+    A request holds its slot from admission until its answer arrives, and its timestamp is
+    the time of that answer. The server received it somewhere in between, so counting it
+    until then bounds the server's own windows too, whatever the network jitter: no margin
+    needs guessing. The price is one round trip per window, a few milliseconds here.
+    """
+
+    def __init__(self, per_second: float) -> None:
         self.capacity = max(1, int(per_second))
         # capacity requests per `period`: for fractional rates the window grows accordingly.
-        self.period = self.capacity / per_second + margin
-        self._stamps: deque[float] = deque(maxlen=self.capacity)
-        self._lock = asyncio.Lock()
+        self.period = self.capacity / per_second
+        self._answered: deque[float] = deque()  # answer times still inside the window
+        self._in_flight = 0
+        self._changed = asyncio.Condition()
 
-    async def acquire(self) -> None:
-        """Wait until one more request fits in the window, then take the slot."""
-        async with self._lock:
-            while len(self._stamps) == self.capacity:
-                wait = self._stamps[0] + self.period - time.monotonic()
-                if wait <= 0:
-                    break
-                await asyncio.sleep(wait)
-            self._stamps.append(time.monotonic())
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Wait until one more request fits in the window; hold the slot while it runs."""
+        async with self._changed:
+            while (wait := self._wait()) is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changed.wait(), timeout=wait or None)
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            async with self._changed:
+                self._in_flight -= 1
+                self._answered.append(time.monotonic())
+                self._changed.notify_all()
+
+    def _wait(self) -> float | None:
+        """None if a request may start now, else how long to wait (0: until one answers)."""
+        now = time.monotonic()
+        while self._answered and self._answered[0] <= now - self.period:
+            self._answered.popleft()
+        if self._in_flight + len(self._answered) < self.capacity:
+            return None
+        return self._answered[0] + self.period - now if self._answered else 0.0
 
 
 def choose_text(texts: dict[str, str], language: str, default_language: str) -> str | None:
@@ -353,16 +375,18 @@ class DeliveryWorker:
                 task.add_done_callback(self._in_flight.discard)
             await self._check_progress()
 
-    async def _wait_turn(self) -> None:
-        """Honour a 429 pause, then take a slot in the pacing window."""
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """Honour a 429 pause, then hold a slot of the pacing window for one request."""
         while True:
             pause = self._resume_at - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
                 continue
-            await self.limiter.acquire()
-            if time.monotonic() >= self._resume_at:
-                return
+            async with self.limiter.slot():
+                if time.monotonic() >= self._resume_at:
+                    yield
+                    return
 
     def _pause(self, error: RetryAfter) -> None:
         retry_after = error.retry_after
@@ -394,15 +418,15 @@ class DeliveryWorker:
 
         if text is None:
             return outcome(FAILED, "no text")
-        await self._wait_turn()
         try:
-            await self.bot.send_message(
-                row.user_id,
-                text,
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_markup=self._unsubscribe_markup(row.lang),
-            )
+            async with self._turn():
+                await self.bot.send_message(
+                    row.user_id,
+                    text,
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    reply_markup=self._unsubscribe_markup(row.lang),
+                )
         except RetryAfter as error:
             self._pause(error)
             return Outcome(row.broadcast_id, row.user_id, PENDING, str(error), count_attempt=False)
@@ -498,15 +522,15 @@ class DeliveryWorker:
         if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
             return
         for _ in range(3):
-            await self._wait_turn()
             try:
-                await self.bot.edit_message_text(
-                    text,
-                    chat_id=broadcast.progress_chat_id,
-                    message_id=broadcast.progress_message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
+                async with self._turn():
+                    await self.bot.edit_message_text(
+                        text,
+                        chat_id=broadcast.progress_chat_id,
+                        message_id=broadcast.progress_message_id,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
                 return
             except RetryAfter as error:
                 self._pause(error)
