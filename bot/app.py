@@ -39,14 +39,21 @@ def build_application(
     `content` is the already validated content file, if the caller checked it up front.
     """
 
+    # One look for every message: the handlers' replies and the delivery worker's broadcasts.
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
+
     async def post_init(application: BotApplication) -> None:
         data = application.bot_data
         data.settings = settings
         data.translate = Translator(load_catalogs())
         data.flood = FloodGuard(settings.bot.flood_burst, settings.bot.flood_window)
-        data.store = await Store.open(settings.storage.path, settings.storage.content, content)
+        data.opened_store = await Store.open(
+            settings.storage.path, settings.storage.content, content
+        )
         data.bot_username = application.bot.username
-        data.delivery = DeliveryWorker(
+        delivery = DeliveryWorker(
             token=token,
             base_url=settings.telegram.base_url,
             database=settings.storage.path,
@@ -54,28 +61,21 @@ def build_application(
             messages_per_second=settings.broadcast.messages_per_second,
             default_language=settings.bot.default_language,
             request_timeout=settings.broadcast.request_timeout,
+            defaults=defaults,
         )
-        await data.delivery.start()
+        await delivery.start()
+        data.started_delivery = delivery
         await publish_commands(application.bot, data)
         log.info("Bot @%s is up", data.bot_username)
 
     async def post_shutdown(application: BotApplication) -> None:
-        delivery = getattr(application.bot_data, "delivery", None)
-        if delivery is not None:
-            await delivery.stop()
-        store = getattr(application.bot_data, "store", None)
-        if store is not None:
-            await store.close()
+        await application.bot_data.close()
 
     application: BotApplication = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram.base_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
-            )
-        )
+        .defaults(defaults)
         .context_types(ContextTypes(bot_data=BotData))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         # aiohttp, not PTB's default httpx: 3x the replies per second under load (BENCHMARKS.md).
@@ -85,5 +85,5 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    handlers.register(application)
+    handlers.register(application, settings.bot.admins)
     return application

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, default_config_path, load_settings, require_token
-from storage.content import ContentError, load_content
+from storage.content import LANGUAGES, ContentError, load_content
 from storage.db import DatabaseTooNewError
 
 EXIT_CONFIG = 2
@@ -35,9 +35,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "chat", help="talk to the bot in this terminal, offline, no token needed"
     )
     chat.add_argument("--config", type=Path, default=None, help="optional config file")
-    chat.add_argument(
-        "--lang", choices=("ru", "zh", "en"), default=None, help="your Telegram language"
-    )
+    chat.add_argument("--lang", choices=LANGUAGES, default=None, help="your Telegram language")
     return parser.parse_args(argv)
 
 

@@ -17,21 +17,51 @@ if TYPE_CHECKING:
 
 
 class BotData:
-    """Services shared by all handlers: created in post_init, closed in post_shutdown."""
+    """Services shared by all handlers: created in post_init, closed in post_shutdown.
+
+    The database and the delivery worker are opened in post_init and may be missing if it
+    failed half-way, so they are optional underneath; handlers (which only run once post_init
+    has finished) read them through properties that say so if they are not there.
+    """
 
     settings: Settings
     translate: Translator
-    store: Store
     flood: FloodGuard
-    # The broadcast delivery worker (bot/delivery.py): started in post_init.
-    delivery: DeliveryWorker
     # Rendered cards by (card key, language); cleared whenever the content is reloaded.
     cards: dict[tuple[str, str], Any]
     bot_username: str
+    opened_store: Store | None
+    # The broadcast delivery worker (bot/delivery.py), once started.
+    started_delivery: DeliveryWorker | None
 
     def __init__(self) -> None:
         self.cards = {}
         self.bot_username = ""
+        self.opened_store = None
+        self.started_delivery = None
+
+    @property
+    def store(self) -> Store:
+        """The database (opened in post_init)."""
+        if self.opened_store is None:
+            raise RuntimeError("the store is not open")
+        return self.opened_store
+
+    @property
+    def delivery(self) -> DeliveryWorker:
+        """The broadcast delivery worker (started in post_init)."""
+        if self.started_delivery is None:
+            raise RuntimeError("the delivery worker is not running")
+        return self.started_delivery
+
+    async def close(self) -> None:
+        """Stop the worker and close the database, whichever of them was started."""
+        if self.started_delivery is not None:
+            await self.started_delivery.stop()
+            self.started_delivery = None
+        if self.opened_store is not None:
+            await self.opened_store.close()
+            self.opened_store = None
 
 
 BotContext: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

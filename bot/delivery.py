@@ -46,8 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -56,23 +55,26 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.ext import Defaults, ExtBot
 
 from bot.aiohttp_request import AiohttpRequest
+from bot.broadcast_view import (
+    choose_text,
+    render_progress,
+    render_report,
+    stop_markup,
+    unsubscribe_markup,
+)
 from bot.i18n import Html, Translator
-from bot.keyboards import BROADCAST, SUBSCRIPTION, button, keyboard
 from storage.broadcasts import (
-    BLOCKED,
-    FAILED,
-    PENDING,
-    SENT,
-    UNCERTAIN,
+    Audience,
     Broadcast,
+    BroadcastStatus,
     BroadcastStore,
-    Counts,
     OutboxRow,
+    OutboxState,
     Outcome,
 )
-from storage.content import LANGUAGES
 from storage.db import connect
 
 log = logging.getLogger(__name__)
@@ -134,81 +136,6 @@ class RateLimiter:
         return self._answered[0] + self.period - now if self._answered else 0.0
 
 
-def choose_text(texts: dict[str, str], language: str, default_language: str) -> str | None:
-    """The recipient's version, else the default language's, else any."""
-    for candidate in (language, default_language, *LANGUAGES):
-        if candidate in texts:
-            return texts[candidate]
-    return next(iter(texts.values()), None)
-
-
-def unsubscribe_markup(translate: Translator, language: str) -> InlineKeyboardMarkup:
-    """The one-tap unsubscribe button every broadcast message carries."""
-    return keyboard([button(translate(language, "button.unsubscribe"), f"{SUBSCRIPTION}:off")])
-
-
-def format_duration(seconds: float) -> str:
-    """0:42, 12:05, 1:02:03."""
-    total = max(0, round(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-def render_progress(
-    translate: Translator, broadcast: Broadcast, counts: Counts, rate: float | None
-) -> Html:
-    """The admin's progress message while a broadcast is being sent."""
-    lang = broadcast.author_language
-    total = counts.total
-    done = total - counts.unfinished
-    percent = 100 if total == 0 else int(done * 100 / total)
-    eta = format_duration(counts.unfinished / rate) if rate else "—"
-    return translate(
-        lang,
-        "broadcast.progress",
-        id=broadcast.id,
-        total=total,
-        percent=percent,
-        sent=counts.sent,
-        failed=counts.failed,
-        uncertain=counts.uncertain,
-        blocked=counts.blocked,
-        pending=counts.unfinished,
-        rate=f"{rate:.1f}" if rate else "—",
-        eta=eta,
-    )
-
-
-def render_report(translate: Translator, broadcast: Broadcast, counts: Counts) -> Html:
-    """The final report: the progress message's last edit."""
-    lang = broadcast.author_language
-    key = "broadcast.stopped" if broadcast.status == "stopped" else "broadcast.report"
-    return translate(
-        lang,
-        key,
-        id=broadcast.id,
-        count=counts.total,
-        sent=counts.sent,
-        failed=counts.failed,
-        uncertain=counts.uncertain,
-        blocked=counts.blocked,
-        cancelled=counts.cancelled,
-    )
-
-
-def stop_markup(translate: Translator, broadcast: Broadcast) -> InlineKeyboardMarkup:
-    """The cancel button under the progress message."""
-    return keyboard(
-        [
-            button(
-                translate(broadcast.author_language, "button.broadcast_stop"),
-                f"{BROADCAST}:stop:{broadcast.id}",
-            )
-        ]
-    )
-
-
 @dataclass
 class _Pace:
     """Where a broadcast's rate is measured from (this process's view)."""
@@ -231,6 +158,7 @@ class DeliveryWorker:
         messages_per_second: float,
         default_language: str,
         request_timeout: float,
+        defaults: Defaults,
     ) -> None:
         request = AiohttpRequest(
             connection_pool_size=MAX_IN_FLIGHT + 2,
@@ -239,7 +167,10 @@ class DeliveryWorker:
             write_timeout=request_timeout,
             pool_timeout=15,
         )
-        self.bot = Bot(token, base_url=base_url, request=request)
+        # The application's Defaults (HTML, no link previews), so a broadcast looks like a reply.
+        self.bot: ExtBot[None] = ExtBot(
+            token, base_url=base_url, request=request, defaults=defaults
+        )
         self.translate = translate
         self.default_language = default_language
         self.limiter = RateLimiter(messages_per_second)
@@ -306,7 +237,7 @@ class DeliveryWorker:
     async def enqueue(
         self,
         broadcast_id: int,
-        audience: str,
+        audience: Audience,
         progress_chat_id: int | None,
         progress_message_id: int | None,
     ) -> int | None:
@@ -404,7 +335,7 @@ class DeliveryWorker:
             outcome = await self._send(row)
         except Exception as error:
             log.exception("Unexpected error sending to user %d", row.user_id)
-            outcome = Outcome(row.broadcast_id, row.user_id, FAILED, repr(error))
+            outcome = Outcome(row.broadcast_id, row.user_id, OutboxState.FAILED, repr(error))
         self._outcomes.put_nowait(outcome)
 
     async def _send(self, row: OutboxRow) -> Outcome:
@@ -413,38 +344,40 @@ class DeliveryWorker:
             texts = self._texts[row.broadcast_id] = await self.store.texts(row.broadcast_id)
         text = choose_text(texts, row.lang, self.default_language)
 
-        def outcome(state: str, error: str | None = None, retry_at: float = 0.0) -> Outcome:
+        def outcome(state: OutboxState, error: str | None = None, retry_at: float = 0.0) -> Outcome:
             return Outcome(row.broadcast_id, row.user_id, state, error, retry_at)
 
         if text is None:
-            return outcome(FAILED, "no text")
+            return outcome(OutboxState.FAILED, "no text")
         try:
             async with self._turn():
                 await self.bot.send_message(
                     row.user_id,
                     text,
-                    parse_mode=ParseMode.HTML,
-                    link_preview_options=LinkPreviewOptions(is_disabled=True),
                     reply_markup=self._unsubscribe_markup(row.lang),
                 )
         except RetryAfter as error:
             self._pause(error)
-            return Outcome(row.broadcast_id, row.user_id, PENDING, str(error), count_attempt=False)
+            return Outcome(
+                row.broadcast_id, row.user_id, OutboxState.PENDING, str(error), count_attempt=False
+            )
         except TimedOut as error:
-            return outcome(UNCERTAIN, f"timed out: {error}")
+            return outcome(OutboxState.UNCERTAIN, f"timed out: {error}")
         except Forbidden as error:
-            return outcome(BLOCKED, error.message)
+            return outcome(OutboxState.BLOCKED, error.message)
         except BadRequest as error:
-            return outcome(BLOCKED if _gone(error) else FAILED, error.message)
+            return outcome(
+                OutboxState.BLOCKED if _gone(error) else OutboxState.FAILED, error.message
+            )
         except NetworkError as error:
             attempt = row.attempts + 1
             if attempt >= MAX_ATTEMPTS:
-                return outcome(FAILED, error.message)
+                return outcome(OutboxState.FAILED, error.message)
             delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
-            return outcome(PENDING, error.message, time.time() + delay)
+            return outcome(OutboxState.PENDING, error.message, time.time() + delay)
         except TelegramError as error:
-            return outcome(FAILED, error.message)
-        return outcome(SENT)
+            return outcome(OutboxState.FAILED, error.message)
+        return outcome(OutboxState.SENT)
 
     def _unsubscribe_markup(self, language: str) -> InlineKeyboardMarkup:
         markup = self._markups.get(language)
@@ -511,7 +444,9 @@ class DeliveryWorker:
         await self._edit(
             broadcast,
             render_progress(self.translate, broadcast, counts, rate),
-            stop_markup(self.translate, broadcast) if broadcast.status == "sending" else None,
+            stop_markup(self.translate, broadcast)
+            if broadcast.status is BroadcastStatus.SENDING
+            else None,
         )
         # Measured from when the edit went out: it may have waited for the pacing window.
         pace.last_edit = time.monotonic()
@@ -528,7 +463,6 @@ class DeliveryWorker:
                         text,
                         chat_id=broadcast.progress_chat_id,
                         message_id=broadcast.progress_message_id,
-                        parse_mode=ParseMode.HTML,
                         reply_markup=markup,
                     )
                 return

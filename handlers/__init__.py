@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from telegram import Update
 from telegram.ext import (
     Application,
@@ -20,16 +22,36 @@ from handlers import admin, content_admin, fallback, info, inline, language, sea
 
 __all__ = ["register"]
 
+# Handler groups run in this order; within a group the first matching handler answers, and a
+# handler that fully used an update raises ApplicationHandlerStop so no later group sees it.
+FLOOD_GROUP = -2  # per-user flood control, before anything else
+COMPOSE_GROUP = -1  # an organizer's message that is the next text of a broadcast
+ANSWER_GROUP = 0  # commands, buttons, questions: everything users ask
+FOLLOW_UP_GROUP = 1  # side effects that go with an answer (a /start brings a blocked user back)
+
 
 def _command(name: str, callback: HandlerCallback) -> CommandHandler:  # type: ignore[type-arg]
     # New messages only: an edited command is acknowledged, not answered twice.
     return CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE)
 
 
-def register(application: Application) -> None:  # type: ignore[type-arg]
-    """Add every handler to the application."""
+def register(application: Application, admins: Collection[int]) -> None:  # type: ignore[type-arg]
+    """Add every handler to the application; `admins` are the organizers' user ids."""
     # Before anything else: per-user flood control.
-    application.add_handler(TypeHandler(Update, fallback.flood_guard), group=-1)
+    application.add_handler(TypeHandler(Update, fallback.flood_guard), group=FLOOD_GROUP)
+
+    # An organizer composing a broadcast: their next message is its text. A message that is
+    # not part of a broadcast being composed falls through to the groups below.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE
+            & filters.UpdateType.MESSAGE
+            & ~filters.COMMAND
+            & filters.User(user_id=admins),
+            admin.compose_input,
+        ),
+        group=COMPOSE_GROUP,
+    )
 
     # Edited messages are acknowledged, never re-answered as new questions.
     application.add_handler(
@@ -56,7 +78,7 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     application.add_handler(_command("subscribe", subscriptions.subscribe))
     application.add_handler(_command("unsubscribe", subscriptions.unsubscribe))
     application.add_handler(_command("news", subscriptions.news))
-    application.add_handler(_command("start", subscriptions.came_back), group=1)
+    application.add_handler(_command("start", subscriptions.came_back), group=FOLLOW_UP_GROUP)
     application.add_handler(
         ChatMemberHandler(subscriptions.member_changed, ChatMemberHandler.MY_CHAT_MEMBER)
     )
@@ -82,16 +104,6 @@ def register(application: Application) -> None:  # type: ignore[type-arg]
     # Plain text in a private chat is a question; anything else gets a polite fallback.
     private_text = (
         filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
-    )
-    # An admin composing a broadcast: their next message is its text (else as for anyone).
-    application.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE
-            & filters.UpdateType.MESSAGE
-            & ~filters.COMMAND
-            & admin.FromAdmin(application),
-            admin.compose_input,
-        )
     )
     application.add_handler(MessageHandler(private_text, search.search_text))
     application.add_handler(

@@ -14,80 +14,31 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import functools
-import html
 import io
 import re
 from typing import Any
 
 from telegram import InputFile, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import Application, filters
+from telegram.ext import ApplicationHandlerStop
 
-from bot.context import BotContext, HandlerCallback
-from bot.delivery import choose_text, unsubscribe_markup
+from bot.broadcast_view import choose_text, unsubscribe_markup
+from bot.context import BotContext
 from bot.i18n import Html
 from bot.keyboards import BROADCAST, button, keyboard
-from handlers import fallback, search
+from bot.telegram_text import callback_text, utf16_length
+from handlers.auth import admin_only
 from handlers.common import reply, user_language
-from storage.broadcasts import Broadcast
+from storage.broadcasts import Audience, Broadcast, BroadcastStatus
+from storage.content import LANGUAGES
 
 # Longest broadcast text, in UTF-16 code units as Telegram counts them; the rest of the 4096
 # limit leaves room for the date header /news puts above each item.
 BROADCAST_LIMIT = 4000
-STEPS = ("ru", "zh", "en")
+# The guided flow asks for the text in each language, in this order.
+STEPS = LANGUAGES
 RECENT_SHOWN = 5
 _CALLBACK = re.compile(rf"^{BROADCAST}:(send|all|test|cancel|skip|stop):(\d{{1,18}})$")
-
-
-def is_admin(update: Update, context: BotContext) -> bool:
-    """Whether the update comes from a configured admin."""
-    user = update.effective_user
-    return user is not None and user.id in context.bot_data.settings.bot.admins
-
-
-def admin_only(handler: HandlerCallback) -> HandlerCallback:
-    """Run `handler` for admins; refuse anyone else politely, doing nothing."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: BotContext) -> None:
-        if is_admin(update, context):
-            await handler(update, context)
-        else:
-            await refuse(update, context)
-
-    return guarded
-
-
-class FromAdmin(filters.UpdateFilter):
-    """Updates from a configured admin (the list is read when the update arrives)."""
-
-    def __init__(self, application: Application) -> None:  # type: ignore[type-arg]
-        super().__init__(name="FromAdmin")
-        self._application = application
-
-    def filter(self, update: Update) -> bool:
-        settings = getattr(self._application.bot_data, "settings", None)
-        user = update.effective_user
-        return settings is not None and user is not None and user.id in settings.bot.admins
-
-
-async def refuse(update: Update, context: BotContext) -> None:
-    """Politely tell a non-admin that this is for organizers; nothing else happens."""
-    language = await user_language(update, context)
-    text = context.bot_data.translate(language, "admin.only")
-    if update.callback_query:
-        await update.callback_query.answer(_plain(text), show_alert=True)
-    else:
-        await reply(update, text)
-
-
-def _plain(text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text))[:200]
-
-
-def _length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 def _command_body(message: Message) -> tuple[str, int]:
@@ -100,7 +51,7 @@ def _command_body(message: Message) -> tuple[str, int]:
     body = message.text_html
     if not body.startswith(command):
         return "", 0
-    return body[len(command) :].strip(), _length(parts[1].strip())
+    return body[len(command) :].strip(), utf16_length(parts[1].strip())
 
 
 # ------------------------------------------------------------------ /broadcast
@@ -156,8 +107,10 @@ async def _ask(
 
 
 async def compose_input(update: Update, context: BotContext) -> None:
-    """An admin's message that is not a command: the next text of the guided flow, if one is
-    being composed; otherwise what it would be for anyone (a search, or the text-only note)."""
+    """An admin's message while composing: the next text of the guided flow.
+
+    Runs in a handler group before the questions; a message that is not part of a broadcast
+    being composed is left alone for the later groups (a search, or the text-only note)."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
@@ -165,21 +118,26 @@ async def compose_input(update: Update, context: BotContext) -> None:
     store = context.bot_data.store.broadcasts
     draft = await store.composing(user.id)
     if draft is None or draft.step is None:
-        if message.text:
-            await search.search_text(update, context)
-        else:
-            await fallback.not_text(update, context)
         return
+    await _take_composed(update, context, draft, draft.step, message)
+    raise ApplicationHandlerStop
+
+
+async def _take_composed(
+    update: Update, context: BotContext, draft: Broadcast, step: str, message: Message
+) -> None:
+    """Store the message as the draft's text in its current language, then ask for the next."""
+    store = context.bot_data.store.broadcasts
     language = await user_language(update, context)
     t = context.bot_data.translate
     if not message.text:
         await reply(update, t(language, "broadcast.text_expected"))
         return
-    length = _length(message.text)
+    length = utf16_length(message.text)
     if length > BROADCAST_LIMIT:
         await reply(update, t(language, "broadcast.too_long", length=length, limit=BROADCAST_LIMIT))
         return
-    await store.set_text(draft.id, draft.step, message.text_html)
+    await store.set_text(draft.id, step, message.text_html)
     await _advance(update, context, draft, language)
 
 
@@ -272,31 +230,32 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     store = context.bot_data.store.broadcasts
     broadcast = await store.get(int(match.group(2))) if match else None
     if match is None or broadcast is None:
-        await query.answer(_plain(t(language, "callback.stale")), show_alert=True)
+        await query.answer(callback_text(t(language, "callback.stale")), show_alert=True)
         return
     action = match.group(1)
     if action == "stop":
         await _stop(update, context, broadcast, language)
     elif action == "skip":
-        if broadcast.status != "composing":
-            await query.answer(_plain(t(language, "broadcast.stale")), show_alert=True)
+        if broadcast.status is not BroadcastStatus.COMPOSING:
+            await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
             return
         await query.answer()
         await _drop_keyboard(query.message)
         await _advance(update, context, broadcast, language)
     elif action == "cancel":
         if not await store.cancel(broadcast.id):
-            await query.answer(_plain(t(language, "broadcast.stale")), show_alert=True)
+            await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
             return
         await query.answer()
         await _drop_keyboard(query.message)
         await reply(update, t(language, "broadcast.cancelled"))
-    elif broadcast.status != "draft":
-        await query.answer(_plain(t(language, "broadcast.stale")), show_alert=True)
+    elif broadcast.status is not BroadcastStatus.DRAFT:
+        await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
     elif action == "test":
         await _test(update, context, broadcast, language)
     else:
-        await _confirm(update, context, broadcast, "subscribers" if action == "send" else "all")
+        audience = Audience.SUBSCRIBERS if action == "send" else Audience.ALL
+        await _confirm(update, context, broadcast, audience)
 
 
 async def _test(update: Update, context: BotContext, broadcast: Broadcast, language: str) -> None:
@@ -308,14 +267,16 @@ async def _test(update: Update, context: BotContext, broadcast: Broadcast, langu
     texts = await data.store.broadcasts.texts(broadcast.id)
     text = choose_text(texts, language, data.settings.bot.default_language)
     if text is None:
-        await query.answer(_plain(data.translate(language, "broadcast.stale")), show_alert=True)
+        await query.answer(
+            callback_text(data.translate(language, "broadcast.stale")), show_alert=True
+        )
         return
-    await query.answer(_plain(data.translate(language, "broadcast.test_sent")))
+    await query.answer(callback_text(data.translate(language, "broadcast.test_sent")))
     await chat.send_message(Html(text), reply_markup=unsubscribe_markup(data.translate, language))
 
 
 async def _confirm(
-    update: Update, context: BotContext, broadcast: Broadcast, audience: str
+    update: Update, context: BotContext, broadcast: Broadcast, audience: Audience
 ) -> None:
     data = context.bot_data
     t = data.translate
@@ -342,10 +303,10 @@ async def _stop(update: Update, context: BotContext, broadcast: Broadcast, langu
         return
     t = context.bot_data.translate
     if not await context.bot_data.store.broadcasts.stop(broadcast.id):
-        await query.answer(_plain(t(language, "broadcast.stale")), show_alert=True)
+        await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
         return
     context.bot_data.delivery.wake()
-    await query.answer(_plain(t(language, "broadcast.stopping")))
+    await query.answer(callback_text(t(language, "broadcast.stopping")))
 
 
 async def _drop_keyboard(message: object) -> None:

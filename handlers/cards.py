@@ -15,26 +15,12 @@ from bot.context import BotContext
 from bot.i18n import Html, Translator, escape
 from bot.keyboards import CARD, LANG, SUBSCRIPTION, button, keyboard, pairs
 from handlers.common import PUBLIC_COMMANDS
+from storage.cards import CardKey, CardKind, org_card, person_card, split_card
 from storage.content import LANGUAGES
 from storage.facts import FactStore, Organization, OrganizationSummary, Person
 
 # The organization with a command of its own (/jitri): the conference's host institute.
 FEATURED_ORGANIZATION = "jitri"
-# Cards reachable by a plain name; "org:<id>" and "person:<id>" take an id.
-SIMPLE_CARDS = (
-    "welcome",
-    "about",
-    "speakers",
-    "organizers",
-    "orgs",
-    "interview",
-    "contacts",
-    "source",
-    "search_tips",
-    "help",
-    "language",
-)
-PARAMETRIZED_CARDS = ("org", "person")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,28 +42,16 @@ async def get_card(context: BotContext, key: str, language: str) -> Card | None:
     return card
 
 
-def card_from_payload(payload: str) -> str | None:
-    """The card key a /start deep-link payload names, if it is well-formed."""
-    if payload in SIMPLE_CARDS:
-        return payload
-    kind, _, ident = payload.partition("-")
-    return f"{kind}:{ident}" if kind in PARAMETRIZED_CARDS and ident else None
-
-
-def payload_for(card: str) -> str:
-    """The deep-link payload that opens `card` (allowed characters: A-Z a-z 0-9 _ -)."""
-    return card.replace(":", "-", 1)
-
-
 async def _render(key: str, lang: str, facts: FactStore, t: Translator) -> Card | None:
-    kind, _, ident = key.partition(":")
-    if kind in PARAMETRIZED_CARDS:
-        if not ident:
-            return None
-        render_one = _org if kind == "org" else _person
-        return await render_one(ident, lang, facts, t)
-    renderer = _SIMPLE.get(key)
-    return await renderer(lang, facts, t) if renderer else None
+    parts = split_card(key)
+    if parts is None:
+        return None
+    kind, ident = parts
+    if kind is CardKind.ORG:
+        return await _org(ident, lang, facts, t)
+    if kind is CardKind.PERSON:
+        return await _person(ident, lang, facts, t)
+    return await _SIMPLE[kind](lang, facts, t)
 
 
 async def event_names(facts: FactStore, lang: str) -> dict[str, str]:
@@ -97,7 +71,7 @@ def _card_button(text: str, card: str) -> InlineKeyboardButton:
 
 
 def _menu_row(lang: str, t: Translator) -> list[InlineKeyboardButton]:
-    return [_card_button(t(lang, "button.menu"), "welcome")]
+    return [_card_button(t(lang, "button.menu"), CardKey.WELCOME)]
 
 
 def _org_label(org: OrganizationSummary) -> str:
@@ -125,18 +99,18 @@ async def _welcome(lang: str, facts: FactStore, t: Translator) -> Card:
 def _main_menu(lang: str, t: Translator, featured: str) -> InlineKeyboardMarkup:
     return keyboard(
         [
-            _card_button(t(lang, "button.about"), "about"),
-            _card_button(t(lang, "button.speakers"), "speakers"),
+            _card_button(t(lang, "button.about"), CardKey.ABOUT),
+            _card_button(t(lang, "button.speakers"), CardKey.SPEAKERS),
         ],
         [
-            _card_button(t(lang, "button.organizers"), "organizers"),
+            _card_button(t(lang, "button.organizers"), CardKey.ORGANIZERS),
             _card_button(
-                t(lang, "button.featured", featured=featured), f"org:{FEATURED_ORGANIZATION}"
+                t(lang, "button.featured", featured=featured), org_card(FEATURED_ORGANIZATION)
             ),
         ],
         [
-            _card_button(t(lang, "button.search_tips"), "search_tips"),
-            _card_button(t(lang, "button.language"), "language"),
+            _card_button(t(lang, "button.search_tips"), CardKey.SEARCH_TIPS),
+            _card_button(t(lang, "button.language"), CardKey.LANGUAGE),
         ],
         [button(t(lang, "button.subscribe"), f"{SUBSCRIPTION}:on")],
     )
@@ -164,14 +138,14 @@ async def _about(lang: str, facts: FactStore, t: Translator) -> Card:
     ]
     markup = keyboard(
         [
-            _card_button(t(lang, "button.speakers"), "speakers"),
-            _card_button(t(lang, "button.organizers"), "organizers"),
+            _card_button(t(lang, "button.speakers"), CardKey.SPEAKERS),
+            _card_button(t(lang, "button.organizers"), CardKey.ORGANIZERS),
         ],
         [
-            _card_button(t(lang, "button.interview"), "interview"),
-            _card_button(t(lang, "button.all_orgs"), "orgs"),
+            _card_button(t(lang, "button.interview"), CardKey.INTERVIEW),
+            _card_button(t(lang, "button.all_orgs"), CardKey.ORGS),
         ],
-        [_card_button(t(lang, "button.source"), "source"), *_menu_row(lang, t)],
+        [_card_button(t(lang, "button.source"), CardKey.SOURCE), *_menu_row(lang, t)],
     )
     return Card(Html("\n\n".join(sections)), markup)
 
@@ -187,7 +161,7 @@ def _person_line(person: Person, t: Translator, lang: str) -> str:
 async def _speakers(lang: str, facts: FactStore, t: Translator) -> Card:
     people = await facts.people(lang)
     lines = [f"<b>{t(lang, 'speakers.title')}</b>", *(_person_line(p, t, lang) for p in people)]
-    buttons = [_card_button(p.name, f"person:{p.id}") for p in people]
+    buttons = [_card_button(p.name, person_card(p.id)) for p in people]
     return Card(Html("\n\n".join(lines)), keyboard(*pairs(buttons), _menu_row(lang, t)))
 
 
@@ -198,11 +172,12 @@ async def _organizers(lang: str, facts: FactStore, t: Translator) -> Card:
         org = await facts.organization(summary.id, lang)
         if org:
             lines.append(f"<b>{escape(summary.name)}</b>\n{escape(org.role_text)}")
-    buttons = [_card_button(_org_label(o), f"org:{o.id}") for o in organizers]
+    buttons = [_card_button(_org_label(o), org_card(o.id)) for o in organizers]
     return Card(
         Html("\n\n".join(lines)),
         keyboard(
-            *pairs(buttons), [_card_button(t(lang, "button.all_orgs"), "orgs"), *_menu_row(lang, t)]
+            *pairs(buttons),
+            [_card_button(t(lang, "button.all_orgs"), CardKey.ORGS), *_menu_row(lang, t)],
         ),
     )
 
@@ -210,7 +185,7 @@ async def _organizers(lang: str, facts: FactStore, t: Translator) -> Card:
 async def _orgs(lang: str, facts: FactStore, t: Translator) -> Card:
     orgs = await facts.organizations(lang)
     text = t(lang, "orgs.title", count=len(orgs))
-    buttons = [_card_button(_org_label(o), f"org:{o.id}") for o in orgs]
+    buttons = [_card_button(_org_label(o), org_card(o.id)) for o in orgs]
     return Card(text, keyboard(*[[b] for b in buttons], _menu_row(lang, t)))
 
 
@@ -238,10 +213,10 @@ def _org_card(org: Organization, lang: str, t: Translator) -> Card:
     if org.contacts:
         contacts = "\n".join(f"{escape(c.label)}: {escape(c.value)}" for c in org.contacts)
         sections.append(f"<b>{t(lang, 'org.contacts')}</b>\n{contacts}")
-    buttons = [_card_button(p.name, f"person:{p.id}") for p in org.people]
+    buttons = [_card_button(p.name, person_card(p.id)) for p in org.people]
     markup = keyboard(
         *pairs(buttons),
-        [_card_button(t(lang, "button.all_orgs"), "orgs"), *_menu_row(lang, t)],
+        [_card_button(t(lang, "button.all_orgs"), CardKey.ORGS), *_menu_row(lang, t)],
     )
     return Card(Html("\n\n".join(sections)), markup)
 
@@ -252,11 +227,11 @@ async def _person(person_id: str, lang: str, facts: FactStore, t: Translator) ->
         return None
     sections = [_person_line(person, t, lang)]
     statements = [s for s in await facts.statements(lang) if s.person.id == person.id]
-    rows = [[_card_button(_org_label(person.organization), f"org:{person.organization.id}")]]
+    rows = [[_card_button(_org_label(person.organization), org_card(person.organization.id))]]
     if statements:
         sections.append(t(lang, "person.interview", outlet=statements[0].published_in.name))
-        rows.append([_card_button(t(lang, "button.interview"), "interview")])
-    rows.append([_card_button(t(lang, "button.speakers"), "speakers"), *_menu_row(lang, t)])
+        rows.append([_card_button(t(lang, "button.interview"), CardKey.INTERVIEW)])
+    rows.append([_card_button(t(lang, "button.speakers"), CardKey.SPEAKERS), *_menu_row(lang, t)])
     return Card(Html("\n\n".join(sections)), keyboard(*rows))
 
 
@@ -274,8 +249,8 @@ async def _interview(lang: str, facts: FactStore, t: Translator) -> Card:
     )
     quotes = "\n\n".join(t(lang, "quote", text=s.text) for s in statements)
     markup = keyboard(
-        [_card_button(first.person.name, f"person:{first.person.id}")],
-        [_card_button(t(lang, "button.source"), "source"), *_menu_row(lang, t)],
+        [_card_button(first.person.name, person_card(first.person.id))],
+        [_card_button(t(lang, "button.source"), CardKey.SOURCE), *_menu_row(lang, t)],
     )
     return Card(Html(f"{header}\n\n{quotes}"), markup)
 
@@ -312,7 +287,7 @@ async def _source(lang: str, facts: FactStore, t: Translator) -> Card:
             )
         )
     return Card(
-        text, keyboard([_card_button(t(lang, "button.about"), "about"), *_menu_row(lang, t)])
+        text, keyboard([_card_button(t(lang, "button.about"), CardKey.ABOUT), *_menu_row(lang, t)])
     )
 
 
@@ -342,17 +317,17 @@ def language_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return keyboard([button(t(code, "language.name"), f"{LANG}:{code}") for code in LANGUAGES])
 
 
-_SIMPLE: dict[str, Callable[[str, FactStore, Translator], Awaitable[Card]]] = {
-    "welcome": _welcome,
-    "about": _about,
-    "speakers": _speakers,
-    "organizers": _organizers,
-    "orgs": _orgs,
-    "interview": _interview,
-    "contacts": _contacts,
-    "source": _source,
-    "search_tips": _search_tips,
-    "help": _help,
-    "language": _language,
+_SIMPLE: dict[CardKey, Callable[[str, FactStore, Translator], Awaitable[Card]]] = {
+    CardKey.WELCOME: _welcome,
+    CardKey.ABOUT: _about,
+    CardKey.SPEAKERS: _speakers,
+    CardKey.ORGANIZERS: _organizers,
+    CardKey.ORGS: _orgs,
+    CardKey.INTERVIEW: _interview,
+    CardKey.CONTACTS: _contacts,
+    CardKey.SOURCE: _source,
+    CardKey.SEARCH_TIPS: _search_tips,
+    CardKey.HELP: _help,
+    CardKey.LANGUAGE: _language,
 }
-assert set(_SIMPLE) == set(SIMPLE_CARDS)
+assert set(_SIMPLE) == set(CardKey), "every plain card key has a renderer"

@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import Html, language_from_telegram
+from bot.telegram_text import utf16_length
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     current = ""
     for paragraph in text.split("\n\n"):
         candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if _length(candidate) <= limit:
+        if utf16_length(candidate) <= limit:
             current = candidate
             continue
         if current:
@@ -80,17 +81,17 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
 
 
 def _split_long(paragraph: str, limit: int) -> list[str]:
-    if _length(paragraph) <= limit:
+    if utf16_length(paragraph) <= limit:
         return [paragraph]
     parts, current = [], ""
     for line in paragraph.split("\n"):
         candidate = f"{current}\n{line}" if current else line
-        if _length(candidate) <= limit:
+        if utf16_length(candidate) <= limit:
             current = candidate
             continue
         if current:
             parts.append(current)
-        while _length(line) > limit:
+        while utf16_length(line) > limit:
             cut = _cut_point(line, limit)
             parts.append(line[:cut])
             line = line[cut:]
@@ -102,16 +103,12 @@ def _split_long(paragraph: str, limit: int) -> list[str]:
 
 def _cut_point(line: str, limit: int) -> int:
     cut = limit // 2  # any UTF-16 surrogate pair counts twice, so half the limit always fits
-    while _length(line[: cut + 1]) <= limit and cut < len(line):
+    while utf16_length(line[: cut + 1]) <= limit and cut < len(line):
         cut += 1
     amp = line.rfind("&", max(0, cut - 10), cut)
     if amp != -1 and ";" not in line[amp:cut]:
         cut = amp  # never cut an HTML entity in two
     return max(cut, 1)
-
-
-def _length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 async def reply(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import BotCommand, Update
@@ -10,7 +9,8 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.context import BotContext, BotData
-from handlers.admin import admin_only
+from bot.telegram_text import plain_text
+from handlers.auth import admin_only
 from handlers.cards import event_names
 from handlers.common import PUBLIC_COMMANDS, reply, shorten, user_language
 from storage.content import LANGUAGES, ContentError
@@ -32,7 +32,7 @@ async def publish_commands(bot: ExtBot[None], data: BotData) -> None:
 
             def plain(key: str, lang: str = lang, names: dict[str, str] = names) -> str:
                 # Menus and descriptions are plain text: undo the HTML escaping of the catalog.
-                return html.unescape(t(lang, key, **names))
+                return plain_text(t(lang, key, **names))
 
             commands = [BotCommand(name, plain(f"command.{name}")) for name in PUBLIC_COMMANDS]
             await bot.set_my_commands(commands, language_code=code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 
 from telegram import Update
@@ -11,6 +10,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.context import BotContext
 from bot.flood import Verdict
+from bot.telegram_text import callback_text
 from handlers.common import reply, shorten, user_language
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,9 @@ async def stale_button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     language = await user_language(update, context)
-    await query.answer(context.bot_data.translate(language, "callback.stale"), show_alert=True)
+    await query.answer(
+        callback_text(context.bot_data.translate(language, "callback.stale")), show_alert=True
+    )
 
 
 async def error_handler(update: object, context: BotContext) -> None:
@@ -81,7 +83,7 @@ async def error_handler(update: object, context: BotContext) -> None:
         language = await user_language(update, context)
         text = context.bot_data.translate(language, "error")
         if update.callback_query:
-            await update.callback_query.answer(html.unescape(text), show_alert=True)
+            await update.callback_query.answer(callback_text(text), show_alert=True)
         elif update.effective_chat and update.effective_chat.type == "private":
             await reply(update, text)
     except TelegramError:

@@ -6,9 +6,10 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.keyboards import CARD, button, keyboard
-from handlers.admin import is_admin
-from handlers.cards import FEATURED_ORGANIZATION, card_from_payload, get_card
+from handlers.auth import is_admin
+from handlers.cards import FEATURED_ORGANIZATION, get_card
 from handlers.common import reply, shorten, show, user_language
+from storage.cards import CardKey, card_from_payload, org_card
 
 
 async def send_card(update: Update, context: BotContext, key: str) -> bool:
@@ -29,12 +30,12 @@ async def start(update: Update, context: BotContext) -> None:
     payload = context.args[0] if context.args else ""
     key = card_from_payload(payload) if payload else None
     if key is None or not await send_card(update, context, key):
-        await send_card(update, context, "welcome")
+        await send_card(update, context, CardKey.WELCOME)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
     """List every command; organizers also see theirs."""
-    await send_card(update, context, "help")
+    await send_card(update, context, CardKey.HELP)
     if is_admin(update, context):
         language = await user_language(update, context)
         await reply(update, context.bot_data.translate(language, "help.admin"))
@@ -42,37 +43,37 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 async def about(update: Update, context: BotContext) -> None:
     """The conference: what, when, where, how and in what context."""
-    await send_card(update, context, "about")
+    await send_card(update, context, CardKey.ABOUT)
 
 
 async def speakers(update: Update, context: BotContext) -> None:
     """The chair and the speakers."""
-    await send_card(update, context, "speakers")
+    await send_card(update, context, CardKey.SPEAKERS)
 
 
 async def organizers(update: Update, context: BotContext) -> None:
     """The three organizers."""
-    await send_card(update, context, "organizers")
+    await send_card(update, context, CardKey.ORGANIZERS)
 
 
 async def featured(update: Update, context: BotContext) -> None:
     """The host institute's profile with all its figures (/jitri)."""
-    await send_card(update, context, f"org:{FEATURED_ORGANIZATION}")
+    await send_card(update, context, org_card(FEATURED_ORGANIZATION))
 
 
 async def interview(update: Update, context: BotContext) -> None:
     """What was said in the published interview."""
-    await send_card(update, context, "interview")
+    await send_card(update, context, CardKey.INTERVIEW)
 
 
 async def contacts(update: Update, context: BotContext) -> None:
     """The contact e-mail."""
-    await send_card(update, context, "contacts")
+    await send_card(update, context, CardKey.CONTACTS)
 
 
 async def source(update: Update, context: BotContext) -> None:
     """Where the facts come from."""
-    await send_card(update, context, "source")
+    await send_card(update, context, CardKey.SOURCE)
 
 
 async def organization(update: Update, context: BotContext) -> None:
@@ -83,24 +84,24 @@ async def organization(update: Update, context: BotContext) -> None:
     """
     name = " ".join(context.args or [])
     if not name.strip():
-        await send_card(update, context, "orgs")
+        await send_card(update, context, CardKey.ORGS)
         return
     matches = await context.bot_data.store.facts.find_organizations(name)
     language = await user_language(update, context)
     t = context.bot_data.translate
     if not matches:
-        orgs_card = await get_card(context, "orgs", language)
+        orgs_card = await get_card(context, CardKey.ORGS, language)
         await reply(
             update,
             t(language, "org.not_found", name=shorten(name)),
             orgs_card.markup if orgs_card else None,
         )
         return
-    await send_card(update, context, f"org:{matches[0]}")
+    await send_card(update, context, org_card(matches[0]))
     if len(matches) > 1:
         orgs = {org.id: org for org in await context.bot_data.store.facts.organizations(language)}
         others = [orgs[org_id] for org_id in matches[1:] if org_id in orgs]
-        markup = keyboard(*[[button(org.name, f"{CARD}:org:{org.id}")] for org in others])
+        markup = keyboard(*[[button(org.name, f"{CARD}:{org_card(org.id)}")] for org in others])
         await reply(update, t(language, "org.others", name=shorten(name)), markup)
 
 

@@ -14,19 +14,20 @@ from telegram import (
 )
 
 from bot.context import BotContext
-from handlers.cards import FEATURED_ORGANIZATION, event_names, get_card, payload_for
+from handlers.cards import FEATURED_ORGANIZATION, event_names, get_card
 from handlers.common import shorten, split_html, user_language
+from storage.cards import CardKey, org_card, payload_for
 
 INLINE_RESULTS_LIMIT = 50
 # Offered for an empty query: the cards people share most.
 MAIN_CARDS = (
-    "about",
-    "speakers",
-    "organizers",
-    f"org:{FEATURED_ORGANIZATION}",
-    "interview",
-    "contacts",
-    "source",
+    CardKey.ABOUT,
+    CardKey.SPEAKERS,
+    CardKey.ORGANIZERS,
+    org_card(FEATURED_ORGANIZATION),
+    CardKey.INTERVIEW,
+    CardKey.CONTACTS,
+    CardKey.SOURCE,
 )
 CACHE_SECONDS = 300
 

@@ -6,12 +6,13 @@ from telegram import Update
 
 from bot.context import BotContext
 from handlers.info import send_card
+from storage.cards import CardKey
 from storage.content import LANGUAGES
 
 
 async def choose_language(update: Update, context: BotContext) -> None:
     """Offer the three languages."""
-    await send_card(update, context, "language")
+    await send_card(update, context, CardKey.LANGUAGE)
 
 
 async def set_language(update: Update, context: BotContext) -> None:
@@ -23,8 +24,8 @@ async def set_language(update: Update, context: BotContext) -> None:
     language = (query.data or "").partition(":")[2]
     if language not in LANGUAGES:
         await query.answer()
-        await send_card(update, context, "language")
+        await send_card(update, context, CardKey.LANGUAGE)
         return
     await context.bot_data.store.users.set_language(user.id, language)
     await query.answer(context.bot_data.translate(language, "language.saved"))
-    await send_card(update, context, "welcome")
+    await send_card(update, context, CardKey.WELCOME)

@@ -9,6 +9,7 @@ from bot.i18n import Html, escape
 from bot.keyboards import CARD, button, keyboard
 from handlers.cards import get_card
 from handlers.common import reply, shorten, user_language
+from storage.cards import CardKey
 
 RESULTS_SHOWN = 8
 
@@ -18,7 +19,7 @@ async def search_command(update: Update, context: BotContext) -> None:
     query = " ".join(context.args or [])
     if not query.strip():
         language = await user_language(update, context)
-        card = await get_card(context, "search_tips", language)
+        card = await get_card(context, CardKey.SEARCH_TIPS, language)
         if card:
             await reply(update, card.text, card.markup)
         return
@@ -38,7 +39,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
     t = context.bot_data.translate
     hits = await context.bot_data.store.facts.search(query, language, limit=RESULTS_SHOWN)
     if not hits:
-        card = await get_card(context, "welcome", language)
+        card = await get_card(context, CardKey.WELCOME, language)
         await reply(
             update,
             t(language, "search.nothing", query=shorten(query)),

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import html
-import re
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 
+from bot.broadcast_view import choose_text
 from bot.context import BotContext
-from bot.delivery import choose_text
 from bot.i18n import Html
 from bot.keyboards import SUBSCRIPTION, button, keyboard
+from bot.telegram_text import callback_text
 from handlers.common import reply, user_language
 
 NEWS_LIMIT = 5
@@ -95,7 +94,7 @@ async def subscription_button(update: Update, context: BotContext) -> None:
     else:
         await query.answer(t(language, "callback.stale"), show_alert=True)
         return
-    await query.answer(_plain(t(language, key)))
+    await query.answer(callback_text(t(language, key)))
     # Under a broadcast or /news the lone button flips, so the choice can be undone in one tap.
     message = query.message
     if isinstance(message, Message) and _lone_subscription_button(message.reply_markup):
@@ -113,11 +112,6 @@ def _lone_subscription_button(markup: InlineKeyboardMarkup | None) -> bool:
         and isinstance(buttons[0].callback_data, str)
         and buttons[0].callback_data.startswith(f"{SUBSCRIPTION}:")
     )
-
-
-def _plain(text: str) -> str:
-    """Callback answers are plain text (at most 200 characters): drop the tags."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text))[:200]
 
 
 async def member_changed(update: Update, context: BotContext) -> None:

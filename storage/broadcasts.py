@@ -13,22 +13,53 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import aiosqlite
 
 from storage.subscribers import LANGUAGE_SQL
 
-# Outbox states.
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-FAILED = "failed"
-BLOCKED = "blocked"
-UNCERTAIN = "uncertain"
-CANCELLED = "cancelled"
-OUTBOX_STATES = (PENDING, SENDING, SENT, FAILED, BLOCKED, UNCERTAIN, CANCELLED)
 
-AUDIENCES = ("subscribers", "all")
+class BroadcastStatus(StrEnum):
+    """Where a broadcast is in its life (the `broadcasts.status` column)."""
+
+    COMPOSING = "composing"
+    DRAFT = "draft"
+    SENDING = "sending"
+    DONE = "done"
+    STOPPED = "stopped"
+    CANCELLED = "cancelled"
+
+
+class OutboxState(StrEnum):
+    """What became of one recipient's row (the `outbox.state` column)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    UNCERTAIN = "uncertain"
+    CANCELLED = "cancelled"
+
+
+class Audience(StrEnum):
+    """Who a confirmed broadcast goes to."""
+
+    SUBSCRIBERS = "subscribers"
+    ALL = "all"
+
+
+# The states a send can end in (or `pending` again, for a retry).
+OUTCOMES = frozenset(
+    {
+        OutboxState.PENDING,
+        OutboxState.SENT,
+        OutboxState.FAILED,
+        OutboxState.BLOCKED,
+        OutboxState.UNCERTAIN,
+    }
+)
 
 _BROADCAST_COLUMNS = """id, author_id, author_language, status, step, audience, total,
     created_at, queued_at, finished_at, progress_chat_id, progress_message_id"""
@@ -39,9 +70,9 @@ class Broadcast:
     id: int
     author_id: int
     author_language: str
-    status: str
+    status: BroadcastStatus
     step: str | None
-    audience: str | None
+    audience: Audience | None
     total: int
     created_at: int
     queued_at: int | None
@@ -94,7 +125,7 @@ class Outcome:
 
     broadcast_id: int
     user_id: int
-    state: str
+    state: OutboxState
     error: str | None = None
     retry_at: float = 0.0
     # A 429 is Telegram's pacing, not the recipient's fault: it does not use up an attempt.
@@ -106,7 +137,10 @@ def _clip(error: str | None) -> str | None:
 
 
 def _broadcast(row: Sequence[object]) -> Broadcast:
-    return Broadcast(*row)  # type: ignore[arg-type]
+    values = list(row)
+    values[3] = BroadcastStatus(str(values[3]))
+    values[5] = None if values[5] is None else Audience(str(values[5]))
+    return Broadcast(*values)  # type: ignore[arg-type]
 
 
 class BroadcastStore:
@@ -128,7 +162,7 @@ class BroadcastStore:
         step: str | None = None,
     ) -> int:
         """A new draft (with `texts`) or, given a `step`, a broadcast being composed."""
-        status = "composing" if step else "draft"
+        status = BroadcastStatus.COMPOSING if step else BroadcastStatus.DRAFT
         async with self._lock:
             cursor = await self._db.execute(
                 """INSERT INTO broadcasts (author_id, author_language, status, step, created_at)
@@ -180,7 +214,7 @@ class BroadcastStore:
 
     async def advance(self, broadcast_id: int, step: str | None) -> None:
         """Move a composing broadcast to the next language, or (None) make it a draft."""
-        status = "composing" if step else "draft"
+        status = BroadcastStatus.COMPOSING if step else BroadcastStatus.DRAFT
         async with self._lock:
             await self._db.execute(
                 "UPDATE broadcasts SET step = ?, status = ? WHERE id = ? AND status = 'composing'",
@@ -221,7 +255,7 @@ class BroadcastStore:
     async def enqueue(
         self,
         broadcast_id: int,
-        audience: str,
+        audience: Audience,
         default_language: str,
         progress_chat_id: int | None = None,
         progress_message_id: int | None = None,
@@ -231,9 +265,10 @@ class BroadcastStore:
         Returns the number of recipients, or None if the broadcast was not a draft (a second
         press of the confirm button, a cancelled draft).
         """
-        if audience not in AUDIENCES:
-            raise ValueError(f"unknown audience {audience!r}")
-        condition = "subscribed = 1 AND blocked = 0" if audience == "subscribers" else "blocked = 0"
+        audience = Audience(audience)
+        condition = (
+            "subscribed = 1 AND blocked = 0" if audience is Audience.SUBSCRIBERS else "blocked = 0"
+        )
         async with self._lock:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -306,7 +341,7 @@ class BroadcastStore:
         return {(int(b), int(u)) for b, u in claimed}
 
     async def record(
-        self, broadcast_id: int, user_id: int, state: str, error: str | None = None
+        self, broadcast_id: int, user_id: int, state: OutboxState, error: str | None = None
     ) -> None:
         """The final outcome of a row; `blocked` also marks the user as unreachable."""
         await self.save([Outcome(broadcast_id, user_id, state, error)])
@@ -321,7 +356,9 @@ class BroadcastStore:
         count_attempt: bool = True,
     ) -> None:
         """Put a row back in the queue, due at `not_before` (unix time)."""
-        await self.save([Outcome(broadcast_id, user_id, PENDING, error, not_before, count_attempt)])
+        await self.save(
+            [Outcome(broadcast_id, user_id, OutboxState.PENDING, error, not_before, count_attempt)]
+        )
 
     async def save(self, outcomes: Sequence[Outcome]) -> None:
         """Record what became of sent rows.
@@ -330,7 +367,7 @@ class BroadcastStore:
         across an await, so the bot's own writes (a new user) hardly ever wait for it.
         """
         for outcome in outcomes:
-            if outcome.state not in (PENDING, SENT, FAILED, BLOCKED, UNCERTAIN):
+            if outcome.state not in OUTCOMES:
                 raise ValueError(f"not an outcome: {outcome.state!r}")
         if not outcomes:
             return
@@ -351,7 +388,11 @@ class BroadcastStore:
             FROM o
             WHERE outbox.broadcast_id = o.broadcast_id AND outbox.user_id = o.user_id
                 AND (o.state != 'pending' OR outbox.state = 'sending')"""
-        blocked = [(now, _clip(o.error) or "", o.user_id) for o in outcomes if o.state == BLOCKED]
+        blocked = [
+            (now, _clip(o.error) or "", o.user_id)
+            for o in outcomes
+            if o.state is OutboxState.BLOCKED
+        ]
         async with self._lock:
             if not blocked:
                 await self._db.execute(update, params)
@@ -428,7 +469,7 @@ class BroadcastStore:
             (broadcast_id,),
         )
         found = {str(state): int(count) for state, count in rows}
-        return Counts(**{state: found.get(state, 0) for state in OUTBOX_STATES})
+        return Counts(**{state: found.get(state, 0) for state in OutboxState})
 
     # ------------------------------------------------------------------ news and stats
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.cards import CardKey, org_card, person_card
 from storage.content import LANGUAGES, Content, Localized
 
 log = logging.getLogger(__name__)
@@ -210,29 +211,29 @@ def _search_rows(content: Content) -> Iterator[tuple[str, str, str, str]]:
     for lang in LANGUAGES:
         about = [event.city, event.province, *event.context, *event.format, *event.presented]
         about += event.other_participants
-        yield "about", lang, event.title.get(lang), _join(about, lang)
+        yield CardKey.ABOUT, lang, event.title.get(lang), _join(about, lang)
         if content.statements:
             first = content.statements[0]
             outlet = content.organization(first.published_in).name.get(lang)
             title = f"{content.person(first.person).name.get(lang)} · {outlet}"
-            yield "interview", lang, title, _join((s.text for s in content.statements), lang)
+            yield CardKey.INTERVIEW, lang, title, _join((s.text for s in content.statements), lang)
         for org in content.organizations:
             title = org.name.get(lang)
             if org.short_name:
                 title += f" ({org.short_name.get(lang)})"
             texts = [org.role_text, *org.description, *(fig.label for fig in org.figures)]
             extra = " ".join([*org.aliases, *(fig.value for fig in org.figures)])
-            yield f"org:{org.id}", lang, title, f"{_join(texts, lang)}\n{extra}"
+            yield org_card(org.id), lang, title, f"{_join(texts, lang)}\n{extra}"
         for person in content.people:
             org = content.organization(person.organization)
             texts = [person.position, person.role_text, org.name]
-            yield f"person:{person.id}", lang, person.name.get(lang), _join(texts, lang)
+            yield person_card(person.id), lang, person.name.get(lang), _join(texts, lang)
         contacts = [c.label for c in content.contacts]
         emails = " ".join(c.value for c in content.contacts)
         if content.contacts:
-            yield "contacts", lang, _join(contacts, lang), emails
+            yield CardKey.CONTACTS, lang, _join(contacts, lang), emails
         source = content.source
-        yield "source", lang, source.title.get(lang), source.subtitle.get(lang)
+        yield CardKey.SOURCE, lang, source.title.get(lang), source.subtitle.get(lang)
 
 
 def _join(texts: Iterable[Localized], lang: str) -> str:

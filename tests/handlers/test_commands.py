@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.emulator import BotApiEmulator, Call
+from storage.store import Store
 from tests.conftest import (
     ask,
     callbacks,
@@ -462,3 +463,32 @@ async def test_ask_helper_sees_the_default_language(live: BotApiEmulator) -> Non
     """A user whose Telegram language we do not speak gets the default (ru)."""
     call = await ask(live, 499_001, "/about", language_code="de")
     assert "9 сентября 2020" in call.params["text"]
+
+
+async def test_every_indexed_card_key_opens(
+    live: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Each card the search index points to (one key definition for both) opens as a card."""
+    store = await Store.open(tmp_path_factory.mktemp("index") / "index.sqlite3")
+    try:
+        rows = await store.connection.execute_fetchall("SELECT DISTINCT card FROM search_index")
+    finally:
+        await store.close()
+    keys = sorted(str(row[0]) for row in rows)
+    assert {"about", "interview", "contacts", "source", "org:jitri", "person:hu-yidong"} <= set(
+        keys
+    )
+    user = BASE_USER["en"] + 402
+    menu = await command(live, "en", 402, "/start")
+    for key in keys:
+        since = len(live.calls())
+        live.push_callback(
+            user, f"card:{key}", message_id=menu.result["message_id"], language_code="en"
+        )
+        answer = await live.wait_for_call("answerCallbackQuery", since=since)
+        await live.wait_until_idle(quiet=0.05)
+        assert answer.ok and not answer.params.get("show_alert"), (key, answer.params)
+        shown = [
+            c for c in live.calls(since=since) if c.method in ("editMessageText", "sendMessage")
+        ]
+        assert shown and all(c.ok for c in shown), key

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from collections.abc import AsyncIterator
+from enum import StrEnum
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
-from storage.broadcasts import BLOCKED, FAILED, SENT, UNCERTAIN, Counts, OutboxRow
+from storage.broadcasts import Audience, BroadcastStatus, Counts, OutboxRow, OutboxState
 from storage.db import migrate, schema_version
+from storage.migrations import BROADCASTS
 from storage.store import Store
 
 
@@ -126,9 +129,11 @@ async def test_outbox_life_cycle_retry_recovery_and_stop(store: Store) -> None:
 
     assert await claim(1)
     assert not await claim(1)  # already in flight
-    await broadcasts.record(broadcast_id, 1, SENT)
+    await broadcasts.record(broadcast_id, 1, OutboxState.SENT)
     assert await claim(2)
-    await broadcasts.record(broadcast_id, 2, BLOCKED, "Forbidden: bot was blocked by the user")
+    await broadcasts.record(
+        broadcast_id, 2, OutboxState.BLOCKED, "Forbidden: bot was blocked by the user"
+    )
     assert await subs.is_blocked(2)
     assert await claim(3)
     later = time.time() + 60
@@ -139,7 +144,7 @@ async def test_outbox_life_cycle_retry_recovery_and_stop(store: Store) -> None:
     assert [r.user_id for r in await broadcasts.due(later + 1, 100)] == [3, 4, 5, 6]
     assert (await broadcasts.due(later + 1, 100))[0].attempts == 1
     assert await claim(4)
-    await broadcasts.record(broadcast_id, 4, UNCERTAIN, "timed out")
+    await broadcasts.record(broadcast_id, 4, OutboxState.UNCERTAIN, "timed out")
     assert await claim(5)  # then the process dies
 
     assert await broadcasts.counts(broadcast_id) == Counts(
@@ -155,7 +160,7 @@ async def test_outbox_life_cycle_retry_recovery_and_stop(store: Store) -> None:
     assert not await claim(6)  # cancelled by the stop
     assert [b.id for b in await broadcasts.active()] == [broadcast_id]
     assert not await broadcasts.finish(broadcast_id)  # 5 is still in flight
-    await broadcasts.record(broadcast_id, 5, FAILED, "Bad Request: whatever")
+    await broadcasts.record(broadcast_id, 5, OutboxState.FAILED, "Bad Request: whatever")
     assert await broadcasts.finish(broadcast_id)
     assert await broadcasts.active() == []
     final = await broadcasts.get(broadcast_id)
@@ -205,3 +210,15 @@ async def test_claim_takes_only_pending_rows_in_one_write(tmp_path: Path) -> Non
         assert await broadcasts.counts(broadcast_id) == Counts(sending=3)
     finally:
         await store.close()
+
+
+@pytest.mark.parametrize(
+    ("column", "words"),
+    [("status", BroadcastStatus), ("state", OutboxState), ("audience", Audience)],
+)
+def test_status_words_are_the_schemas(column: str, words: type[StrEnum]) -> None:
+    """The enums and the schema's CHECK constraints name the same words (one home each)."""
+    check = re.search(rf"{column}\s+TEXT[^(]*CHECK \(\s*{column} IN \(([^)]*)\)", BROADCASTS)
+    assert check is not None, column
+    in_schema = {word.strip().strip("'") for word in check.group(1).split(",")}
+    assert in_schema == {str(word) for word in words}
