@@ -2,6 +2,11 @@
 
 import sys
 
-from bot.cli import main
+# Before anything else runs or logs: secrets are redacted from every log record.
+from bot.redaction import install
+
+install()
+
+from bot.cli import main  # noqa: E402
 
 sys.exit(main())

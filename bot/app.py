@@ -87,3 +87,9 @@ def build_application(
     )
     handlers.register(application, settings.bot.admins)
     return application
+
+
+async def close_requests(application: BotApplication) -> None:
+    """Close the bot's HTTP sessions (after a failed start, which PTB does not clean up)."""
+    for request in (application.bot.request, application.bot._request[0]):
+        await request.shutdown()

@@ -17,9 +17,13 @@ log = logging.getLogger(__name__)
 
 
 async def flood_guard(update: Update, context: BotContext) -> None:
-    """Stop a user's burst of updates: one polite notice, then silence until they slow down."""
+    """Stop a user's burst of messages and button presses: one polite notice, then silence.
+
+    Only what a user sends counts. Service updates (my_chat_member: the user blocked or came
+    back) and inline queries always pass, so a flooding user who then blocks the bot is still
+    marked blocked."""
     user = update.effective_user
-    if user is None or update.inline_query is not None:
+    if user is None or not (update.message or update.edited_message or update.callback_query):
         return
     verdict = context.bot_data.flood.check(user.id)
     if verdict is Verdict.ALLOW:

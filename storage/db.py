@@ -27,6 +27,40 @@ class DatabaseTooNewError(Exception):
     """The database was written by a newer version of the bot."""
 
 
+class StorageUnavailableError(sqlite3.OperationalError):
+    """The database cannot be opened for writing (read-only file or disk, full disk, no access)."""
+
+
+# Primary result codes that mean "the database cannot be used right now", not "this statement
+# is wrong": busy/locked, out of memory, read-only, I/O error, corrupt, full, cannot open, no
+# permission, not a database.
+_UNAVAILABLE = frozenset(
+    {
+        sqlite3.SQLITE_PERM,
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_NOMEM,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_CORRUPT,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_NOTADB,
+    }
+)
+
+
+def is_storage_failure(error: BaseException | None) -> bool:
+    """Whether `error` means the database is unavailable (full, read-only, locked, I/O), as
+    opposed to a bug in a statement (syntax, constraint), which must surface as one."""
+    if isinstance(error, StorageUnavailableError):
+        return True
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        return code is not None and code & 0xFF in _UNAVAILABLE
+    return False
+
+
 async def connect(path: Path) -> aiosqlite.Connection:
     """Open (creating if needed) the database at `path`, migrated to the current schema.
 
@@ -35,9 +69,12 @@ async def connect(path: Path) -> aiosqlite.Connection:
     could run inside the still open read transaction, and in WAL mode such a write fails at
     once with "database is locked" whenever another connection committed in between.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each unit of work is explicit.
-    connection = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each unit of work is explicit.
+        connection = await aiosqlite.connect(path, isolation_level=None)
+    except (sqlite3.Error, OSError) as error:
+        raise StorageUnavailableError(f"database {path}: {_reason(error)}") from None
     try:
         connection.row_factory = aiosqlite.Row
         # Unicode-aware case folding for searches SQLite's ASCII-only LIKE would miss ("Ху" vs "ху").
@@ -45,10 +82,19 @@ async def connect(path: Path) -> aiosqlite.Connection:
         for pragma in CONNECTION_PRAGMAS:
             await connection.execute(pragma)
         await migrate(connection)
-    except BaseException:
+        # Fail now, in one line, if the file cannot be written (a read-only file or disk).
+        await connection.execute("BEGIN IMMEDIATE")
+        await connection.execute("ROLLBACK")
+    except BaseException as error:
         await connection.close()
+        if is_storage_failure(error):
+            raise StorageUnavailableError(f"database {path}: {_reason(error)}") from None
         raise
     return connection
+
+
+def _reason(error: BaseException) -> str:
+    return error.strerror or str(error) if isinstance(error, OSError) else str(error)
 
 
 async def schema_version(connection: aiosqlite.Connection) -> int:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from bot.emulator import BotApiEmulator, Call
 from bot.emulator.telegram_html import parse_html
 from handlers.common import split_html
+from tests.broadcasting import user_flags
 from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, ask, running_bot, write_config
 
 T = TypeVar("T")
@@ -326,6 +327,37 @@ async def test_a_burst_gets_one_polite_notice(tmp_path: Path) -> None:
         assert answer.ok
         await emulator.wait_until_idle(quiet=0.2)
         assert emulator.calls("sendMessage", chat_id=flooder, since=since) == []
+
+
+async def test_a_flooding_user_who_blocks_the_bot_is_marked_blocked(tmp_path: Path) -> None:
+    """Flood control counts messages and presses only: my_chat_member always gets through."""
+    async with running_bot(tmp_path, bot={"flood_burst": 3, "flood_window": 30}) as process:
+        emulator = process.emulator
+        flooder = 871_001
+        since = len(emulator.calls())
+        emulator.push_message(flooder, "/subscribe", language_code="en")
+        for _ in range(12):
+            emulator.push_message(flooder, "JITRI", language_code="en")
+        await emulator.wait_until_idle(quiet=0.3)
+        assert any(
+            "lot of messages" in c.params["text"]
+            for c in emulator.calls("sendMessage", chat_id=flooder, since=since)
+        )
+        emulator.push_my_chat_member(flooder, "kicked")
+        await emulator.wait_until_idle(quiet=0.3)
+        db_path = tmp_path / "bot.sqlite3"
+        for _ in range(50):
+            if user_flags(db_path, flooder) == (1, 1):
+                break
+            await asyncio.sleep(0.05)
+        assert user_flags(db_path, flooder) == (1, 1)  # still subscribed, now marked blocked
+        emulator.push_my_chat_member(flooder, "member")
+        await emulator.wait_until_idle(quiet=0.3)
+        for _ in range(50):
+            if user_flags(db_path, flooder) == (1, 0):
+                break
+            await asyncio.sleep(0.05)
+        assert user_flags(db_path, flooder) == (1, 0)
 
 
 # ---------------------------------------------------------------- property-based

@@ -1,0 +1,101 @@
+"""Secrets never reach the output: a rejected token at start-up, and any log record."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import BotApiEmulator
+from bot.redaction import MASK, SecretFilter
+from tests.conftest import BOT_USERNAME, ROOT, TOKEN, write_config
+
+SECRET = TOKEN.split(":", 1)[1]
+
+
+async def run_bot(config: Path, timeout: float = 30) -> tuple[int, str]:  # noqa: ASYNC109
+    """`python -m bot run` until it exits; its exit code and everything it printed."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with asyncio.timeout(timeout):
+            output, _ = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return int(process.returncode or 0), output.decode("utf-8", "replace")
+
+
+async def test_a_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
+    """Telegram answers 401 to every call: the token is wrong."""
+    emulator = BotApiEmulator(token="654321:SOME-OTHER-TOKEN", bot_username=BOT_USERNAME)
+    await emulator.start()
+    try:
+        config = write_config(tmp_path / "config.toml", emulator.base_url, tmp_path / "db.sqlite3")
+        code, output = await run_bot(config)
+    finally:
+        await emulator.stop()
+    assert emulator.calls("getMe")  # it did ask, and was refused
+    assert SECRET not in output, output
+    assert code == 2, output
+    assert "Traceback" not in output, output
+    assert "rejected the bot token" in output
+
+
+async def test_a_mistyped_base_url_404_never_prints_the_token(tmp_path: Path) -> None:
+    """A base_url with a wrong path: every call is 404 Not Found."""
+    emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)
+    await emulator.start()
+    try:
+        wrong = emulator.base_url.replace("/bot", "/api/bot")
+        config = write_config(tmp_path / "config.toml", wrong, tmp_path / "db.sqlite3")
+        code, output = await run_bot(config)
+    finally:
+        await emulator.stop()
+    assert SECRET not in output, output
+    assert code == 2, output
+    assert output.rstrip().endswith("telegram.base_url)"), output
+
+
+def test_every_part_of_a_record_is_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    """Message, arguments, exception text and stack: whichever handler prints the record."""
+    secrets = SecretFilter()
+    secrets.register(TOKEN)
+    secrets.register("webhook-secret-value")
+    logger = logging.getLogger("tests.redaction")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(secrets)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("calling https://api.test/bot%s/getMe", TOKEN)
+        logger.warning("key alone: %s, quoted: %s", SECRET, "123456%3ATEST-TOKEN")
+        logger.warning("header %r", {"X-Telegram-Bot-Api-Secret-Token": "webhook-secret-value"})
+        try:
+            raise RuntimeError(f"The token `{TOKEN}` was rejected by the server.")
+        except RuntimeError:
+            logger.exception("start-up failed")
+        logger.warning("where", stack_info=True, extra={"note": TOKEN})
+    finally:
+        logger.removeHandler(handler)
+    printed = capsys.readouterr().err
+    assert SECRET not in printed and "webhook-secret-value" not in printed, printed
+    assert printed.count(MASK) == 5
+    assert "RuntimeError" in printed and "Traceback" in printed  # redacted, not dropped
