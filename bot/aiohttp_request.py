@@ -3,11 +3,22 @@
 httpcore's connection pool rescans every pooled connection (one getpeername() syscall each) for
 every request it queues, so with dozens of requests in flight the scan, not the network, is
 what a busy bot spends its time on. aiohttp's connector hands out idle connections in O(1).
+
+Two things PTB's own transport does not give us:
+- **The timeout is what it says.** A request's whole life (waiting for a pooled connection,
+  connecting, sending, reading the answer) is bounded by its read timeout (plus the write
+  timeout when files are uploaded), not by read and write timeouts added up.
+- **Whether the request may have reached Telegram.** A failure before the request was written
+  (no connection, connect timeout, pool exhausted) raises `NotSent`: nothing reached the
+  server, retrying is safe. A failure after it was written (connection dropped, read timeout)
+  raises `TimedOut` or `ConnectionLost`: the server may have acted on it (a message may have
+  been delivered), so resending risks a duplicate.
 """
 
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import aiohttp
 import aiohttp.helpers
@@ -17,9 +28,49 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-__all__ = ["AiohttpRequest"]
+__all__ = ["AiohttpRequest", "ConnectTimedOut", "ConnectionLost", "NotSent"]
 
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s]+")
+
+
+class NotSent(NetworkError):
+    """The request was never written to the server (no connection): safe to send again."""
+
+
+class ConnectTimedOut(TimedOut, NotSent):
+    """No connection within the timeout; nothing was sent."""
+
+    def __init__(self, message: str = "Timed out before the request was sent") -> None:
+        super().__init__(message)
+
+
+class ConnectionLost(NetworkError):
+    """The connection failed after the request was written: it may have been acted on."""
+
+
+class _Progress:
+    """Per-request flag the trace hook sets once the request starts going out."""
+
+    __slots__ = ("written",)
+
+    def __init__(self) -> None:
+        self.written = False
+
+
+async def _on_headers_sent(
+    session: aiohttp.ClientSession,
+    context: SimpleNamespace,
+    params: aiohttp.TraceRequestHeadersSentParams,
+) -> None:
+    progress = context.trace_request_ctx
+    if isinstance(progress, _Progress):
+        progress.written = True
+
+
+def _trace_config() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_on_headers_sent)
+    return trace
 
 
 class AiohttpRequest(BaseRequest):
@@ -64,7 +115,9 @@ class AiohttpRequest(BaseRequest):
             # Not trust_env: it re-reads ~/.netrc and the environment on every request, which
             # cost a third of the broadcast throughput. Proxies are looked up once per host instead.
             self._session = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": self.USER_AGENT}
+                connector=connector,
+                headers={"User-Agent": self.USER_AGENT},
+                trace_configs=[_trace_config()],
             )
 
     async def shutdown(self) -> None:
@@ -92,14 +145,16 @@ class AiohttpRequest(BaseRequest):
             self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
         )
         pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
-        # aiohttp has no separate write timeout: sending counts towards the socket-read budget.
-        sock_read = None if read is None else read + (write or 0)
-        timeout = aiohttp.ClientTimeout(
-            total=None, connect=pool, sock_connect=connect, sock_read=sock_read
-        )
         data: aiohttp.FormData | dict[str, str] | None = None
+        files = request_data.multipart_data if request_data is not None else None
+        # One budget for the whole request; uploading files may take the write timeout on top.
+        total = None if read is None else read + (write or 0 if files else 0)
+        timeout = aiohttp.ClientTimeout(
+            total=total,
+            connect=_within(pool, total),
+            sock_connect=_within(connect, total),
+        )
         if request_data is not None:
-            files = request_data.multipart_data
             if files:
                 form = aiohttp.FormData(quote_fields=False)
                 for name, value in request_data.json_parameters.items():
@@ -109,17 +164,28 @@ class AiohttpRequest(BaseRequest):
                 data = form
             else:
                 data = request_data.json_parameters
+        progress = _Progress()
         try:
             async with self._session.request(
-                method, url, data=data, timeout=timeout, proxy=self._proxy_for(url)
+                method,
+                url,
+                data=data,
+                timeout=timeout,
+                proxy=self._proxy_for(url),
+                trace_request_ctx=progress,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError:
+            if not progress.written:
+                raise ConnectTimedOut from None
             raise TimedOut from None
         except (aiohttp.ClientError, ValueError) as error:
             # The URL holds the token: keep it out of messages, logs and tracebacks.
             message = _TOKEN_IN_URL.sub("/bot<token>", str(error))
-            raise NetworkError(f"aiohttp.{error.__class__.__name__}: {message}") from None
+            text = f"aiohttp.{error.__class__.__name__}: {message}"
+            if not progress.written:
+                raise NotSent(text) from None
+            raise ConnectionLost(text) from None
 
     def _proxy_for(self, url: str) -> str | None:
         """The proxy the environment names for this URL's host (HTTPS_PROXY, NO_PROXY, …)."""
@@ -132,3 +198,10 @@ class AiohttpRequest(BaseRequest):
             except LookupError:
                 self._proxies[key] = None
         return self._proxies[key]
+
+
+def _within(limit: float | None, total: float | None) -> float | None:
+    """A partial timeout never longer than the whole request's."""
+    if limit is None or total is None:
+        return limit if total is None else total
+    return min(limit, total)

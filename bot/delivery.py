@@ -14,14 +14,18 @@ Outcomes, per outbox row:
 - success → `sent`;
 - 429 → the whole worker pauses for `retry_after`, the row goes back to the queue (the attempt
   is not counted) and sending resumes at the same pace;
-- 5xx and network errors → retried with exponential backoff, at most `MAX_ATTEMPTS` attempts,
-  then `failed` with the reason;
+- 5xx, and network errors before the request was written (no connection, connect timeout:
+  `NotSent`) → retried with exponential backoff, at most `MAX_ATTEMPTS` attempts, then
+  `failed` with the reason;
 - 403 (blocked, deactivated, kicked) and "chat not found" → `blocked`, and the user is marked
   blocked so no later broadcast is addressed to them until they come back; never retried;
 - other 400s → `failed` (a message Telegram rejects would be rejected again);
-- **timeouts (`TimedOut`) → `uncertain`, never resent.** The request may well have reached
-  Telegram and been delivered; resending risks a duplicate on every slow moment, so we choose
-  at-most-once here and count these rows separately in the progress and the report.
+- **after the request was written, a timeout (`TimedOut`) or a dropped connection
+  (`ConnectionLost`) → `uncertain`, never resent.** The request may well have reached Telegram
+  and been delivered; resending risks a duplicate on every slow moment, so we choose
+  at-most-once here and count these rows separately in the progress and the report. The
+  transport (bot/aiohttp_request.py) tells the two cases apart, and bounds each request by
+  `[broadcast] request_timeout` in all.
 
 Crash safety: rows are marked `sending` (claimed, several in one write) right before their
 requests; outcomes are written by one recorder task, many per transaction under load, and a
@@ -57,7 +61,7 @@ from telegram.error import (
 )
 from telegram.ext import Defaults, ExtBot
 
-from bot.aiohttp_request import AiohttpRequest
+from bot.aiohttp_request import AiohttpRequest, ConnectionLost, NotSent
 from bot.broadcast_view import (
     choose_text,
     render_progress,
@@ -361,23 +365,34 @@ class DeliveryWorker:
             return Outcome(
                 row.broadcast_id, row.user_id, OutboxState.PENDING, str(error), count_attempt=False
             )
+        except NotSent as error:
+            return self._retry_later(row, error)
         except TimedOut as error:
             return outcome(OutboxState.UNCERTAIN, f"timed out: {error}")
+        except ConnectionLost as error:
+            return outcome(OutboxState.UNCERTAIN, f"connection lost: {error}")
         except Forbidden as error:
             return outcome(OutboxState.BLOCKED, error.message)
         except BadRequest as error:
             return outcome(
                 OutboxState.BLOCKED if _gone(error) else OutboxState.FAILED, error.message
             )
-        except NetworkError as error:
-            attempt = row.attempts + 1
-            if attempt >= MAX_ATTEMPTS:
-                return outcome(OutboxState.FAILED, error.message)
-            delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
-            return outcome(OutboxState.PENDING, error.message, time.time() + delay)
+        except NetworkError as error:  # 5xx: the server answered, it did not deliver
+            return self._retry_later(row, error)
         except TelegramError as error:
             return outcome(OutboxState.FAILED, error.message)
         return outcome(OutboxState.SENT)
+
+    @staticmethod
+    def _retry_later(row: OutboxRow, error: TelegramError) -> Outcome:
+        """Back to the queue after an exponential backoff, or `failed` after MAX_ATTEMPTS."""
+        attempt = row.attempts + 1
+        if attempt >= MAX_ATTEMPTS:
+            return Outcome(row.broadcast_id, row.user_id, OutboxState.FAILED, error.message)
+        delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
+        return Outcome(
+            row.broadcast_id, row.user_id, OutboxState.PENDING, error.message, time.time() + delay
+        )
 
     def _unsubscribe_markup(self, language: str) -> InlineKeyboardMarkup:
         markup = self._markups.get(language)

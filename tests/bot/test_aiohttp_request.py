@@ -1,11 +1,17 @@
-"""The aiohttp transport: proxies come from the environment, looked up once per host."""
+"""The aiohttp transport: proxies from the environment, timeouts, and whether a failed request
+may have reached the server."""
 
 from __future__ import annotations
 
-import pytest
-from telegram.error import NetworkError
+import time
 
-from bot.aiohttp_request import AiohttpRequest
+import pytest
+from telegram.error import NetworkError, TimedOut
+
+from bot.aiohttp_request import AiohttpRequest, ConnectionLost, ConnectTimedOut, NotSent
+from bot.emulator import BotApiEmulator
+from tests.conftest import TOKEN
+from tests.netfaults import full_backlog_socket
 
 
 def test_proxy_from_environment_with_no_proxy_bypass(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,3 +54,62 @@ async def test_network_errors_never_carry_the_token(url: str) -> None:
         await request.shutdown()
     assert "SECRET-PART" not in str(caught.value)
     assert caught.value.__cause__ is None  # the original exception (with the URL) is dropped
+
+
+# ------------------------------------------------------------ sent or not: what a failure means
+
+
+async def _post(emulator_or_url: BotApiEmulator | str, method: str, seconds: float) -> float:
+    """POST a Bot API call with `seconds` as read and write timeout; how long it took."""
+    base = emulator_or_url if isinstance(emulator_or_url, str) else emulator_or_url.base_url
+    request = AiohttpRequest(read_timeout=seconds, write_timeout=seconds, connect_timeout=seconds)
+    await request.initialize()
+    started = time.monotonic()
+    try:
+        await request.do_request(f"{base}{TOKEN}/{method}", "POST")
+    finally:
+        elapsed = time.monotonic() - started
+        await request.shutdown()
+    return elapsed
+
+
+async def test_connection_refused_is_not_sent() -> None:
+    with pytest.raises(NotSent) as caught:
+        await _post("http://127.0.0.1:1/bot", "getMe", 2)
+    assert not isinstance(caught.value, TimedOut)
+
+
+async def test_connect_timeout_is_not_sent_and_takes_the_timeout() -> None:
+    hole, fillers = full_backlog_socket()
+    try:
+        port = hole.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(ConnectTimedOut) as caught:
+            await _post(f"http://127.0.0.1:{port}/bot", "getMe", 1)
+        elapsed = time.monotonic() - started
+    finally:
+        for sock in (hole, *fillers):
+            sock.close()
+    assert isinstance(caught.value, NotSent) and isinstance(caught.value, TimedOut)
+    assert 0.9 <= elapsed < 1.5, elapsed
+
+
+async def test_a_connection_dropped_after_the_request_is_maybe_delivered(
+    emulator: BotApiEmulator,
+) -> None:
+    emulator.drop_next("getMe")
+    with pytest.raises(ConnectionLost) as caught:
+        await _post(emulator, "getMe", 2)
+    assert not isinstance(caught.value, NotSent)
+    assert [c.status for c in emulator.calls("getMe")] == [0]  # it did reach the server
+
+
+async def test_the_timeout_is_the_setting_not_read_plus_write(emulator: BotApiEmulator) -> None:
+    """No answer within `read_timeout` (write_timeout as well): TimedOut after 1 s, not 2 s."""
+    emulator.set_latency(3, "getMe")
+    started = time.monotonic()
+    with pytest.raises(TimedOut) as caught:
+        await _post(emulator, "getMe", 1)
+    elapsed = time.monotonic() - started
+    assert not isinstance(caught.value, NotSent)  # the request was written: maybe acted on
+    assert 0.9 <= elapsed < 1.5, elapsed

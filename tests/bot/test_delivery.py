@@ -23,6 +23,8 @@ from tests.broadcasting import (
     user_flags,
     wait_for_report,
 )
+from tests.conftest import BotProcess, write_config
+from tests.netfaults import BlackholeProxy
 
 
 def subscriber_sends(emulator: BotApiEmulator, users: set[int], since: int) -> list[Call]:
@@ -142,9 +144,12 @@ async def test_429_pauses_the_whole_worker_then_resumes(
         assert await process.stop() == 0, process.log()
 
 
-async def test_server_errors_and_dropped_connections_are_retried(
+async def test_server_errors_are_retried_dropped_connections_are_uncertain(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
+    """A 5xx is an answer (not delivered): retried. A connection dropped after the request was
+    written may have been delivered: `uncertain`, never sent twice. (Issue #10 changed the
+    drop from "retried", which gave every such recipient two copies.)"""
     users = {23_000 + i: "en" for i in range(10)}
     db_path = tmp_path / "bot.sqlite3"
     process, _ = await start_with_subscribers(emulator, tmp_path, users, messages_per_second=200)
@@ -156,20 +161,73 @@ async def test_server_errors_and_dropped_connections_are_retried(
         emulator.set_latency(0, "sendMessage")
         emulator.fail_next("sendMessage", 500, times=2)
         emulator.fail_next("sendMessage", 502, times=1, description="Bad Gateway")
-        emulator.drop_next("sendMessage", times=1)
+        emulator.drop_next("sendMessage", times=2)
         report = await wait_for_report(emulator, progress)
         counts = report_counts(report["text"])
-        assert (counts["Delivered"], counts["Failed"]) == (10, 0)
+        assert (counts["Delivered"], counts["Failed"], counts["Uncertain (timed out)"]) == (8, 0, 2)
         sends = subscriber_sends(emulator, set(users), since)
-        assert sorted(c.status for c in sends if not c.ok) == [0, 500, 500, 502]
-        assert Counter(c.chat_id for c in sends if c.ok) == Counter(dict.fromkeys(users, 1))
-        # The failed users got their message on a later attempt, after a backoff.
-        for failed in (c for c in sends if not c.ok):
+        assert sorted(c.status for c in sends if not c.ok) == [0, 0, 500, 500, 502]
+        dropped = {c.chat_id for c in sends if c.status == 0}
+        assert Counter(c.chat_id for c in sends if c.ok) == Counter(
+            dict.fromkeys(set(users) - dropped, 1)
+        )
+        for user in dropped:  # one attempt each, never resent
+            assert len(subscriber_sends(emulator, {user}, since)) == 1
+        # The 5xx users got their message on a later attempt, after a backoff.
+        for failed in (c for c in sends if c.status >= 500):
             retry = next(c for c in sends if c.ok and c.chat_id == failed.chat_id)
             assert retry.at - failed.at >= 0.9
-        assert outbox_states(db_path, broadcast_id) == {"sent": 10}
+        assert outbox_states(db_path, broadcast_id) == {"sent": 8, "uncertain": 2}
     finally:
         assert await process.stop() == 0, process.log()
+
+
+async def test_connect_timeouts_are_retried_nothing_was_sent(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """Telegram unreachable for a while: nothing was sent, so every recipient gets it later."""
+    users = {23_500 + i: "en" for i in range(10)}
+    db_path = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db_path, users)
+    emulator.add_chats(users)
+    proxy = BlackholeProxy(emulator.port)
+    await proxy.start()
+    config = write_config(
+        tmp_path / "config.toml",
+        proxy.base_url(emulator.base_url),
+        db_path,
+        broadcast={"messages_per_second": 4, "request_timeout": 1},
+    )
+    process = BotProcess(emulator, config)
+    await process.start()
+    try:
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "Through the storm")
+        progress = await confirm(emulator, broadcast_id, control)
+        await emulator.wait_for_call(
+            "sendMessage", since=since, predicate=lambda c: c.chat_id in users
+        )
+        await proxy.blackhole(2.5)
+        await wait_for_report(emulator, progress, timeout=40)
+        with sqlite3.connect(db_path) as db:
+            rows = db.execute(
+                "SELECT state, attempts, error FROM outbox WHERE broadcast_id = ?",
+                (broadcast_id,),
+            ).fetchall()
+        # Sends that met the blackhole before connecting were retried and delivered...
+        retried = [row for row in rows if row[1] > 1]
+        assert retried and all(state == "sent" for state, _, _ in retried), rows
+        # ...only requests already written when their connection was cut may be uncertain.
+        uncertain = [row for row in rows if row[0] == "uncertain"]
+        assert all("connection lost" in str(error) for _, _, error in uncertain), rows
+        assert len(uncertain) <= 1 and len(rows) - len(uncertain) == sum(
+            state == "sent" for state, _, _ in rows
+        ), rows
+        per_user = Counter(c.chat_id for c in subscriber_sends(emulator, set(users), since))
+        assert set(per_user) >= set(users) - {None} and max(per_user.values()) == 1, per_user
+    finally:
+        await process.stop()
+        await proxy.stop()
 
 
 async def test_interactive_replies_do_not_wait_for_a_large_broadcast(
