@@ -17,6 +17,7 @@ from bot.delivery import DeliveryWorker
 from bot.flood import FloodGuard
 from bot.i18n import Translator, load_catalogs
 from bot.processor import PerChatUpdateProcessor
+from handlers.admin import resume_confirmations
 from handlers.content_admin import publish_commands
 from storage.content import LoadedContent
 from storage.store import Store
@@ -66,6 +67,8 @@ def build_application(
         await delivery.start()
         data.started_delivery = delivery
         await publish_commands(application.bot, data)
+        # A confirmation a crash cut short goes back to its organizer.
+        await resume_confirmations(application.bot, data)
         log.info("Bot @%s is up", data.bot_username)
 
     async def post_shutdown(application: BotApplication) -> None:

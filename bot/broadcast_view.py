@@ -6,6 +6,8 @@ and the progress it edits), so neither has to import the other to draw a message
 
 from __future__ import annotations
 
+import functools
+
 from telegram import InlineKeyboardMarkup
 
 from bot.i18n import Html, Translator
@@ -22,9 +24,24 @@ def choose_text(texts: dict[str, str], language: str, default_language: str) -> 
     return next(iter(texts.values()), None)
 
 
+@functools.lru_cache(maxsize=32)
 def unsubscribe_markup(translate: Translator, language: str) -> InlineKeyboardMarkup:
     """The one-tap unsubscribe button every broadcast message carries."""
     return keyboard([button(translate(language, "button.unsubscribe"), f"{SUBSCRIPTION}:off")])
+
+
+def broadcast_message(
+    translate: Translator, texts: dict[str, str], language: str, default_language: str
+) -> tuple[Html, InlineKeyboardMarkup]:
+    """The message a recipient speaking `language` gets: one message, text and button.
+
+    The delivery worker sends it; the preview and the test button show this very message.
+    `texts` must not be empty.
+    """
+    text = choose_text(texts, language, default_language)
+    if text is None:
+        raise ValueError("a broadcast without text")
+    return Html(text), unsubscribe_markup(translate, language)
 
 
 def format_duration(seconds: float) -> str:
@@ -83,7 +100,7 @@ def stop_markup(translate: Translator, broadcast: Broadcast) -> InlineKeyboardMa
         [
             button(
                 translate(broadcast.author_language, "button.broadcast_stop"),
-                f"{BROADCAST}:stop:{broadcast.id}",
+                f"{BROADCAST}:stop:{broadcast.token}",
             )
         ]
     )

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.health import StorageHealth
+
 if TYPE_CHECKING:
     from bot.config import Settings
     from bot.delivery import DeliveryWorker
@@ -33,8 +35,11 @@ class BotData:
     opened_store: Store | None
     # The broadcast delivery worker (bot/delivery.py), once started.
     started_delivery: DeliveryWorker | None
+    # Whether the database is failing right now (full disk, read-only, locked): for /readyz.
+    storage_health: StorageHealth
 
     def __init__(self) -> None:
+        self.storage_health = StorageHealth()
         self.cards = {}
         self.bot_username = ""
         self.opened_store = None

@@ -63,11 +63,10 @@ from telegram.ext import Defaults, ExtBot
 
 from bot.aiohttp_request import AiohttpRequest, ConnectionLost, NotSent
 from bot.broadcast_view import (
-    choose_text,
+    broadcast_message,
     render_progress,
     render_report,
     stop_markup,
-    unsubscribe_markup,
 )
 from bot.i18n import Html, Translator
 from storage.broadcasts import (
@@ -188,10 +187,11 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
         self._recorder: asyncio.Task[None] | None = None
-        self._markups: dict[str, InlineKeyboardMarkup] = {}
         self._texts: dict[int, dict[str, str]] = {}
         self._pace: dict[int, _Pace] = {}
         self._last_check = 0.0
+        # A broadcast was confirmed or stopped: report on it at once (its first progress).
+        self._news = True
 
     @property
     def store(self) -> BroadcastStore:
@@ -236,6 +236,7 @@ class DeliveryWorker:
 
     def wake(self) -> None:
         """New work (a confirmed or stopped broadcast): look at the outbox now."""
+        self._news = True
         self._wake.set()
 
     async def enqueue(
@@ -243,11 +244,11 @@ class DeliveryWorker:
         broadcast_id: int,
         audience: Audience,
         progress_chat_id: int | None,
-        progress_message_id: int | None,
     ) -> int | None:
-        """Confirm a draft (one transaction on the worker's connection) and start sending."""
+        """Confirm a draft (one transaction on the worker's connection) and start sending;
+        the progress message is posted in `progress_chat_id`."""
         total = await self.store.enqueue(
-            broadcast_id, audience, self.default_language, progress_chat_id, progress_message_id
+            broadcast_id, audience, self.default_language, progress_chat_id
         )
         self.wake()
         return total
@@ -346,20 +347,16 @@ class DeliveryWorker:
         texts = self._texts.get(row.broadcast_id)
         if texts is None:
             texts = self._texts[row.broadcast_id] = await self.store.texts(row.broadcast_id)
-        text = choose_text(texts, row.lang, self.default_language)
 
         def outcome(state: OutboxState, error: str | None = None, retry_at: float = 0.0) -> Outcome:
             return Outcome(row.broadcast_id, row.user_id, state, error, retry_at)
 
-        if text is None:
+        if not texts:
             return outcome(OutboxState.FAILED, "no text")
+        text, markup = broadcast_message(self.translate, texts, row.lang, self.default_language)
         try:
             async with self._turn():
-                await self.bot.send_message(
-                    row.user_id,
-                    text,
-                    reply_markup=self._unsubscribe_markup(row.lang),
-                )
+                await self.bot.send_message(row.user_id, text, reply_markup=markup)
         except RetryAfter as error:
             self._pause(error)
             return Outcome(
@@ -394,12 +391,6 @@ class DeliveryWorker:
             row.broadcast_id, row.user_id, OutboxState.PENDING, error.message, time.time() + delay
         )
 
-    def _unsubscribe_markup(self, language: str) -> InlineKeyboardMarkup:
-        markup = self._markups.get(language)
-        if markup is None:
-            markup = self._markups[language] = unsubscribe_markup(self.translate, language)
-        return markup
-
     async def _record(self) -> None:
         """Write outcomes as they come, many per transaction under load; then free their slots.
 
@@ -430,9 +421,9 @@ class DeliveryWorker:
 
     async def _check_progress(self, *, idle: bool = False) -> None:
         now = time.monotonic()
-        if not idle and now - self._last_check < 0.5:
+        if not idle and not self._news and now - self._last_check < 0.5:
             return
-        self._last_check = now
+        self._last_check, self._news = now, False
         for broadcast in await self.store.active():
             await self._report(broadcast)
 
@@ -469,17 +460,29 @@ class DeliveryWorker:
     async def _edit(
         self, broadcast: Broadcast, text: Html, markup: InlineKeyboardMarkup | None
     ) -> None:
-        if broadcast.progress_chat_id is None or broadcast.progress_message_id is None:
+        """Show `text` in the broadcast's progress message, posting it first if there is none.
+
+        The worker posts it (not the confirming handler): the outbox is on disk by then, and
+        after a crash between confirming and posting, the restarted worker posts it.
+        """
+        if broadcast.progress_chat_id is None:
             return
         for _ in range(3):
             try:
                 async with self._turn():
-                    await self.bot.edit_message_text(
-                        text,
-                        chat_id=broadcast.progress_chat_id,
-                        message_id=broadcast.progress_message_id,
-                        reply_markup=markup,
-                    )
+                    if broadcast.progress_message_id is None:
+                        message = await self.bot.send_message(
+                            broadcast.progress_chat_id, text, reply_markup=markup
+                        )
+                    else:
+                        await self.bot.edit_message_text(
+                            text,
+                            chat_id=broadcast.progress_chat_id,
+                            message_id=broadcast.progress_message_id,
+                            reply_markup=markup,
+                        )
+                if broadcast.progress_message_id is None:
+                    await self.store.set_progress_message(broadcast.id, message.message_id)
                 return
             except RetryAfter as error:
                 self._pause(error)

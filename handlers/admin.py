@@ -4,9 +4,16 @@ Admins are the user ids in `[bot] admins`; anyone else gets a polite refusal and
 happens. The guided flow's state lives in SQLite (a broadcast in status 'composing' with the
 language it awaits), so it survives restarts; /cancel or the cancel button ends it.
 
-Buttons: bc:send:<id> (subscribers), bc:all:<id> (everyone who started the bot),
-bc:test:<id> (to myself), bc:cancel:<id> (drop the draft), bc:skip:<id> (skip a language),
-bc:stop:<id> (stop a broadcast being sent).
+Buttons: bc:send:<token> (subscribers), bc:all:<token> (everyone who started the bot),
+bc:test:<token> (to myself), bc:cancel:<token> (drop the draft), bc:skip:<token> (skip a
+language), bc:stop:<token> (stop a broadcast being sent). The token is the broadcast's
+unguessable id; only the broadcast's author may press its buttons (others see it in /stats).
+
+Confirming writes first and tells afterwards: the draft is marked `confirming`, the outbox is
+written in one transaction (which clears the mark), and only then is the press answered and
+the keyboard removed; the delivery worker posts the progress message. If the database fails,
+the organizer is told so and the buttons stay, to press again. If the process dies before the
+outbox is on disk, the mark survives and on start the organizer gets the preview again.
 """
 
 from __future__ import annotations
@@ -15,15 +22,16 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import logging
 import re
 from typing import Any
 
 from telegram import InputFile, Message, Update
-from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import ApplicationHandlerStop, ExtBot
 
-from bot.broadcast_view import choose_text, unsubscribe_markup
-from bot.context import BotContext
+from bot.broadcast_view import broadcast_message
+from bot.context import BotContext, BotData
 from bot.i18n import Html
 from bot.keyboards import BROADCAST, button, keyboard
 from bot.telegram_text import callback_text, utf16_length
@@ -31,6 +39,9 @@ from handlers.auth import admin_only
 from handlers.common import reply, user_language
 from storage.broadcasts import Audience, Broadcast, BroadcastStatus
 from storage.content import LANGUAGES
+from storage.db import is_storage_failure
+
+log = logging.getLogger(__name__)
 
 # Longest broadcast text, in UTF-16 code units as Telegram counts them; the rest of the 4096
 # limit leaves room for the date header /news puts above each item.
@@ -38,7 +49,7 @@ BROADCAST_LIMIT = 4000
 # The guided flow asks for the text in each language, in this order.
 STEPS = LANGUAGES
 RECENT_SHOWN = 5
-_CALLBACK = re.compile(rf"^{BROADCAST}:(send|all|test|cancel|skip|stop):(\d{{1,18}})$")
+_CALLBACK = re.compile(rf"^{BROADCAST}:(send|all|test|cancel|skip|stop):([A-Za-z0-9_-]{{16,43}})$")
 
 
 def _command_body(message: Message) -> tuple[str, int]:
@@ -76,20 +87,22 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
             )
             return
         broadcast_id = await store.create(user.id, language, texts={language: body})
-        await _preview(update, context, broadcast_id, language)
+        await _preview(context.bot, context.bot_data, message.chat_id, broadcast_id, language)
         return
     broadcast_id = await store.create(user.id, language, step=STEPS[0])
-    await _ask(update, context, broadcast_id, STEPS[0], language)
+    draft = await store.get(broadcast_id)
+    if draft is not None:
+        await _ask(update, context, draft, STEPS[0], language)
 
 
 async def _ask(
-    update: Update, context: BotContext, broadcast_id: int, step: str, language: str
+    update: Update, context: BotContext, draft: Broadcast, step: str, language: str
 ) -> None:
     t = context.bot_data.translate
     markup = keyboard(
         [
-            button(t(language, "button.broadcast_skip"), f"{BROADCAST}:skip:{broadcast_id}"),
-            button(t(language, "button.broadcast_cancel"), f"{BROADCAST}:cancel:{broadcast_id}"),
+            button(t(language, "button.broadcast_skip"), f"{BROADCAST}:skip:{draft.token}"),
+            button(t(language, "button.broadcast_cancel"), f"{BROADCAST}:cancel:{draft.token}"),
         ]
     )
     await reply(
@@ -148,13 +161,14 @@ async def _advance(update: Update, context: BotContext, draft: Broadcast, langua
     following = STEPS[index + 1] if index + 1 < len(STEPS) else None
     await store.advance(draft.id, following)
     if following is not None:
-        await _ask(update, context, draft.id, following, language)
+        await _ask(update, context, draft, following, language)
         return
     if not await store.texts(draft.id):
         await store.cancel(draft.id)
         await reply(update, context.bot_data.translate(language, "broadcast.no_text"))
         return
-    await _preview(update, context, draft.id, language)
+    chat_id = update.effective_chat.id if update.effective_chat else draft.author_id
+    await _preview(context.bot, context.bot_data, chat_id, draft.id, language)
 
 
 @admin_only
@@ -183,54 +197,78 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     await reply(update, context.bot_data.translate(language, key))
 
 
-async def _preview(update: Update, context: BotContext, broadcast_id: int, language: str) -> None:
-    """Each language version exactly as recipients will see it, then the confirm buttons."""
-    data = context.bot_data
+async def _preview(
+    bot: ExtBot[None], data: BotData, chat_id: int, broadcast_id: int, language: str
+) -> None:
+    """Each language version exactly as recipients will get it, then the confirm buttons."""
     t = data.translate
     store = data.store.broadcasts
+    broadcast = await store.get(broadcast_id)
+    if broadcast is None:
+        return
     texts = await store.texts(broadcast_id)
     for lang in STEPS:
         if lang in texts:
-            await reply(update, Html(texts[lang]), unsubscribe_markup(t, lang))
+            # The very message the delivery worker sends a recipient in this language.
+            text, markup = broadcast_message(t, texts, lang, lang)
+            await bot.send_message(chat_id, text, reply_markup=markup)
     subscribers, users = await store.audience_sizes()
     languages = ", ".join(t(lang, "language.name") for lang in STEPS if lang in texts)
+    token = broadcast.token
     markup = keyboard(
         [
             button(
-                t(language, "button.broadcast_send", count=subscribers),
-                f"{BROADCAST}:send:{broadcast_id}",
+                t(language, "button.broadcast_send", count=subscribers), f"{BROADCAST}:send:{token}"
             )
         ],
+        [button(t(language, "button.broadcast_all", count=users), f"{BROADCAST}:all:{token}")],
         [
-            button(
-                t(language, "button.broadcast_all", count=users), f"{BROADCAST}:all:{broadcast_id}"
-            )
-        ],
-        [
-            button(t(language, "button.broadcast_test"), f"{BROADCAST}:test:{broadcast_id}"),
-            button(t(language, "button.broadcast_cancel"), f"{BROADCAST}:cancel:{broadcast_id}"),
+            button(t(language, "button.broadcast_test"), f"{BROADCAST}:test:{token}"),
+            button(t(language, "button.broadcast_cancel"), f"{BROADCAST}:cancel:{token}"),
         ],
     )
-    await reply(
-        update,
+    await bot.send_message(
+        chat_id,
         t(language, "broadcast.preview", id=broadcast_id, languages=languages, count=subscribers),
-        markup,
+        reply_markup=markup,
     )
+
+
+async def resume_confirmations(bot: ExtBot[None], data: BotData) -> None:
+    """On start: drafts whose confirmation a crash cut short go back to their author."""
+    store = data.store.broadcasts
+    for draft in await store.interrupted():
+        await store.end_confirm(draft.id)
+        language = draft.author_language
+        log.warning("Broadcast %d: confirmation interrupted by a restart; shown again", draft.id)
+        try:
+            await bot.send_message(
+                draft.author_id, data.translate(language, "broadcast.interrupted", id=draft.id)
+            )
+            await _preview(bot, data, draft.author_id, draft.id, language)
+        except TelegramError as error:
+            log.warning("Could not show broadcast %d to its author again: %s", draft.id, error)
 
 
 @admin_only
 async def broadcast_button(update: Update, context: BotContext) -> None:
-    """Every bc:… button."""
+    """Every bc:… button; only the broadcast's author may use them."""
     query = update.callback_query
-    if query is None:
+    user = update.effective_user
+    if query is None or user is None:
         return
     language = await user_language(update, context)
     t = context.bot_data.translate
     match = _CALLBACK.match(query.data or "")
     store = context.bot_data.store.broadcasts
-    broadcast = await store.get(int(match.group(2))) if match else None
+    broadcast = await store.by_token(match.group(2)) if match else None
     if match is None or broadcast is None:
         await query.answer(callback_text(t(language, "callback.stale")), show_alert=True)
+        return
+    if broadcast.author_id != user.id:
+        await query.answer(
+            callback_text(t(language, "broadcast.not_yours", id=broadcast.id)), show_alert=True
+        )
         return
     action = match.group(1)
     if action == "stop":
@@ -255,7 +293,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
         await _test(update, context, broadcast, language)
     else:
         audience = Audience.SUBSCRIBERS if action == "send" else Audience.ALL
-        await _confirm(update, context, broadcast, audience)
+        await _confirm(update, context, broadcast, audience, language)
 
 
 async def _test(update: Update, context: BotContext, broadcast: Broadcast, language: str) -> None:
@@ -265,36 +303,49 @@ async def _test(update: Update, context: BotContext, broadcast: Broadcast, langu
     if query is None or chat is None:
         return
     texts = await data.store.broadcasts.texts(broadcast.id)
-    text = choose_text(texts, language, data.settings.bot.default_language)
-    if text is None:
+    if not texts:
         await query.answer(
             callback_text(data.translate(language, "broadcast.stale")), show_alert=True
         )
         return
+    text, markup = broadcast_message(
+        data.translate, texts, language, data.settings.bot.default_language
+    )
     await query.answer(callback_text(data.translate(language, "broadcast.test_sent")))
-    await chat.send_message(Html(text), reply_markup=unsubscribe_markup(data.translate, language))
+    await chat.send_message(text, reply_markup=markup)
 
 
 async def _confirm(
-    update: Update, context: BotContext, broadcast: Broadcast, audience: Audience
+    update: Update, context: BotContext, broadcast: Broadcast, audience: Audience, language: str
 ) -> None:
+    """Write the outbox first (one transaction), then answer; see the module docstring."""
     data = context.bot_data
     t = data.translate
     query = update.callback_query
-    if query is None:
+    chat = update.effective_chat
+    if query is None or chat is None:
         return
-    language = await user_language(update, context)
-    await query.answer()
+    store = data.store.broadcasts
+    try:
+        await store.begin_confirm(broadcast.id)
+        total = await data.delivery.enqueue(broadcast.id, audience, chat.id)
+    except Exception as error:
+        if not is_storage_failure(error):
+            raise
+        data.storage_health.failed(error)
+        with contextlib.suppress(Exception):
+            await store.end_confirm(broadcast.id)
+        # Nothing was queued and the buttons stay: the organizer can press Send again.
+        await query.answer(
+            callback_text(t(language, "broadcast.confirm_failed", id=broadcast.id)),
+            show_alert=True,
+        )
+        return
+    if total is None:
+        await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
+        return
+    await query.answer(callback_text(t(language, "broadcast.confirmed", id=broadcast.id)))
     await _drop_keyboard(query.message)
-    progress = await reply(update, t(language, "broadcast.queued", id=broadcast.id))
-    total = await data.delivery.enqueue(
-        broadcast.id,
-        audience,
-        progress.chat_id if progress else None,
-        progress.message_id if progress else None,
-    )
-    if total is None and progress is not None:
-        await progress.edit_text(t(language, "broadcast.stale"))
 
 
 async def _stop(update: Update, context: BotContext, broadcast: Broadcast, language: str) -> None:
@@ -351,6 +402,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     lines.append("")
     lines.append(t(language, "stats.broadcasts") if recent else t(language, "stats.no_broadcasts"))
     for broadcast, counts in recent:
+        # Every outbox state on its own, so the parts add up to the total.
         lines.append(
             t(
                 language,
@@ -359,11 +411,19 @@ async def stats_command(update: Update, context: BotContext) -> None:
                 status=t(language, f"broadcast.status.{broadcast.status}"),
                 total=counts.total,
                 sent=counts.sent,
-                failed=counts.failed + counts.uncertain,
+                failed=counts.failed,
+                uncertain=counts.uncertain,
                 blocked=counts.blocked,
+                cancelled=counts.cancelled,
                 pending=counts.unfinished,
             )
         )
+    drafts = await data.store.broadcasts.drafts()
+    if drafts:
+        lines.append("")
+        lines.append(t(language, "stats.drafts"))
+        for draft in drafts[-RECENT_SHOWN:]:
+            lines.append(t(language, "stats.draft", id=draft.id, author=draft.author_id))
     await reply(update, Html("\n".join(lines)))
 
 

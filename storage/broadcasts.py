@@ -10,6 +10,7 @@ the outcome (sent / failed / blocked / uncertain, or back to pending for a retry
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from storage.db import transaction
 from storage.subscribers import LANGUAGE_SQL
 
 
@@ -62,7 +64,11 @@ OUTCOMES = frozenset(
 )
 
 _BROADCAST_COLUMNS = """id, author_id, author_language, status, step, audience, total,
-    created_at, queued_at, finished_at, progress_chat_id, progress_message_id"""
+    created_at, queued_at, finished_at, progress_chat_id, progress_message_id, token,
+    confirming_at"""
+
+# Bytes of randomness in a broadcast's token (22 URL-safe characters in callback data).
+TOKEN_BYTES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +85,10 @@ class Broadcast:
     finished_at: int | None
     progress_chat_id: int | None
     progress_message_id: int | None
+    # Unguessable: what buttons carry instead of the sequential id.
+    token: str
+    # Set while a confirmation is being written; still set after a crash means "interrupted".
+    confirming_at: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,11 +173,13 @@ class BroadcastStore:
     ) -> int:
         """A new draft (with `texts`) or, given a `step`, a broadcast being composed."""
         status = BroadcastStatus.COMPOSING if step else BroadcastStatus.DRAFT
+        token = secrets.token_urlsafe(TOKEN_BYTES)
         async with self._lock:
             cursor = await self._db.execute(
-                """INSERT INTO broadcasts (author_id, author_language, status, step, created_at)
-                VALUES (?, ?, ?, ?, ?)""",
-                (author_id, author_language, status, step, int(time.time())),
+                """INSERT INTO broadcasts
+                    (author_id, author_language, status, step, created_at, token)
+                VALUES (?, ?, ?, ?, ?, ?)""",
+                (author_id, author_language, status, step, int(time.time()), token),
             )
             broadcast_id = int(cursor.lastrowid or 0)
             for lang, body in (texts or {}).items():
@@ -184,6 +196,21 @@ class BroadcastStore:
         )
         row = next(iter(rows), None)
         return _broadcast(row) if row else None
+
+    async def by_token(self, token: str) -> Broadcast | None:
+        """One broadcast by the token its buttons carry."""
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE token = ?", (token,)
+        )
+        row = next(iter(rows), None)
+        return _broadcast(row) if row else None
+
+    async def drafts(self) -> list[Broadcast]:
+        """Drafts waiting for confirmation, oldest first (every author's)."""
+        rows = await self._db.execute_fetchall(
+            f"SELECT {_BROADCAST_COLUMNS} FROM broadcasts WHERE status = 'draft' ORDER BY id"
+        )
+        return [_broadcast(row) for row in rows]
 
     async def composing(self, author_id: int) -> Broadcast | None:
         """The broadcast this admin is composing, if any."""
@@ -252,41 +279,64 @@ class BroadcastStore:
 
     # ------------------------------------------------------------------ confirmation
 
+    async def begin_confirm(self, broadcast_id: int) -> bool:
+        """Mark a draft as being confirmed (cleared by `enqueue` in its own transaction)."""
+        async with self._lock:
+            cursor = await self._db.execute(
+                "UPDATE broadcasts SET confirming_at = ? WHERE id = ? AND status = 'draft'",
+                (int(time.time()), broadcast_id),
+            )
+        return cursor.rowcount > 0
+
+    async def end_confirm(self, broadcast_id: int) -> None:
+        """The confirmation failed or was shown again: the draft is an ordinary draft."""
+        async with self._lock:
+            await self._db.execute(
+                "UPDATE broadcasts SET confirming_at = NULL WHERE id = ?", (broadcast_id,)
+            )
+
+    async def interrupted(self) -> list[Broadcast]:
+        """Drafts whose confirmation a crash interrupted before the outbox was written."""
+        rows = await self._db.execute_fetchall(
+            f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
+            WHERE confirming_at IS NOT NULL AND status = 'draft' ORDER BY id"""
+        )
+        return [_broadcast(row) for row in rows]
+
+    async def set_progress_message(self, broadcast_id: int, message_id: int) -> None:
+        """The message that shows the broadcast's progress (posted by the delivery worker)."""
+        async with self._lock:
+            await self._db.execute(
+                "UPDATE broadcasts SET progress_message_id = ? WHERE id = ?",
+                (message_id, broadcast_id),
+            )
+
     async def enqueue(
         self,
         broadcast_id: int,
         audience: Audience,
         default_language: str,
         progress_chat_id: int | None = None,
-        progress_message_id: int | None = None,
     ) -> int | None:
         """Confirm a draft: one outbox row per recipient, all in one transaction.
 
         Returns the number of recipients, or None if the broadcast was not a draft (a second
-        press of the confirm button, a cancelled draft).
+        press of the confirm button, a cancelled draft). The progress message is posted in
+        `progress_chat_id` by the delivery worker, once this is on disk.
         """
         audience = Audience(audience)
         condition = (
             "subscribed = 1 AND blocked = 0" if audience is Audience.SUBSCRIBERS else "blocked = 0"
         )
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = await self._db.execute(
-                    """UPDATE broadcasts SET status = 'sending', audience = ?, queued_at = ?,
-                        progress_chat_id = ?, progress_message_id = ?
-                    WHERE id = ? AND status = 'draft'""",
-                    (
-                        audience,
-                        int(time.time()),
-                        progress_chat_id,
-                        progress_message_id,
-                        broadcast_id,
-                    ),
-                )
-                if cursor.rowcount != 1:
-                    await self._db.execute("ROLLBACK")
-                    return None
+        total: int | None = None
+        async with self._lock, transaction(self._db):
+            cursor = await self._db.execute(
+                """UPDATE broadcasts SET status = 'sending', audience = ?, queued_at = ?,
+                    progress_chat_id = ?, progress_message_id = NULL, confirming_at = NULL
+                WHERE id = ? AND status = 'draft'""",
+                (audience, int(time.time()), progress_chat_id, broadcast_id),
+            )
+            if cursor.rowcount == 1:
                 # The condition is one of two constants above, never input.
                 cursor = await self._db.execute(
                     f"""INSERT INTO outbox (broadcast_id, user_id, lang)
@@ -297,10 +347,6 @@ class BroadcastStore:
                 await self._db.execute(
                     "UPDATE broadcasts SET total = ? WHERE id = ?", (total, broadcast_id)
                 )
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
         return total
 
     # ------------------------------------------------------------------ delivery
@@ -324,19 +370,37 @@ class BroadcastStore:
         return float(row[0]) if row and row[0] is not None else None
 
     async def claim(self, rows: Sequence[OutboxRow]) -> set[tuple[int, int]]:
-        """Mark rows as being sent, in one write; the (broadcast, user) keys still pending."""
+        """Mark rows as being sent, in one transaction; the (broadcast, user) keys claimed.
+
+        A recipient who left the audience since the broadcast was confirmed (blocked the bot;
+        unsubscribed, for a subscribers' broadcast) is not sent to: the row is `cancelled`.
+        """
         if not rows:
             return set()
         keys = ", ".join("(?, ?)" for _ in rows)
-        params: list[int] = [int(time.time())]
+        pairs: list[int] = []
         for row in rows:
-            params += (row.broadcast_id, row.user_id)
-        async with self._lock:
+            pairs += (row.broadcast_id, row.user_id)
+        now = int(time.time())
+        async with self._lock, transaction(self._db):
+            await self._db.execute(
+                f"""UPDATE outbox SET state = 'cancelled', updated_at = ?,
+                    error = CASE WHEN (SELECT blocked FROM users WHERE id = outbox.user_id)
+                            THEN 'blocked the bot since' ELSE 'unsubscribed since' END
+                WHERE state = 'pending' AND (broadcast_id, user_id) IN (VALUES {keys})
+                AND EXISTS (
+                    SELECT 1 FROM users u, broadcasts b
+                    WHERE u.id = outbox.user_id AND b.id = outbox.broadcast_id
+                    AND (u.blocked = 1 OR (b.audience = 'subscribers' AND u.subscribed = 0))
+                )""",
+                [now, *pairs],
+            )
             claimed = await self._db.execute_fetchall(
-                f"""UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
+                f"""UPDATE outbox SET state = 'sending', attempts = attempts + 1,
+                    updated_at = ?
                 WHERE state = 'pending' AND (broadcast_id, user_id) IN (VALUES {keys})
                 RETURNING broadcast_id, user_id""",
-                params,
+                [now, *pairs],
             )
         return {(int(b), int(u)) for b, u in claimed}
 
@@ -398,18 +462,13 @@ class BroadcastStore:
                 await self._db.execute(update, params)
                 return
             # Rare: the user is marked unreachable in the same transaction as the row.
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
+            async with transaction(self._db):
                 await self._db.execute(update, params)
                 await self._db.executemany(
                     """UPDATE users SET blocked = 1, blocked_at = ?, blocked_reason = ?
                     WHERE id = ? AND blocked = 0""",
                     blocked,
                 )
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
 
     async def recover_sending(self) -> int:
         """After a crash: rows left 'sending' go back to the queue (see bot/delivery.py)."""

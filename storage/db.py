@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiosqlite
@@ -113,17 +115,27 @@ async def migrate(connection: aiosqlite.Connection, target: int = SCHEMA_VERSION
         )
     for version in range(current + 1, target + 1):
         log.info("Migrating database to schema version %d", version)
-        await connection.execute("BEGIN IMMEDIATE")
-        try:
+        async with transaction(connection):
             # executescript() would COMMIT first, so statements go one by one inside our transaction.
             for statement in _statements(MIGRATIONS[version - 1]):
                 await connection.execute(statement)
             # PRAGMA takes no parameters; `version` is an int from range(), never user input.
             await connection.execute(f"PRAGMA user_version = {int(version)}")
-            await connection.execute("COMMIT")
-        except BaseException:
-            await connection.execute("ROLLBACK")
-            raise
+
+
+@contextlib.asynccontextmanager
+async def transaction(connection: aiosqlite.Connection) -> AsyncIterator[None]:
+    """BEGIN IMMEDIATE … COMMIT; on any error (the COMMIT's own included: a full disk, a lock)
+    the transaction is rolled back, so the connection is never left inside a dead one."""
+    await connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        await connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                await connection.execute("ROLLBACK")
+        raise
 
 
 def _casefold(text: str | None) -> str | None:

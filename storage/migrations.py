@@ -210,4 +210,15 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_state ON outbox (state, broadcast_id, user_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS)
+# 3: drafts belong to their author and are addressed by an unguessable token (buttons carry
+#    it, never the sequential id); `confirming_at` marks a confirmation in progress, so a
+#    crash before the outbox was written is shown to the organizer again on start.
+BROADCAST_TOKENS = """
+ALTER TABLE broadcasts ADD COLUMN token TEXT;
+ALTER TABLE broadcasts ADD COLUMN confirming_at INTEGER;
+UPDATE broadcasts SET token = lower(hex(randomblob(16)));
+CREATE UNIQUE INDEX broadcasts_token ON broadcasts (token);
+CREATE INDEX broadcasts_confirming ON broadcasts (id) WHERE confirming_at IS NOT NULL;
+"""
+
+MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS, BROADCAST_TOKENS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -57,27 +58,43 @@ async def subscribe_users(
         await emulator.wait_for_call("sendMessage", chat_id=user_id, since=since, timeout=10)
 
 
-async def draft(emulator: BotApiEmulator, text: str) -> tuple[int, Call]:
-    """/broadcast <text> as the admin: the draft id and the control message with the buttons."""
+def preview_id(control: Call) -> int:
+    """The broadcast id a preview's control message names ("Preview of broadcast #12")."""
+    found = re.search(r"#(\d+)", control.params["text"])
+    assert found, control.params["text"]
+    return int(found.group(1))
+
+
+def button_data(control: Call, action: str) -> str:
+    """The callback data of the control message's `action` button (bc:<action>:<token>)."""
+    return next(d for d in callbacks(control) if d.startswith(f"bc:{action}:"))
+
+
+async def draft(emulator: BotApiEmulator, text: str, *, admin: int = ADMIN_ID) -> tuple[int, Call]:
+    """/broadcast <text> as an admin: the draft id and the control message with the buttons."""
     since = len(emulator.calls())
-    emulator.push_message(ADMIN_ID, f"/broadcast {text}", language_code="en")
+    emulator.push_message(admin, f"/broadcast {text}", language_code="en")
     control = await emulator.wait_for_call(
         "sendMessage",
-        chat_id=ADMIN_ID,
+        chat_id=admin,
         since=since,
         predicate=lambda c: any(d.startswith("bc:send:") for d in callbacks(c)),
     )
-    broadcast_id = int(callbacks(control)[0].rsplit(":", 1)[1])
-    return broadcast_id, control
+    return preview_id(control), control
 
 
 async def confirm(
     emulator: BotApiEmulator, broadcast_id: int, control: Call, action: str = "send"
 ) -> int:
-    """Press the confirm button; return the id of the progress message."""
+    """Press the confirm button; return the id of the progress message (the worker posts it)."""
     since = len(emulator.calls())
-    emulator.push_callback(ADMIN_ID, f"bc:{action}:{broadcast_id}", message_id=message_id(control))
-    progress = await emulator.wait_for_call("sendMessage", chat_id=ADMIN_ID, since=since)
+    emulator.push_callback(ADMIN_ID, button_data(control, action), message_id=message_id(control))
+    progress = await emulator.wait_for_call(
+        "sendMessage",
+        chat_id=ADMIN_ID,
+        since=since,
+        predicate=lambda c: f"#{broadcast_id}" in c.params.get("text", ""),
+    )
     return message_id(progress)
 
 

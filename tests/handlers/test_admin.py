@@ -11,12 +11,14 @@ from pathlib import Path
 from bot.emulator import BotApiEmulator
 from tests.broadcasting import (
     Bot,
+    button_data,
     callbacks,
     confirm,
     draft,
     message_id,
     outbox_states,
     press,
+    preview_id,
     received,
     report_counts,
     say,
@@ -70,12 +72,14 @@ async def test_preview_confirm_delivers_to_subscribers_only(
     admin_msgs = emulator.calls("sendMessage", chat_id=ADMIN_ID, since=since)
     assert admin_msgs[0].params["text"] == "Programme &lt;updated&gt; &amp; final"
     assert callbacks(admin_msgs[0]) == ["sub:off"]
+    token = button_data(control, "send").rsplit(":", 1)[1]
     assert callbacks(control) == [
-        f"bc:send:{broadcast_id}",
-        f"bc:all:{broadcast_id}",
-        f"bc:test:{broadcast_id}",
-        f"bc:cancel:{broadcast_id}",
+        f"bc:send:{token}",
+        f"bc:all:{token}",
+        f"bc:test:{token}",
+        f"bc:cancel:{token}",
     ]
+    assert len(token) >= 22 and str(broadcast_id) != token  # unguessable, not the sequence
     assert "3 subscribers" in control.params["text"]
     assert all(len(d.encode()) <= 64 for d in callbacks(control))
     # Nothing is sent before confirmation.
@@ -102,7 +106,7 @@ async def test_preview_confirm_delivers_to_subscribers_only(
     )
     assert callbacks(control_now) == []
     again = await press(
-        emulator, ADMIN_ID, f"bc:send:{broadcast_id}", message_id=message_id(control)
+        emulator, ADMIN_ID, button_data(control, "send"), message_id=message_id(control)
     )
     assert "already been sent" in again.params["text"]
     await emulator.wait_until_idle(quiet=0.3)
@@ -114,7 +118,7 @@ async def test_cancel_and_forged_buttons(emulator: BotApiEmulator, fast: Bot) ->
     since = len(emulator.calls())
     broadcast_id, control = await draft(emulator, "Never mind")
     answer = await press(
-        emulator, ADMIN_ID, f"bc:cancel:{broadcast_id}", message_id=message_id(control)
+        emulator, ADMIN_ID, button_data(control, "cancel"), message_id=message_id(control)
     )
     assert answer.ok
     cancelled = await emulator.wait_for_call(
@@ -124,9 +128,10 @@ async def test_cancel_and_forged_buttons(emulator: BotApiEmulator, fast: Bot) ->
         predicate=lambda c: "cancelled" in c.params["text"],
     )
     assert "cancelled" in cancelled.params["text"]
-    late = await press(emulator, ADMIN_ID, f"bc:send:{broadcast_id}")
+    late = await press(emulator, ADMIN_ID, button_data(control, "send"))
     assert "already been sent or cancelled" in late.params["text"]
-    for forged in ("bc:send:999999", "bc:send:abc", "bc:launch:1", f"bc:send:{broadcast_id}:x"):
+    forgeries = ("bc:send:999999", "bc:send:abc", "bc:launch:1", f"bc:send:{broadcast_id}")
+    for forged in (*forgeries, button_data(control, "send") + ":x", "bc:send:" + "A" * 22):
         answer = await press(emulator, ADMIN_ID, forged)
         assert "out of date" in answer.params["text"] or "already" in answer.params["text"]
     await emulator.wait_until_idle(quiet=0.3)
@@ -140,7 +145,7 @@ async def test_test_to_myself_and_send_to_all(emulator: BotApiEmulator, fast: Bo
     since = len(emulator.calls())
     broadcast_id, control = await draft(emulator, "Everyone: the hall has moved")
     answer = await press(
-        emulator, ADMIN_ID, f"bc:test:{broadcast_id}", message_id=message_id(control)
+        emulator, ADMIN_ID, button_data(control, "test"), message_id=message_id(control)
     )
     assert "test message" in answer.params["text"]
     test = await emulator.wait_for_call("sendMessage", chat_id=ADMIN_ID, since=answer.index)
@@ -166,8 +171,8 @@ async def test_guided_flow_per_language_with_hostile_input(
 
     ask = await say(emulator, ADMIN_ID, "/broadcast")
     assert "Step 1 of 3" in ask[0].params["text"] and "Русский" in ask[0].params["text"]
-    broadcast_id = int(callbacks(ask[0])[0].rsplit(":", 1)[1])
-    assert callbacks(ask[0]) == [f"bc:skip:{broadcast_id}", f"bc:cancel:{broadcast_id}"]
+    token = callbacks(ask[0])[0].rsplit(":", 1)[1]
+    assert callbacks(ask[0]) == [f"bc:skip:{token}", f"bc:cancel:{token}"]
     # A sticker, an over-long text and another command do not derail the flow.
     emulator.push_media(ADMIN_ID, "sticker")
     nudge = await emulator.wait_for_call("sendMessage", chat_id=ADMIN_ID, since=ask[0].index + 1)
@@ -178,7 +183,7 @@ async def test_guided_flow_per_language_with_hostile_input(
     assert "Step" not in about[0].params["text"]
 
     await say(emulator, ADMIN_ID, "Русский <текст>")
-    ask_en = await press(emulator, ADMIN_ID, f"bc:skip:{broadcast_id}")  # skip Chinese by button
+    ask_en = await press(emulator, ADMIN_ID, f"bc:skip:{token}")  # skip Chinese by button
     assert ask_en.ok
     en = await emulator.wait_for_call(
         "sendMessage",
@@ -191,7 +196,8 @@ async def test_guided_flow_per_language_with_hostile_input(
     previews = [c.params["text"] for c in replies[:-1]]
     assert previews == ["Русский &lt;текст&gt;", "English text"]
     control = replies[-1]
-    assert callbacks(control)[0] == f"bc:send:{broadcast_id}"
+    assert callbacks(control)[0] == f"bc:send:{token}"
+    broadcast_id = preview_id(control)
     assert "Русский, English" in control.params["text"]
 
     progress = await confirm(emulator, broadcast_id, control)
@@ -265,8 +271,7 @@ async def test_formatting_is_kept_and_long_drafts_refused(
         since=since,
         predicate=lambda c: any(d.startswith("bc:send:") for d in callbacks(c)),
     )
-    broadcast_id = int(callbacks(control)[0].rsplit(":", 1)[1])
-    progress = await confirm(emulator, broadcast_id, control)
+    progress = await confirm(emulator, preview_id(control), control)
     await wait_for_report(emulator, progress)
     expected = '<b>Big news</b>: see <a href="https://example.com/">site</a>'
     assert received(emulator, 7601, since) == [expected]
@@ -302,7 +307,8 @@ async def test_progress_message_stop_and_stats(emulator: BotApiEmulator, tmp_pat
             timeout=10,
         )
         assert f"Broadcast #{broadcast_id}" in edit.params["text"]
-        assert callbacks(edit) == [f"bc:stop:{broadcast_id}"]
+        token = button_data(control, "send").rsplit(":", 1)[1]
+        assert callbacks(edit) == [f"bc:stop:{token}"]
         counts = report_counts(edit.params["text"])
         assert (
             counts["Sent"] + counts["Failed"] + counts["Blocked the bot"] + counts["Pending"] == 60
@@ -314,7 +320,7 @@ async def test_progress_message_stop_and_stats(emulator: BotApiEmulator, tmp_pat
             predicate=lambda c: c.params.get("message_id") == progress and c.index > edit.index,
             timeout=10,
         )
-        answer = await press(emulator, ADMIN_ID, f"bc:stop:{broadcast_id}", message_id=progress)
+        answer = await press(emulator, ADMIN_ID, f"bc:stop:{token}", message_id=progress)
         assert "Stopping" in answer.params["text"]
         report = await wait_for_report(emulator, progress, word="stopped")
         final = report_counts(report["text"])
@@ -340,7 +346,13 @@ async def test_progress_message_stop_and_stats(emulator: BotApiEmulator, tmp_pat
         assert "Subscribers: 59" in text and "Blocked the bot: 1" in text
         assert "• English: 30 users, 29 subscribers" in text  # the admin and 29 reachable
         assert "• Русский: 30 users, 30 subscribers" in text
-        assert f"#{broadcast_id} (stopped): 60 in all, {states['sent']} delivered" in text
+        # Every state on its own, adding up to the total (uncertain and cancelled included).
+        line = next(li for li in text.splitlines() if li.startswith(f"#{broadcast_id} "))
+        assert line == (
+            f"#{broadcast_id} (stopped): 60 in all = {states['sent']} delivered"
+            f" + {states.get('failed', 0)} failed + {states.get('uncertain', 0)} uncertain"
+            f" + 1 blocked + {states['cancelled']} cancelled + 0 pending"
+        )
 
         since = len(emulator.calls())
         emulator.push_message(ADMIN_ID, "/stats csv")

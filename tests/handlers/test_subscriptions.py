@@ -12,6 +12,7 @@ from tests.broadcasting import (
     draft,
     message_id,
     press,
+    preview_id,
     received,
     say,
     subscribe_users,
@@ -119,8 +120,7 @@ async def test_news_in_each_users_language(emulator: BotApiEmulator, fast: Bot) 
     await say(emulator, 900_001, "/skip")
     replies = await say(emulator, 900_001, "Hall B is open")
     control = replies[-1]
-    broadcast_id = int(callbacks(control)[0].rsplit(":", 1)[1])
-    progress = await confirm(emulator, broadcast_id, control)
+    progress = await confirm(emulator, preview_id(control), control)
     await wait_for_report(emulator, progress)
 
     for user, language_code, text, title in [

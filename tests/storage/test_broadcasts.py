@@ -13,7 +13,7 @@ import aiosqlite
 import pytest
 
 from storage.broadcasts import Audience, BroadcastStatus, Counts, OutboxRow, OutboxState
-from storage.db import migrate, schema_version
+from storage.db import SCHEMA_VERSION, migrate, schema_version
 from storage.migrations import BROADCASTS
 from storage.store import Store
 
@@ -34,7 +34,7 @@ async def test_v1_database_with_users_migrates_to_v2_keeping_them(tmp_path: Path
     await make_v1_database(path)
     store = await Store.open(path)
     try:
-        assert await schema_version(store.connection) == 2
+        assert await schema_version(store.connection) == SCHEMA_VERSION
         assert await store.users.count() == 3
         assert await store.users.seen(1, "en") == "zh"  # the chosen language survived
         assert not await store.subscribers.is_subscribed(2)
@@ -96,14 +96,15 @@ async def test_enqueue_selects_recipients_in_one_statement(store: Store) -> None
     assert (await broadcasts.get(broadcast_id)).status == "draft"  # type: ignore[union-attr]
     assert await broadcasts.audience_sizes() == (4, 5)
 
-    assert await broadcasts.enqueue(broadcast_id, "subscribers", "ru", 99, 7) == 4
-    assert await broadcasts.enqueue(broadcast_id, "subscribers", "ru", 99, 7) is None
+    assert await broadcasts.enqueue(broadcast_id, "subscribers", "ru", 99) == 4
+    assert await broadcasts.enqueue(broadcast_id, "subscribers", "ru", 99) is None
     rows = await broadcasts.due(time.time(), 100)
     assert [(r.user_id, r.lang) for r in rows] == [(1, "ru"), (2, "zh"), (3, "en"), (4, "ru")]
     broadcast = await broadcasts.get(broadcast_id)
     assert broadcast is not None
     assert (broadcast.status, broadcast.total, broadcast.audience) == ("sending", 4, "subscribers")
-    assert (broadcast.progress_chat_id, broadcast.progress_message_id) == (99, 7)
+    # The worker posts the progress message once the outbox is on disk.
+    assert (broadcast.progress_chat_id, broadcast.progress_message_id) == (99, None)
 
     everyone = await broadcasts.create(99, "en", texts={"en": "All"})
     assert await broadcasts.enqueue(everyone, "all", "ru") == 5  # all but the blocked one
