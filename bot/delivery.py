@@ -91,6 +91,9 @@ BACKOFF_BASE = 1.0
 BACKOFF_MAX = 60.0
 # The progress message is edited at most this often.
 PROGRESS_INTERVAL = 3.0
+# Posting or editing the progress message may take this long: it is not a recipient's message,
+# so a slow answer is waited for rather than risking a second progress message.
+PROGRESS_TIMEOUT = 30.0
 # Extra width of the pacing window, for jitter between our clock and the server's.
 # Answers that mean the chat is gone for good (403s are all of this kind).
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
@@ -259,6 +262,9 @@ class DeliveryWorker:
         after = (0, 0)
         while True:
             try:
+                if self._news:
+                    # A broadcast was just confirmed: its progress message goes up first.
+                    await self._check_progress()
                 rows = await self.store.due(time.time(), BATCH, after)
                 if rows:
                     await self._start_rows(rows)
@@ -472,7 +478,10 @@ class DeliveryWorker:
                 async with self._turn():
                     if broadcast.progress_message_id is None:
                         message = await self.bot.send_message(
-                            broadcast.progress_chat_id, text, reply_markup=markup
+                            broadcast.progress_chat_id,
+                            text,
+                            reply_markup=markup,
+                            read_timeout=PROGRESS_TIMEOUT,
                         )
                     else:
                         await self.bot.edit_message_text(
@@ -480,6 +489,7 @@ class DeliveryWorker:
                             chat_id=broadcast.progress_chat_id,
                             message_id=broadcast.progress_message_id,
                             reply_markup=markup,
+                            read_timeout=PROGRESS_TIMEOUT,
                         )
                 if broadcast.progress_message_id is None:
                     await self.store.set_progress_message(broadcast.id, message.message_id)

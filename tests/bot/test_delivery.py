@@ -222,12 +222,11 @@ async def test_connect_timeouts_are_retried_nothing_was_sent(
         # Sends that met the blackhole before connecting were retried and delivered...
         retried = [row for row in rows if row[1] > 1]
         assert retried and all(state == "sent" for state, _, _ in retried), rows
-        # ...only requests already written when their connection was cut may be uncertain.
+        # ...never recorded as uncertain (only a request already written on a connection
+        # that was then cut may be: the proxy closing a kept-alive connection as it is reused).
         uncertain = [row for row in rows if row[0] == "uncertain"]
         assert all("connection lost" in str(error) for _, _, error in uncertain), rows
-        assert len(uncertain) <= 1 and len(rows) - len(uncertain) == sum(
-            state == "sent" for state, _, _ in rows
-        ), rows
+        assert len(rows) - len(uncertain) == sum(state == "sent" for state, _, _ in rows), rows
         per_user = Counter(c.chat_id for c in subscriber_sends(emulator, set(users), since))
         assert set(per_user) >= set(users) - {None} and max(per_user.values()) == 1, per_user
     finally:
