@@ -63,6 +63,7 @@ def build_application(
             default_language=settings.bot.default_language,
             request_timeout=settings.broadcast.request_timeout,
             defaults=defaults,
+            health=data.storage_health,
         )
         await delivery.start()
         data.started_delivery = delivery

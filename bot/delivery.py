@@ -30,7 +30,9 @@ Outcomes, per outbox row:
 Crash safety: rows are marked `sending` (claimed, several in one write) right before their
 requests; outcomes are written by one recorder task, many per transaction under load, and a
 row's slot is freed only once its outcome is on disk, so at most `MAX_IN_FLIGHT` rows are
-`sending` at any moment. After `kill -9` the rows
+`sending` at any moment. An outcome that cannot be written (the database locked, the disk
+full) is retried until it is: its slot stays held meanwhile, so sending pauses rather than
+stranding rows in `sending` (the operator gets one log line, see bot/health.py). After `kill -9` the rows
 left `sending` may or may not have been delivered; **on startup they go back to the queue and
 are sent again**, because losing a recipient is worse than a rare duplicate. So a crash costs
 no recipient and at most `MAX_IN_FLIGHT` duplicate messages (the in-flight window). A clean
@@ -68,6 +70,7 @@ from bot.broadcast_view import (
     render_report,
     stop_markup,
 )
+from bot.health import StorageHealth
 from bot.i18n import Html, Translator
 from storage.broadcasts import (
     Audience,
@@ -78,7 +81,7 @@ from storage.broadcasts import (
     OutboxState,
     Outcome,
 )
-from storage.db import connect
+from storage.db import connect, is_storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +92,9 @@ BATCH = 200
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = 1.0
 BACKOFF_MAX = 60.0
+# Waits between attempts to write outcomes while the database refuses them.
+RECORD_RETRY_FIRST = 0.2
+RECORD_RETRY_MAX = 2.0
 # The progress message is edited at most this often.
 PROGRESS_INTERVAL = 3.0
 # Posting or editing the progress message may take this long: it is not a recipient's message,
@@ -165,6 +171,7 @@ class DeliveryWorker:
         default_language: str,
         request_timeout: float,
         defaults: Defaults,
+        health: StorageHealth | None = None,
     ) -> None:
         request = AiohttpRequest(
             connection_pool_size=MAX_IN_FLIGHT + 2,
@@ -179,6 +186,7 @@ class DeliveryWorker:
         )
         self.translate = translate
         self.default_language = default_language
+        self.health = health or StorageHealth()
         self.limiter = RateLimiter(messages_per_second)
         self._database = database
         self._connection: aiosqlite.Connection | None = None
@@ -277,8 +285,11 @@ class DeliveryWorker:
                 await self._sleep()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("Delivery worker error; retrying in a second")
+            except Exception as error:
+                if is_storage_failure(error):
+                    self.health.failed(error)  # one line per outage, not a traceback a second
+                else:
+                    log.exception("Delivery worker error; retrying in a second")
                 await asyncio.sleep(1)
 
     async def _sleep(self) -> None:
@@ -408,20 +419,34 @@ class DeliveryWorker:
             while not self._outcomes.empty():
                 batch.append(self._outcomes.get_nowait())
             try:
-                for attempt in range(3):
-                    try:
-                        await self.store.save(batch)
-                        break
-                    except Exception:
-                        log.exception(
-                            "Could not record %d outcomes (try %d)", len(batch), attempt + 1
-                        )
-                        await asyncio.sleep(0.5)
+                await self._save_until_written(batch)
             finally:
                 for _ in batch:
                     self._slots.release()
                     self._outcomes.task_done()
                 self._wake.set()
+
+    async def _save_until_written(self, batch: list[Outcome]) -> None:
+        """Write the outcomes, retrying for as long as the database refuses them.
+
+        Meanwhile their slots stay held, so no new row is claimed: the worker pauses instead of
+        leaving rows `sending` (which only a restart would requeue, sending them twice).
+        """
+        wait = RECORD_RETRY_FIRST
+        while True:
+            try:
+                await self.store.save(batch)
+            except Exception as error:
+                if not is_storage_failure(error):
+                    # A bug, not an outage: the rows stay `sending` and are requeued on restart.
+                    log.exception("Could not record %d outcomes", len(batch))
+                    return
+                self.health.failed(error)
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RECORD_RETRY_MAX)
+                continue
+            self.health.succeeded()
+            return
 
     # ------------------------------------------------------------------ progress
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +186,30 @@ async def start_with_subscribers(
     await seed_subscribers(tmp_path / "bot.sqlite3", users)
     emulator.add_chats(users)
     return await start_bot(emulator, tmp_path, **broadcast)
+
+
+class WriteLock:
+    """A second connection holding the database's write lock (BEGIN EXCLUSIVE) for a while."""
+
+    def __init__(self, db_path: Path, seconds: float) -> None:
+        self.db_path, self.seconds = db_path, seconds
+        self.taken = threading.Event()
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+
+    def _hold(self) -> None:
+        db = sqlite3.connect(self.db_path, isolation_level=None, timeout=10)
+        try:
+            db.execute("BEGIN EXCLUSIVE")
+            self.taken.set()
+            time.sleep(self.seconds)
+            db.execute("ROLLBACK")
+        finally:
+            db.close()
+
+    async def __aenter__(self) -> WriteLock:
+        self.thread.start()
+        await asyncio.to_thread(self.taken.wait, 10)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.thread.join, self.seconds + 10)

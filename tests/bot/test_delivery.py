@@ -12,6 +12,7 @@ from pathlib import Path
 from bot.delivery import MAX_IN_FLIGHT
 from bot.emulator import BotApiEmulator, Call
 from tests.broadcasting import (
+    WriteLock,
     confirm,
     draft,
     outbox_states,
@@ -363,4 +364,45 @@ async def test_persistent_server_errors_fail_after_bounded_attempts(
             ).fetchone()
         assert "Internal Server Error" in error
     finally:
+        assert await process.stop() == 0, process.log()
+
+
+async def test_a_write_locked_database_pauses_delivery_and_strands_nothing(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """Another process holds the write lock for 20 s: outcomes are retried until written, the
+    slots stay held (at most MAX_IN_FLIGHT rows `sending`, nothing more sent meanwhile), and
+    once the lock is gone the broadcast finishes with every recipient served once."""
+    users = {28_000 + i: "en" for i in range(60)}
+    db_path = tmp_path / "bot.sqlite3"
+    process, _ = await start_with_subscribers(emulator, tmp_path, users, messages_per_second=20)
+    try:
+        since = len(emulator.calls())
+        broadcast_id, control = await draft(emulator, "Locked")
+        emulator.set_latency(0.1, "sendMessage")
+        progress = await confirm(emulator, broadcast_id, control)
+        await emulator.wait_for_call(
+            "sendMessage",
+            since=since,
+            predicate=lambda c: len(subscriber_sends(emulator, set(users), since)) >= 10,
+            timeout=10,
+        )
+        async with WriteLock(db_path, 20):
+            await asyncio.sleep(2)  # requests in flight at the start have come back
+            during = len(subscriber_sends(emulator, set(users), since))
+            for _ in range(16):
+                states = outbox_states(db_path, broadcast_id)  # readers are not blocked
+                assert states.get("sending", 0) <= MAX_IN_FLIGHT, states
+                await asyncio.sleep(1)
+            assert len(subscriber_sends(emulator, set(users), since)) == during  # paused
+        report = await wait_for_report(emulator, progress, timeout=30)
+        assert report_counts(report["text"])["Delivered"] == 60
+        assert await wait_outbox_done(db_path, broadcast_id) == {"sent": 60}
+        per_user = Counter(c.chat_id for c in subscriber_sends(emulator, set(users), since))
+        assert per_user == Counter(dict.fromkeys(users, 1))
+        log = process.log()
+        assert "Storage unavailable" in log and "Storage writable again" in log
+        assert log.count("Storage unavailable") == 1 and "Traceback" not in log
+    finally:
+        emulator.set_latency(0, "sendMessage")
         assert await process.stop() == 0, process.log()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
 from bot.emulator import BotApiEmulator
 from tests.broadcasting import (
+    WriteLock,
     button_data,
     callbacks,
     confirm,
@@ -41,33 +41,6 @@ def broadcast_row(db_path: Path, broadcast_id: int) -> tuple[str, int | None]:
 def live_buttons(emulator: BotApiEmulator, token_data: str) -> list[int]:
     """Ids of the admin's messages that currently show a button with this callback data."""
     return [m["message_id"] for m in emulator.sent_messages(ADMIN_ID) if token_data in callbacks(m)]
-
-
-class WriteLock:
-    """A second connection holding the database's write lock (BEGIN EXCLUSIVE) for a while."""
-
-    def __init__(self, db_path: Path, seconds: float) -> None:
-        self.db_path, self.seconds = db_path, seconds
-        self.taken = threading.Event()
-        self.thread = threading.Thread(target=self._hold, daemon=True)
-
-    def _hold(self) -> None:
-        db = sqlite3.connect(self.db_path, isolation_level=None, timeout=10)
-        try:
-            db.execute("BEGIN EXCLUSIVE")
-            self.taken.set()
-            time.sleep(self.seconds)
-            db.execute("ROLLBACK")
-        finally:
-            db.close()
-
-    async def __aenter__(self) -> WriteLock:
-        self.thread.start()
-        await asyncio.to_thread(self.taken.wait, 10)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await asyncio.to_thread(self.thread.join, self.seconds + 10)
 
 
 async def test_a_failing_database_at_confirm_is_told_and_send_works_again(
