@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.context import BotData
 from bot.delivery import DeliveryWorker
 from bot.flood import FloodGuard
+from bot.flood_wait import FloodWait
 from bot.i18n import Translator, load_catalogs
 from bot.processor import PerChatUpdateProcessor
 from handlers.admin import resume_confirmations
@@ -67,6 +68,8 @@ def build_application(
         )
         await delivery.start()
         data.started_delivery = delivery
+        # Replies and broadcasts share Telegram's budget (bot/flood_wait.py).
+        flood_wait.share_budget(delivery.limiter.note, delivery.pause_for)
         await publish_commands(application.bot, data)
         # A confirmation a crash cut short goes back to its organizer.
         await resume_confirmations(application.bot, data)
@@ -74,6 +77,9 @@ def build_application(
 
     async def post_shutdown(application: BotApplication) -> None:
         await application.bot_data.close()
+
+    # The one retry path on 429 for every request the handlers make.
+    flood_wait = FloodWait()
 
     application: BotApplication = (
         ApplicationBuilder()
@@ -85,6 +91,7 @@ def build_application(
         # aiohttp, not PTB's default httpx: 3x the replies per second under load (BENCHMARKS.md).
         .request(AiohttpRequest(CONNECTION_POOL, pool_timeout=10))
         .get_updates_request(AiohttpRequest(1))
+        .rate_limiter(flood_wait)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import time
 from collections import deque
@@ -70,6 +69,7 @@ from bot.broadcast_view import (
     render_report,
     stop_markup,
 )
+from bot.flood_wait import retry_seconds
 from bot.health import StorageHealth
 from bot.i18n import Html, Translator
 from storage.broadcasts import (
@@ -137,6 +137,11 @@ class RateLimiter:
                 self._in_flight -= 1
                 self._answered.append(time.monotonic())
                 self._changed.notify_all()
+
+    def note(self) -> None:
+        """A request made elsewhere (a reply) used the same budget: count it in the window, so
+        the worker leaves room for replies instead of crowding them out."""
+        self._answered.append(time.monotonic())
 
     def _wait(self) -> float | None:
         """None if a request may start now, else how long to wait (0: until one answers)."""
@@ -342,12 +347,10 @@ class DeliveryWorker:
                     return
 
     def _pause(self, error: RetryAfter) -> None:
-        retry_after = error.retry_after
-        seconds = (
-            retry_after.total_seconds()
-            if isinstance(retry_after, dt.timedelta)
-            else float(retry_after)
-        )
+        self.pause_for(retry_seconds(error))
+
+    def pause_for(self, seconds: float) -> None:
+        """Telegram said to wait (to us or to a reply): no broadcast request for `seconds`."""
         self._resume_at = max(self._resume_at, time.monotonic() + seconds)
         log.warning("Flood control: delivery paused for %.0f s", seconds)
 
