@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -14,6 +15,7 @@ from handlers.auth import admin_only
 from handlers.cards import event_names
 from handlers.common import PUBLIC_COMMANDS, reply, shorten, user_language
 from storage.content import LANGUAGES, ContentError
+from storage.db import is_storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,16 @@ async def reload_content(update: Update, context: BotContext) -> None:
         await reply(
             update,
             data.translate(language, "reload.invalid", error=shorten(str(error), ERROR_SHOWN)),
+        )
+        return
+    except sqlite3.Error as error:
+        # Rolled back as a whole: the previous content is still served, users' data untouched.
+        log.warning("Content reload failed in the database: %s", error)
+        if is_storage_failure(error):
+            data.storage_health.failed(error)
+        await reply(
+            update,
+            data.translate(language, "reload.failed", error=shorten(str(error), ERROR_SHOWN)),
         )
         return
     if not changed:

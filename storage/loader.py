@@ -2,6 +2,8 @@
 
 The file's digest is kept in `content_meta`; an unchanged file costs one SELECT. A changed one
 replaces every content table and the search index in one transaction, leaving users alone.
+A reload runs it on a connection of its own (storage/store.py), so the switch is atomic for
+every reader and no user's write ever shares the reload's transaction.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import aiosqlite
 
 from storage.cards import CardKey, org_card, person_card
 from storage.content import LANGUAGES, Content, Localized
+from storage.db import transaction
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +57,8 @@ async def sync_content(connection: aiosqlite.Connection, content: Content, diges
     """Make the store hold `content`; return True if anything had to be written."""
     if await content_digest(connection) == digest:
         return False
-    await connection.execute("BEGIN IMMEDIATE")
-    try:
+    # Readers on other connections see the old content until the COMMIT, then the new.
+    async with transaction(connection):
         for table in CONTENT_TABLES:
             # Table names come from the constant above, never from input.
             await connection.execute(f"DELETE FROM {table}")
@@ -66,10 +69,6 @@ async def sync_content(connection: aiosqlite.Connection, content: Content, diges
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (digest,),
         )
-        await connection.execute("COMMIT")
-    except BaseException:
-        await connection.execute("ROLLBACK")
-        raise
     log.info(
         "Content loaded: %d organizations, %d people",
         len(content.organizations),

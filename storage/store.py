@@ -18,9 +18,12 @@ from storage.users import UserStore
 class Store:
     """Everything the bot keeps; opened in post_init, closed in post_shutdown."""
 
-    def __init__(self, connection: aiosqlite.Connection, content_path: Path | None) -> None:
+    def __init__(
+        self, connection: aiosqlite.Connection, content_path: Path | None, path: Path
+    ) -> None:
         self.connection = connection
         self.content_path = content_path
+        self.path = path
         self.facts = FactStore(connection)
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
@@ -41,12 +44,23 @@ class Store:
         except BaseException:
             await connection.close()
             raise
-        return cls(connection, content_path)
+        return cls(connection, content_path, path)
 
     async def reload_content(self) -> bool:
-        """Re-read the content file; return True if the store changed."""
+        """Re-read the content file; return True if the store changed.
+
+        The new content is written on a connection of its own, in one transaction: readers on
+        the shared connection keep seeing the old content (WAL snapshots) until the commit
+        switches them to the new one all at once, and users' writes are never part of the
+        reload's transaction, so a failing reload cannot take them down with it. Whatever
+        the loader writes (storage/loader.py) is switched the same way.
+        """
         content, digest = load_content(self.content_path)
-        return await sync_content(self.connection, content, digest)
+        connection = await connect(self.path)
+        try:
+            return await sync_content(connection, content, digest)
+        finally:
+            await connection.close()
 
     async def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on last close)."""
