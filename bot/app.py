@@ -54,6 +54,7 @@ def build_application(
         data.opened_store = await Store.open(
             settings.storage.path, settings.storage.content, content
         )
+        data.storage_health.watch(data.store.probe_write)
         data.bot_username = application.bot.username
         delivery = DeliveryWorker(
             token=token,

@@ -61,6 +61,7 @@ class BotData:
 
     async def close(self) -> None:
         """Stop the worker and close the database, whichever of them was started."""
+        await self.storage_health.close()
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None

@@ -13,10 +13,17 @@ write succeeds again) and `last_failure_at` (unix time of the latest failure).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
+
+# While failing, a test write is tried this often, so recovery is noticed (and logged) even
+# when no user happens to write.
+PROBE_INTERVAL = 2.0
 
 
 class StorageHealth:
@@ -29,6 +36,20 @@ class StorageHealth:
         # Failures since the storage started failing (each one an update answered politely).
         self.failures = 0
         self._since = 0.0
+        self._probe: Callable[[], Awaitable[None]] | None = None
+        self._probing: asyncio.Task[None] | None = None
+
+    def watch(self, probe: Callable[[], Awaitable[None]]) -> None:
+        """While failing, call `probe` (a small real write) until it succeeds."""
+        self._probe = probe
+
+    async def close(self) -> None:
+        """Stop probing."""
+        if self._probing is not None:
+            self._probing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probing
+            self._probing = None
 
     def failed(self, error: BaseException) -> None:
         """A storage operation failed; the first failure of an outage is logged (one line)."""
@@ -42,6 +63,9 @@ class StorageHealth:
                 "Storage unavailable: %s; users are told to try again later until it recovers",
                 self.last_error,
             )
+            if self._probe is not None and (self._probing is None or self._probing.done()):
+                with contextlib.suppress(RuntimeError):  # no running loop: nothing to probe from
+                    self._probing = asyncio.get_running_loop().create_task(self._probe_until_ok())
 
     def succeeded(self) -> None:
         """A write went through: if the storage was failing, it has recovered."""
@@ -52,3 +76,13 @@ class StorageHealth:
                 time.time() - self._since,
                 self.failures,
             )
+
+    async def _probe_until_ok(self) -> None:
+        while self.failing and self._probe is not None:
+            await asyncio.sleep(PROBE_INTERVAL)
+            try:
+                await self._probe()
+            except Exception as error:  # still failing: recorded quietly (no new line)
+                self.last_failure_at, self.last_error = time.time(), str(error)
+                continue
+            self.succeeded()

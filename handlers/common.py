@@ -50,6 +50,19 @@ async def user_language(update: Update, context: BotContext) -> str:
     )
 
 
+def language_from_memory(update: Update, context: BotContext) -> str:
+    """The user's language without a database call: the remembered choice, else Telegram's
+    language_code, else the default (for replies when the database is what failed)."""
+    data = context.bot_data
+    user = update.effective_user
+    if user is None:
+        return data.settings.bot.default_language
+    chosen = data.opened_store.users.remembered(user.id) if data.opened_store else None
+    return (
+        chosen or language_from_telegram(user.language_code) or data.settings.bot.default_language
+    )
+
+
 def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
     """User text trimmed for echoing: no control characters, at most `limit` characters."""
     cleaned = re.sub(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]", " ", text)

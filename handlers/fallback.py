@@ -11,7 +11,8 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import BotContext
 from bot.flood import Verdict
 from bot.telegram_text import callback_text
-from handlers.common import reply, shorten, user_language
+from handlers.common import language_from_memory, reply, shorten, user_language
+from storage.db import is_storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +80,28 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 async def error_handler(update: object, context: BotContext) -> None:
-    """Log the error first, then apologise to the user if there is one to apologise to."""
-    log.error("Error while handling an update", exc_info=context.error)
-    if not isinstance(update, Update) or isinstance(context.error, Forbidden):
+    """Log the error first, then apologise to the user if there is one to apologise to.
+
+    The apology never touches the database (it may be what failed): the language comes from
+    memory or from Telegram. A storage failure (full disk, read-only file, a lock held too
+    long) is one log line per outage (bot/health.py) and a "temporarily unavailable" reply.
+    """
+    error = context.error
+    unavailable = is_storage_failure(error)
+    if unavailable and error is not None:
+        context.bot_data.storage_health.failed(error)
+    else:
+        log.error("Error while handling an update", exc_info=error)
+    if not isinstance(update, Update) or isinstance(error, Forbidden):
         return
     try:
-        language = await user_language(update, context)
-        text = context.bot_data.translate(language, "error")
+        language = language_from_memory(update, context)
+        text = context.bot_data.translate(language, "unavailable" if unavailable else "error")
         if update.callback_query:
             await update.callback_query.answer(callback_text(text), show_alert=True)
         elif update.effective_chat and update.effective_chat.type == "private":
             await reply(update, text)
     except TelegramError:
         log.warning("Could not tell the user about the error", exc_info=True)
+    if unavailable:
+        raise ApplicationHandlerStop  # later groups would only fail (and apologise) again

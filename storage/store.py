@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import aiosqlite
@@ -61,6 +62,14 @@ class Store:
             return await sync_content(connection, content, digest)
         finally:
             await connection.close()
+
+    async def probe_write(self) -> None:
+        """A small real write (a fresh value, so pages really change): does the disk take it?"""
+        await self.connection.execute(
+            "INSERT INTO content_meta (key, value) VALUES ('storage_probe', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (secrets.token_hex(512),),
+        )
 
     async def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on last close)."""

@@ -39,6 +39,11 @@ class UserStore:
         self._remember(user_id, language, now)
         return language
 
+    def remembered(self, user_id: int) -> str | None:
+        """The language the user chose, if it is in memory (never touches the database)."""
+        cached = self._cache.get(user_id)
+        return cached[0] if cached else None
+
     async def set_language(self, user_id: int, language: str) -> None:
         """Store the user's explicit language choice."""
         now = int(time.time())

@@ -125,6 +125,32 @@ async def running_bot(tmp: Path, **sections: dict[str, object]) -> AsyncIterator
         assert_token_not_logged(process)
 
 
+async def run_until_exit(config: Path, timeout: float = 30) -> tuple[int, str]:  # noqa: ASYNC109
+    """`python -m bot run` until it exits; its exit code and everything it printed."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("TELEGRAM_BOT_TOKEN", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with asyncio.timeout(timeout):
+            output, _ = await process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return int(process.returncode or 0), output.decode("utf-8", "replace")
+
+
 def assert_token_not_logged(process: BotProcess) -> None:
     """Request URLs contain the token: whatever went wrong, it must never reach the log."""
     secret = TOKEN.split(":", 1)[1]

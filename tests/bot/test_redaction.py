@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -12,35 +10,9 @@ import pytest
 
 from bot.emulator import BotApiEmulator
 from bot.redaction import MASK, SecretFilter
-from tests.conftest import BOT_USERNAME, ROOT, TOKEN, write_config
+from tests.conftest import BOT_USERNAME, TOKEN, run_until_exit, write_config
 
 SECRET = TOKEN.split(":", 1)[1]
-
-
-async def run_bot(config: Path, timeout: float = 30) -> tuple[int, str]:  # noqa: ASYNC109
-    """`python -m bot run` until it exits; its exit code and everything it printed."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    env.pop("TELEGRAM_BOT_TOKEN", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    try:
-        async with asyncio.timeout(timeout):
-            output, _ = await process.communicate()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return int(process.returncode or 0), output.decode("utf-8", "replace")
 
 
 async def test_a_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
@@ -49,7 +21,7 @@ async def test_a_rejected_token_is_one_line_without_the_token(tmp_path: Path) ->
     await emulator.start()
     try:
         config = write_config(tmp_path / "config.toml", emulator.base_url, tmp_path / "db.sqlite3")
-        code, output = await run_bot(config)
+        code, output = await run_until_exit(config)
     finally:
         await emulator.stop()
     assert emulator.calls("getMe")  # it did ask, and was refused
@@ -66,7 +38,7 @@ async def test_a_mistyped_base_url_404_never_prints_the_token(tmp_path: Path) ->
     try:
         wrong = emulator.base_url.replace("/bot", "/api/bot")
         config = write_config(tmp_path / "config.toml", wrong, tmp_path / "db.sqlite3")
-        code, output = await run_bot(config)
+        code, output = await run_until_exit(config)
     finally:
         await emulator.stop()
     assert SECRET not in output, output

@@ -1,0 +1,148 @@
+"""A full disk and a read-only database: polite replies without the database, one log line
+for the operator, recovery without a restart; a read-only database at start is one line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import BotApiEmulator
+from storage.store import Store
+from tests.conftest import BotProcess, assert_token_not_logged, run_until_exit, write_config
+
+UNAVAILABLE = {
+    "en": "temporarily unavailable",
+    "ru": "временно недоступен",
+    "zh": "暂时无法使用",
+}
+
+
+def _mount(*args: str) -> bool:
+    result = subprocess.run(["mount", *args], capture_output=True, check=False)
+    return result.returncode == 0
+
+
+def _unmount(path: Path) -> None:
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MB filesystem of its own (tmpfs; needs the right to mount, else the test skips)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not _mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)):
+        pytest.skip("cannot mount a small filesystem here (needs root)")
+    try:
+        yield disk
+    finally:
+        _unmount(disk)
+
+
+def fill(path: Path) -> None:
+    """Take every byte left on the filesystem."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (65536, 4096, 512, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"x" * size)
+    finally:
+        os.close(fd)
+
+
+async def test_a_full_disk_gets_polite_replies_and_recovers_without_restart(
+    emulator: BotApiEmulator, tmp_path: Path, small_disk: Path
+) -> None:
+    db_path = small_disk / "bot.sqlite3"
+    config = write_config(tmp_path / "config.toml", emulator.base_url, db_path)
+    process = BotProcess(emulator, config)
+    await process.start()
+    try:
+        filler = small_disk / "filler"
+        fill(filler)
+        with pytest.raises(sqlite3.OperationalError, match="full"), sqlite3.connect(db_path) as db:
+            db.execute("INSERT INTO users (id, first_seen, last_seen) VALUES (1, 0, 0)")
+
+        since = len(emulator.calls())
+        languages = ("en", "ru", "zh")
+        users = {940_000 + i: languages[i % 3] for i in range(100)}
+        for user, language in users.items():
+            emulator.push_message(
+                user, "/about" if user % 2 else "/subscribe", language_code=language
+            )
+        for user, language in users.items():
+            answer = await emulator.wait_for_call("sendMessage", chat_id=user, since=since)
+            assert answer.ok
+            assert UNAVAILABLE[language] in answer.params["text"], answer.params["text"]
+        # A button press too: answered with an alert, not left spinning.
+        emulator.push_callback(940_500, "sub:on")
+        alert = await emulator.wait_for_call("answerCallbackQuery", since=since)
+        assert "temporarily unavailable" in alert.params["text"]
+        await emulator.wait_until_idle(quiet=0.3)
+        for user in users:  # one reply each, never two
+            assert len(emulator.calls("sendMessage", chat_id=user, since=since)) == 1
+
+        filler.unlink()  # space is back: no restart
+        since = len(emulator.calls())
+        for user in list(users)[:20]:
+            emulator.push_message(user, "/subscribe", language_code="en")
+        for user in list(users)[:20]:
+            answer = await emulator.wait_for_call("sendMessage", chat_id=user, since=since)
+            assert "You are subscribed" in answer.params["text"]
+        with sqlite3.connect(db_path) as db:
+            stored = db.execute(
+                "SELECT count(*) FROM users WHERE id BETWEEN 940000 AND 940019 AND subscribed"
+            ).fetchone()[0]
+        assert stored == 20
+        for _ in range(50):  # the probe notices recovery within a couple of seconds
+            if "Storage writable again" in process.log():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        code = await process.stop()
+    log = process.log()
+    assert code == 0, log
+    assert log.count("Storage unavailable") == 1, log
+    assert "database or disk is full" in log
+    assert "Storage writable again" in log
+    assert "Traceback" not in log, log
+    assert_token_not_logged(process)
+
+
+async def test_a_read_only_database_at_start_is_one_line_and_exit_2(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    db_path = disk / "bot.sqlite3"
+    store = await Store.open(db_path)
+    await store.close()
+    mounted = os.geteuid() == 0 and _mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk))
+    try:
+        if mounted:
+            # Root ignores file modes: make the filesystem itself read-only, with the database.
+            store = await Store.open(db_path)
+            await store.close()
+            assert _mount("-o", "remount,ro", str(disk))
+        else:
+            db_path.chmod(0o444)
+            disk.chmod(0o555)
+        config = write_config(tmp_path / "config.toml", emulator.base_url, db_path)
+        code, output = await run_until_exit(config)
+    finally:
+        if mounted:
+            _unmount(disk)
+        else:
+            disk.chmod(0o755)
+    assert code == 2, output
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert lines[-1].startswith("error: database ") and str(db_path) in lines[-1], output
+    assert "Traceback" not in output, output
