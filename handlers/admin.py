@@ -34,7 +34,7 @@ from bot.broadcast_view import broadcast_message
 from bot.context import BotContext, BotData
 from bot.i18n import Html
 from bot.keyboards import BROADCAST, button, keyboard
-from bot.telegram_text import callback_text, utf16_length
+from bot.telegram_text import callback_text, message_html, utf16_length
 from handlers.auth import admin_only
 from handlers.common import reply, user_language
 from storage.broadcasts import Audience, Broadcast, BroadcastStatus
@@ -53,16 +53,12 @@ _CALLBACK = re.compile(rf"^{BROADCAST}:(send|all|test|cancel|skip|stop):([A-Za-z
 
 
 def _command_body(message: Message) -> tuple[str, int]:
-    """The HTML of the text after the command (formatting kept) and its plain length."""
+    """The HTML of the text after the command (formatting kept) and its visible length."""
     text = message.text or ""
     parts = text.split(maxsplit=1)
     if len(parts) < 2:
         return "", 0
-    command = parts[0]
-    body = message.text_html
-    if not body.startswith(command):
-        return "", 0
-    return body[len(command) :].strip(), utf16_length(parts[1].strip())
+    return message_html(text, message.entities, skip=parts[0]), utf16_length(parts[1].strip())
 
 
 # ------------------------------------------------------------------ /broadcast
@@ -150,7 +146,7 @@ async def _take_composed(
     if length > BROADCAST_LIMIT:
         await reply(update, t(language, "broadcast.too_long", length=length, limit=BROADCAST_LIMIT))
         return
-    await store.set_text(draft.id, step, message.text_html)
+    await store.set_text(draft.id, step, message_html(message.text, message.entities))
     await _advance(update, context, draft, language)
 
 

@@ -10,7 +10,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.i18n import Html, language_from_telegram
-from bot.telegram_text import utf16_length
+from bot.telegram_text import split_visible
 
 log = logging.getLogger(__name__)
 
@@ -71,57 +71,10 @@ def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
 
 
 def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Split a reply on paragraph boundaries into pieces Telegram accepts.
-
-    Lengths are measured in UTF-16 code units of the raw HTML, which is never shorter than the
-    text Telegram counts, so every piece fits. Our templates keep tags inside one paragraph.
-    """
-    pieces: list[str] = []
-    current = ""
-    for paragraph in text.split("\n\n"):
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if utf16_length(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        current = ""
-        for part in _split_long(paragraph, limit):
-            pieces.append(part)
-    if current:
-        pieces.append(current)
-    return pieces or [text]
-
-
-def _split_long(paragraph: str, limit: int) -> list[str]:
-    if utf16_length(paragraph) <= limit:
-        return [paragraph]
-    parts, current = [], ""
-    for line in paragraph.split("\n"):
-        candidate = f"{current}\n{line}" if current else line
-        if utf16_length(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        while utf16_length(line) > limit:
-            cut = _cut_point(line, limit)
-            parts.append(line[:cut])
-            line = line[cut:]
-        current = line
-    if current:
-        parts.append(current)
-    return parts
-
-
-def _cut_point(line: str, limit: int) -> int:
-    cut = limit // 2  # any UTF-16 surrogate pair counts twice, so half the limit always fits
-    while utf16_length(line[: cut + 1]) <= limit and cut < len(line):
-        cut += 1
-    amp = line.rfind("&", max(0, cut - 10), cut)
-    if amp != -1 and ";" not in line[amp:cut]:
-        cut = amp  # never cut an HTML entity in two
-    return max(cut, 1)
+    """Split a reply into pieces Telegram accepts: at most `limit` visible characters each
+    (UTF-16 units of the text, as Telegram counts after parsing the HTML), cut at paragraph
+    breaks if possible, with formatting that spans a cut closed and re-opened around it."""
+    return split_visible(text, limit)
 
 
 async def reply(

@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.emulator import BotApiEmulator
+from bot.emulator.telegram_html import parse_html
 from tests.broadcasting import (
     Bot,
     button_data,
@@ -368,3 +369,84 @@ async def test_progress_message_stop_and_stats(emulator: BotApiEmulator, tmp_pat
     finally:
         assert await process.stop() == 0, process.log()
     assert "Traceback" not in process.log()
+
+
+def announcement() -> tuple[str, list[dict[str, object]]]:
+    """A realistic long announcement as an organizer types it in Telegram: 2,339 visible
+    characters, a bold title, 25 links (URLs with & and "), italics over the last 8 paragraphs."""
+    paragraphs = ["Программа конференции: обновления"]
+    links: list[tuple[int, int, str]] = []  # (paragraph, position in it, url)
+    for n in range(12):
+        words = []
+        for k in range(3 if n < 1 else 2):
+            if len(links) < 25:
+                url = (
+                    f"https://example.org/p?id={n}&part={k}"
+                    if k % 2 == 0
+                    else f'https://example.org/q?text="{n}"&lang=ru'
+                )
+                links.append((n + 1, len(" ".join(words)) + (1 if words else 0), url))
+                words.append(f"ссылка{n}{k}")
+            words.append("подробности участия в секции по новым материалам")
+        paragraphs.append(" ".join(words))
+    text = "\n\n".join(paragraphs)
+    pad = 2339 - len(text)
+    assert pad > 0
+    paragraphs[-1] += " " + "и" * (pad - 1)
+    text = "\n\n".join(paragraphs)
+    assert len(text) == 2339 and len(text.encode("utf-16-le")) // 2 == 2339
+    starts = [sum(len(p) + 2 for p in paragraphs[:i]) for i in range(len(paragraphs))]
+    entities: list[dict[str, object]] = [
+        {"type": "bold", "offset": 0, "length": len(paragraphs[0])}
+    ]
+    for paragraph, position, url in links:
+        offset = starts[paragraph] + position
+        length = len(text[offset:].split(" ", 1)[0])
+        entities.append({"type": "text_link", "offset": offset, "length": length, "url": url})
+    italic_from = starts[len(paragraphs) - 8]
+    entities.append({"type": "italic", "offset": italic_from, "length": len(text) - italic_from})
+    assert len([e for e in entities if e["type"] == "text_link"]) == 25
+    return text, entities
+
+
+async def test_a_long_formatted_announcement_previews_and_arrives_exactly(
+    emulator: BotApiEmulator, fast: Bot
+) -> None:
+    _, db_path = fast
+    users = {7701: "ru", 7702: "en"}
+    await subscribe_users(emulator, users)
+    body, entities = announcement()
+    command = "/broadcast "
+    since = len(emulator.calls())
+    update = emulator.push_message(ADMIN_ID, command + body, language_code="en")
+    update["message"]["entities"] = [
+        {"type": "bot_command", "offset": 0, "length": len(command) - 1},
+        *({**e, "offset": int(e["offset"]) + len(command)} for e in entities),  # type: ignore[call-overload]
+    ]
+    control = await emulator.wait_for_call(
+        "sendMessage",
+        chat_id=ADMIN_ID,
+        since=since,
+        predicate=lambda c: any(d.startswith("bc:send:") for d in callbacks(c)),
+    )
+    assert all(c.ok for c in emulator.calls(since=since) if c.method != "getUpdates")
+    preview_call = emulator.calls("sendMessage", chat_id=ADMIN_ID, since=since)[0]
+    preview = next(
+        m for m in emulator.sent_messages(ADMIN_ID) if m["message_id"] == message_id(preview_call)
+    )
+    # The preview is the announcement as typed: same text, every link and the italics.
+    assert preview["text"] == body
+    shown = sorted((e["type"], e["offset"], e["length"], e.get("url")) for e in preview["entities"])
+    typed = sorted((e["type"], e["offset"], e["length"], e.get("url")) for e in entities)
+    assert shown == typed
+
+    progress = await confirm(emulator, preview_id(control), control)
+    await wait_for_report(emulator, progress)
+    for user in users:
+        got = emulator.sent_messages(user)[-1]
+        # Exactly what the organizer saw in the preview.
+        assert (got["text"], got["entities"]) == (preview["text"], preview["entities"])
+    assert outbox_states(db_path, preview_id(control)) == {"sent": 2}
+    news = await say(emulator, 7701, "/news", language_code="ru")
+    item = news[-1]
+    assert item.ok and body.split("\n\n")[1] in parse_html(item.params["text"]).text
