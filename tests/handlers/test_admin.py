@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import re
 import sqlite3
 from pathlib import Path
 
@@ -450,3 +451,40 @@ async def test_a_long_formatted_announcement_previews_and_arrives_exactly(
     news = await say(emulator, 7701, "/news", language_code="ru")
     item = news[-1]
     assert item.ok and body.split("\n\n")[1] in parse_html(item.params["text"]).text
+
+
+async def test_stats_show_every_state_and_add_up_in_every_language(
+    emulator: BotApiEmulator, fast: Bot
+) -> None:
+    """A finished broadcast whose outbox holds every final state: each one is on the /stats
+    line, uncertain apart from failed and cancelled included, and the parts add up."""
+    _, db_path = fast
+    states = {"sent": 5, "failed": 1, "uncertain": 2, "blocked": 3, "cancelled": 4}
+    with sqlite3.connect(db_path) as db:
+        cursor = db.execute(
+            """INSERT INTO broadcasts (author_id, author_language, status, audience, total,
+                created_at, queued_at, finished_at, token)
+            VALUES (?, 'en', 'done', 'subscribers', 15, 0, 0, 0, 'abcdefghijklmnopqrstuv')""",
+            (ADMIN_ID,),
+        )
+        broadcast_id = cursor.lastrowid
+        user = itertools.count(60_000)
+        for state, count in states.items():
+            db.executemany(
+                "INSERT INTO outbox (broadcast_id, user_id, lang, state) VALUES (?, ?, 'en', ?)",
+                [(broadcast_id, next(user), state) for _ in range(count)],
+            )
+    words = {
+        "en": ("delivered", "failed", "uncertain", "blocked", "cancelled", "pending"),
+        "ru": ("доставлено", "ошибок", "неизвестно", "заблокировали", "отменено", "в очереди"),
+        "zh": ("已送达", "失败", "不确定", "已屏蔽", "已取消", "待发送"),
+    }
+    for language, labels in words.items():
+        replies = await say(emulator, ADMIN_ID, "/stats", language_code=language)
+        line = next(
+            li for li in replies[0].params["text"].splitlines() if li.startswith(f"#{broadcast_id}")
+        )
+        numbers = [int(n) for n in re.findall(r"\d+", line)][1:]  # after the id
+        assert numbers == [15, 5, 1, 2, 3, 4, 0], (language, line)
+        assert numbers[0] == sum(numbers[1:])
+        assert all(label in line for label in labels), (language, line)
