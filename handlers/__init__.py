@@ -18,7 +18,17 @@ from telegram.ext import (
 
 from bot.context import HandlerCallback
 from bot.keyboards import BROADCAST, CARD, LANG, SUBSCRIPTION
-from handlers import admin, content_admin, fallback, info, inline, language, search, subscriptions
+from handlers import (
+    admin,
+    content_admin,
+    fallback,
+    info,
+    inline,
+    language,
+    posters,
+    search,
+    subscriptions,
+)
 
 __all__ = ["register"]
 
@@ -89,6 +99,8 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
     application.add_handler(_command("cancel", admin.cancel_command))
     application.add_handler(_command("stats", admin.stats_command))
     application.add_handler(_command("reload", content_admin.reload_content))
+    application.add_handler(_command("links", posters.links_command))
+    application.add_handler(_command("qr", posters.qr_command))
 
     # Buttons.
     application.add_handler(CallbackQueryHandler(info.open_card, pattern=f"^{CARD}:"))

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.context import BotContext
 from bot.i18n import Html, Translator, escape
 from bot.keyboards import CARD, LANG, SUBSCRIPTION, button, keyboard, pairs
+from bot.telegram_text import plain_text
 from handlers.common import PUBLIC_COMMANDS
 from storage.cards import CardKey, CardKind, org_card, person_card, split_card
 from storage.content import LANGUAGES
@@ -64,6 +65,36 @@ async def event_names(facts: FactStore, lang: str) -> dict[str, str]:
         "year": str(event.date.year),
         "featured": _org_label(featured.summary) if featured else FEATURED_ORGANIZATION.upper(),
     }
+
+
+async def deep_link_cards(facts: FactStore) -> list[str]:
+    """Every card a deep link can open: the plain ones, each organization, each person."""
+    orgs = await facts.organizations(LANGUAGES[0])
+    people = await facts.people(LANGUAGES[0])
+    return [
+        *(key.value for key in CardKey),
+        *(org_card(org.id) for org in orgs),
+        *(person_card(person.id) for person in people),
+    ]
+
+
+async def card_title(key: str, lang: str, facts: FactStore, t: Translator) -> str | None:
+    """A card's name in plain text (for captions and link lists); None if there is no such card."""
+    parts = split_card(key)
+    if parts is None:
+        return None
+    kind, ident = parts
+    if kind is CardKind.ORG:
+        org = await facts.organization(ident, lang)
+        if org is None:
+            return None
+        summary = org.summary
+        short = summary.short_name
+        return f"{summary.name} ({short})" if short and short != summary.name else summary.name
+    if kind is CardKind.PERSON:
+        person = await facts.person(ident, lang)
+        return person.name if person else None
+    return plain_text(t(lang, f"card_title.{kind}"))
 
 
 def _card_button(text: str, card: str) -> InlineKeyboardButton:

@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -32,6 +34,18 @@ EntryId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,23}$")
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Year and month, for facts the source dates only to the month ("founded in December 2013").
 YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {name!r} (e.g. Asia/Shanghai)") from None
+    return name
+
+
+# An IANA time zone name ("Asia/Shanghai"), checked against the system's zone database.
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 
 OrganizationRole = Literal["organizer", "participant", "media"]
 PersonRole = Literal["chair", "speaker"]
@@ -70,6 +84,8 @@ class Source(_Model):
 class Event(_Model):
     title: Localized
     date: dt.date
+    # Where the event happens, for scheduling: organizers' times are read in this zone.
+    time_zone: TimeZoneName
     city: Localized
     province: Localized
     # Where the conference sits: Russia Week, CIEP-2020 and the Years of cooperation.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -40,6 +41,9 @@ CONTENT_TABLES = (
     "search_index",
 )
 
+# The event's IANA time zone, kept beside the digest (read by FactStore.time_zone).
+TIME_ZONE_KEY = "time_zone"
+
 EVENT_SECTIONS = ("context", "format", "presented", "other_participants")
 
 
@@ -48,6 +52,15 @@ async def content_digest(connection: aiosqlite.Connection) -> str | None:
     rows = await connection.execute_fetchall("SELECT value FROM content_meta WHERE key = 'digest'")
     row = next(iter(rows), None)
     return str(row[0]) if row else None
+
+
+async def event_time_zone(connection: aiosqlite.Connection) -> ZoneInfo:
+    """The loaded event's time zone (UTC for a store loaded before zones were recorded)."""
+    rows = await connection.execute_fetchall(
+        "SELECT value FROM content_meta WHERE key = ?", (TIME_ZONE_KEY,)
+    )
+    row = next(iter(rows), None)
+    return ZoneInfo(str(row[0])) if row else ZoneInfo("UTC")
 
 
 async def sync_content(connection: aiosqlite.Connection, content: Content, digest: str) -> bool:
@@ -61,10 +74,10 @@ async def sync_content(connection: aiosqlite.Connection, content: Content, diges
             await connection.execute(f"DELETE FROM {table}")
         for sql, rows in _rows(content):
             await connection.executemany(sql, rows)
-        await connection.execute(
-            "INSERT INTO content_meta (key, value) VALUES ('digest', ?)"
+        await connection.executemany(
+            "INSERT INTO content_meta (key, value) VALUES (?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (digest,),
+            [("digest", digest), (TIME_ZONE_KEY, content.event.time_zone)],
         )
         await connection.execute("COMMIT")
     except BaseException:

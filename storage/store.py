@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
@@ -10,7 +11,7 @@ from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect
 from storage.facts import FactStore
-from storage.loader import sync_content
+from storage.loader import event_time_zone, sync_content
 from storage.subscribers import SubscriberStore
 from storage.users import UserStore
 
@@ -47,6 +48,10 @@ class Store:
         """Re-read the content file; return True if the store changed."""
         content, digest = load_content(self.content_path)
         return await sync_content(self.connection, content, digest)
+
+    async def time_zone(self) -> ZoneInfo:
+        """The event's time zone from the loaded content: organizers' times are read in it."""
+        return await event_time_zone(self.connection)
 
     async def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on last close)."""

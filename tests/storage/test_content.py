@@ -470,6 +470,18 @@ BROKEN = [
         id="bad-email",
     ),
     pytest.param(
+        'time_zone = "Asia/Shanghai"',
+        'time_zone = "Asia/Nanjing"',
+        ["event.time_zone", "unknown IANA time zone 'Asia/Nanjing'"],
+        id="unknown-time-zone",
+    ),
+    pytest.param(
+        'time_zone = "Asia/Shanghai"',
+        'time_zone = "../etc/passwd"',
+        ["event.time_zone", "unknown IANA time zone"],
+        id="path-as-time-zone",
+    ),
+    pytest.param(
         "[event]\ndate = 2020-09-09",
         "[event]\ndate = 2020-09-31",
         ["not valid TOML"],
