@@ -95,10 +95,10 @@ def test_print_set_decodes_to_every_deep_link(tmp_path: Path) -> None:
 def test_titles_are_escaped_in_the_index(tmp_path: Path) -> None:
     content = tmp_path / "content.toml"
     text = bundled_content_path().read_text(encoding="utf-8")
-    name = 'en = "China International Center for Exchange of Experts"'
+    name = 'ru = "Китайский международный центр по обмену экспертами"'
     assert name in text
     content.write_text(
-        text.replace(name, 'en = "<script>alert(1)</script> Experts & Co"'), encoding="utf-8"
+        text.replace(name, 'ru = "<script>alert(1)</script> Experts & Co"', 1), encoding="utf-8"
     )
     config = tmp_path / "config.toml"
     config.write_text(
