@@ -210,4 +210,53 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_state ON outbox (state, broadcast_id, user_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS)
+# 3: the organizers' toolkit. Broadcasts may wait for a due time (status 'scheduled', `due_at`;
+#    `started_at` records when sending actually began, so the report can say how late) and may
+#    go to one language's readers (`audience_language`); each language version may be a photo
+#    or a document sent by its Telegram file_id, the text being its caption.
+#    SQLite cannot widen a CHECK constraint in place, so `broadcasts` is rebuilt the documented
+#    way (create, copy, drop, rename); migrations run with foreign keys off (storage/db.py), so
+#    dropping the old table does not cascade into the outbox and texts that refer to it.
+ORGANIZERS = """
+CREATE TABLE broadcasts_new (
+    id                  INTEGER PRIMARY KEY,
+    author_id           INTEGER NOT NULL,
+    author_language     TEXT NOT NULL CHECK (author_language IN ('ru', 'zh', 'en')),
+    status              TEXT NOT NULL CHECK (
+        status IN ('composing', 'draft', 'scheduled', 'sending', 'done', 'stopped', 'cancelled')
+    ),
+    -- While composing: the language whose text is awaited next.
+    step                TEXT CHECK (step IN ('ru', 'zh', 'en')),
+    audience            TEXT CHECK (audience IN ('subscribers', 'all')),
+    total               INTEGER NOT NULL DEFAULT 0,
+    created_at          INTEGER NOT NULL,
+    queued_at           INTEGER,
+    finished_at         INTEGER,
+    progress_chat_id    INTEGER,
+    progress_message_id INTEGER,
+    -- Only recipients who read this language (NULL: every language).
+    audience_language   TEXT CHECK (audience_language IN ('ru', 'zh', 'en')),
+    -- Unix time a scheduled broadcast is due (NULL: sent as soon as it is confirmed).
+    due_at              REAL,
+    -- Unix time its recipients were resolved and sending began.
+    started_at          REAL
+);
+INSERT INTO broadcasts_new (
+    id, author_id, author_language, status, step, audience, total, created_at, queued_at,
+    finished_at, progress_chat_id, progress_message_id, started_at
+)
+SELECT id, author_id, author_language, status, step, audience, total, created_at, queued_at,
+    finished_at, progress_chat_id, progress_message_id, queued_at
+FROM broadcasts;
+DROP TABLE broadcasts;
+ALTER TABLE broadcasts_new RENAME TO broadcasts;
+CREATE INDEX broadcasts_status ON broadcasts (status, id);
+CREATE INDEX broadcasts_author ON broadcasts (author_id, status);
+-- The worker's look for broadcasts that have come due.
+CREATE INDEX broadcasts_due ON broadcasts (due_at) WHERE status = 'scheduled';
+
+ALTER TABLE broadcast_texts ADD COLUMN media_kind TEXT CHECK (media_kind IN ('photo', 'document'));
+ALTER TABLE broadcast_texts ADD COLUMN media_file_id TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS, ORGANIZERS)
