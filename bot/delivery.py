@@ -23,6 +23,11 @@ Outcomes, per outbox row:
   Telegram and been delivered; resending risks a duplicate on every slow moment, so we choose
   at-most-once here and count these rows separately in the progress and the report.
 
+Scheduled broadcasts: the loop also starts every scheduled broadcast whose time has come
+(`BroadcastStore.start_due`: its status and all its outbox rows in one transaction, the audience
+as it is at that moment) and sleeps no longer than until the next one is due. A broadcast that
+came due while the process was down starts as soon as the worker does; its report says how late.
+
 Crash safety: rows are marked `sending` (claimed, several in one write) right before their
 requests; outcomes are written by one recorder task, many per transaction under load, and a
 row's slot is freed only once its outcome is on disk, so at most `MAX_IN_FLIGHT` rows are
@@ -71,11 +76,14 @@ from storage.broadcasts import (
     Broadcast,
     BroadcastStatus,
     BroadcastStore,
+    MediaKind,
     OutboxRow,
     OutboxState,
     Outcome,
+    Version,
 )
 from storage.db import connect
+from storage.loader import event_time_zone
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +193,7 @@ class DeliveryWorker:
         self._outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
         self._recorder: asyncio.Task[None] | None = None
         self._markups: dict[str, InlineKeyboardMarkup] = {}
-        self._texts: dict[int, dict[str, str]] = {}
+        self._texts: dict[int, dict[str, Version]] = {}
         self._pace: dict[int, _Pace] = {}
         self._last_check = 0.0
 
@@ -230,6 +238,11 @@ class DeliveryWorker:
             await self._connection.close()
             self._connection = None
 
+    def _require_connection(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise RuntimeError("delivery worker not started")
+        return self._connection
+
     def wake(self) -> None:
         """New work (a confirmed or stopped broadcast): look at the outbox now."""
         self._wake.set()
@@ -240,10 +253,17 @@ class DeliveryWorker:
         audience: Audience,
         progress_chat_id: int | None,
         progress_message_id: int | None,
+        language: str | None = None,
     ) -> int | None:
-        """Confirm a draft (one transaction on the worker's connection) and start sending."""
+        """Confirm a draft (one transaction on the worker's connection) and start sending, or
+        for a scheduled one, wait for its time; `language`: only that language's readers."""
         total = await self.store.enqueue(
-            broadcast_id, audience, self.default_language, progress_chat_id, progress_message_id
+            broadcast_id,
+            audience,
+            self.default_language,
+            progress_chat_id,
+            progress_message_id,
+            language,
         )
         self.wake()
         return total
@@ -254,6 +274,8 @@ class DeliveryWorker:
         after = (0, 0)
         while True:
             try:
+                if after == (0, 0):
+                    await self._start_scheduled()
                 rows = await self.store.due(time.time(), BATCH, after)
                 if rows:
                     await self._start_rows(rows)
@@ -270,11 +292,17 @@ class DeliveryWorker:
                 log.exception("Delivery worker error; retrying in a second")
                 await asyncio.sleep(1)
 
+    async def _start_scheduled(self) -> None:
+        """Start the scheduled broadcasts that have come due (on time, or late after downtime)."""
+        for broadcast in await self.store.start_due(time.time(), self.default_language):
+            late = time.time() - (broadcast.due_at or time.time())
+            log.info("Scheduled broadcast %d started (%.1f s after its time)", broadcast.id, late)
+
     async def _sleep(self) -> None:
         timeout = PROGRESS_INTERVAL
-        next_retry = await self.store.next_retry_at()
-        if next_retry is not None:
-            timeout = min(timeout, max(next_retry - time.time(), 0.05))
+        for moment in (await self.store.next_retry_at(), await self.store.next_due_at()):
+            if moment is not None:
+                timeout = min(timeout, max(moment - time.time(), 0.05))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._wake.wait()
@@ -339,23 +367,19 @@ class DeliveryWorker:
         self._outcomes.put_nowait(outcome)
 
     async def _send(self, row: OutboxRow) -> Outcome:
-        texts = self._texts.get(row.broadcast_id)
-        if texts is None:
-            texts = self._texts[row.broadcast_id] = await self.store.texts(row.broadcast_id)
-        text = choose_text(texts, row.lang, self.default_language)
+        versions = self._texts.get(row.broadcast_id)
+        if versions is None:
+            versions = self._texts[row.broadcast_id] = await self.store.versions(row.broadcast_id)
+        version = choose_text(versions, row.lang, self.default_language)
 
         def outcome(state: OutboxState, error: str | None = None, retry_at: float = 0.0) -> Outcome:
             return Outcome(row.broadcast_id, row.user_id, state, error, retry_at)
 
-        if text is None:
+        if version is None:
             return outcome(OutboxState.FAILED, "no text")
         try:
             async with self._turn():
-                await self.bot.send_message(
-                    row.user_id,
-                    text,
-                    reply_markup=self._unsubscribe_markup(row.lang),
-                )
+                await self._send_version(row, version)
         except RetryAfter as error:
             self._pause(error)
             return Outcome(
@@ -378,6 +402,21 @@ class DeliveryWorker:
         except TelegramError as error:
             return outcome(OutboxState.FAILED, error.message)
         return outcome(OutboxState.SENT)
+
+    async def _send_version(self, row: OutboxRow, version: Version) -> None:
+        """One message: the text, or the photo/document by its file_id (never re-uploaded)."""
+        markup = self._unsubscribe_markup(row.lang)
+        caption = version.body or None
+        if version.media_kind is MediaKind.PHOTO and version.media_file_id:
+            await self.bot.send_photo(
+                row.user_id, version.media_file_id, caption=caption, reply_markup=markup
+            )
+        elif version.media_kind is MediaKind.DOCUMENT and version.media_file_id:
+            await self.bot.send_document(
+                row.user_id, version.media_file_id, caption=caption, reply_markup=markup
+            )
+        else:
+            await self.bot.send_message(row.user_id, version.body, reply_markup=markup)
 
     def _unsubscribe_markup(self, language: str) -> InlineKeyboardMarkup:
         markup = self._markups.get(language)
@@ -435,7 +474,9 @@ class DeliveryWorker:
                 self._texts.pop(broadcast.id, None)
                 if final is not None:
                     log.info("Broadcast %d finished: %s", broadcast.id, counts)
-                    await self._edit(final, render_report(self.translate, final, counts), None)
+                    zone = await event_time_zone(self._require_connection())
+                    report = render_report(self.translate, final, counts, zone)
+                    await self._edit(final, report, None)
             return
         if now - pace.last_edit < PROGRESS_INTERVAL:
             return

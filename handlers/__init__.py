@@ -26,6 +26,7 @@ from handlers import (
     inline,
     language,
     posters,
+    schedule,
     search,
     subscriptions,
 )
@@ -57,6 +58,7 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
             filters.ChatType.PRIVATE
             & filters.UpdateType.MESSAGE
             & ~filters.COMMAND
+            & ~filters.CaptionRegex(schedule.CAPTION_COMMAND)
             & filters.User(user_id=admins),
             admin.compose_input,
         ),
@@ -98,6 +100,18 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
     application.add_handler(_command("skip", admin.skip_command))
     application.add_handler(_command("cancel", admin.cancel_command))
     application.add_handler(_command("stats", admin.stats_command))
+    application.add_handler(_command("schedule", schedule.schedule_command))
+    application.add_handler(_command("scheduled", schedule.scheduled_command))
+    # A photo or document captioned /broadcast or /schedule: a broadcast of that file.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE
+            & filters.UpdateType.MESSAGE
+            & (filters.PHOTO | filters.Document.ALL)
+            & filters.CaptionRegex(schedule.CAPTION_COMMAND),
+            schedule.media_command,
+        )
+    )
     application.add_handler(_command("reload", content_admin.reload_content))
     application.add_handler(_command("links", posters.links_command))
     application.add_handler(_command("qr", posters.qr_command))

@@ -4,9 +4,14 @@ Admins are the user ids in `[bot] admins`; anyone else gets a polite refusal and
 happens. The guided flow's state lives in SQLite (a broadcast in status 'composing' with the
 language it awaits), so it survives restarts; /cancel or the cancel button ends it.
 
+A language version may be a photo or a document: its caption is the text, and it is sent to
+every recipient by the file_id Telegram gave it (never uploaded again). /schedule (in
+handlers/schedule.py) makes the same drafts with a due time.
+
 Buttons: bc:send:<id> (subscribers), bc:all:<id> (everyone who started the bot),
-bc:test:<id> (to myself), bc:cancel:<id> (drop the draft), bc:skip:<id> (skip a language),
-bc:stop:<id> (stop a broadcast being sent).
+bc:ru|zh|en:<id> (subscribers reading that language), bc:test:<id> (to myself),
+bc:cancel:<id> (drop the draft), bc:skip:<id> (skip a language), bc:stop:<id> (stop a broadcast
+being sent), bc:drop:<id> (cancel a scheduled broadcast; once started, the same as stop).
 """
 
 from __future__ import annotations
@@ -18,18 +23,18 @@ import io
 import re
 from typing import Any
 
-from telegram import InputFile, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
-from bot.broadcast_view import choose_text, unsubscribe_markup
+from bot.broadcast_view import choose_text, render_due, unsubscribe_markup
 from bot.context import BotContext
 from bot.i18n import Html
 from bot.keyboards import BROADCAST, button, keyboard
 from bot.telegram_text import callback_text, utf16_length
 from handlers.auth import admin_only
 from handlers.common import reply, user_language
-from storage.broadcasts import Audience, Broadcast, BroadcastStatus
+from storage.broadcasts import Audience, Broadcast, BroadcastStatus, MediaKind, Version
 from storage.content import LANGUAGES
 
 # Longest broadcast text, in UTF-16 code units as Telegram counts them; the rest of the 4096
@@ -38,7 +43,10 @@ BROADCAST_LIMIT = 4000
 # The guided flow asks for the text in each language, in this order.
 STEPS = LANGUAGES
 RECENT_SHOWN = 5
-_CALLBACK = re.compile(rf"^{BROADCAST}:(send|all|test|cancel|skip|stop):(\d{{1,18}})$")
+# Telegram's limit on a photo's or document's caption, in UTF-16 code units.
+CAPTION_LIMIT = 1024
+_ACTIONS = "|".join(("send", "all", "test", "cancel", "skip", "stop", "drop", *LANGUAGES))
+_CALLBACK = re.compile(rf"^{BROADCAST}:({_ACTIONS}):(\d{{1,18}})$")
 
 
 def _command_body(message: Message) -> tuple[str, int]:
@@ -76,13 +84,13 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
             )
             return
         broadcast_id = await store.create(user.id, language, texts={language: body})
-        await _preview(update, context, broadcast_id, language)
+        await preview(update, context, broadcast_id, language)
         return
     broadcast_id = await store.create(user.id, language, step=STEPS[0])
-    await _ask(update, context, broadcast_id, STEPS[0], language)
+    await ask(update, context, broadcast_id, STEPS[0], language)
 
 
-async def _ask(
+async def ask(
     update: Update, context: BotContext, broadcast_id: int, step: str, language: str
 ) -> None:
     t = context.bot_data.translate
@@ -130,8 +138,17 @@ async def _take_composed(
     store = context.bot_data.store.broadcasts
     language = await user_language(update, context)
     t = context.bot_data.translate
+    media = message_media(message)
+    if media is not None:
+        caption = message.caption or ""
+        if not await caption_fits(update, context, caption, language):
+            return
+        body = message.caption_html if caption else ""
+        await store.set_text(draft.id, step, body, media)
+        await _advance(update, context, draft, language)
+        return
     if not message.text:
-        await reply(update, t(language, "broadcast.text_expected"))
+        await reply(update, t(language, "media.expected"))
         return
     length = utf16_length(message.text)
     if length > BROADCAST_LIMIT:
@@ -141,6 +158,25 @@ async def _take_composed(
     await _advance(update, context, draft, language)
 
 
+def message_media(message: Message) -> tuple[MediaKind, str] | None:
+    """(kind, file_id) of the photo (its largest size) or document a message carries, if any."""
+    if message.photo:
+        return MediaKind.PHOTO, message.photo[-1].file_id
+    if message.document:
+        return MediaKind.DOCUMENT, message.document.file_id
+    return None
+
+
+async def caption_fits(update: Update, context: BotContext, caption: str, language: str) -> bool:
+    """Whether a caption is within Telegram's limit; if not, say so and return False."""
+    length = utf16_length(caption)
+    if length <= CAPTION_LIMIT:
+        return True
+    t = context.bot_data.translate
+    await reply(update, t(language, "media.caption_too_long", length=length, limit=CAPTION_LIMIT))
+    return False
+
+
 async def _advance(update: Update, context: BotContext, draft: Broadcast, language: str) -> None:
     """Go to the language after the draft's current step, or to the preview after the last."""
     store = context.bot_data.store.broadcasts
@@ -148,13 +184,13 @@ async def _advance(update: Update, context: BotContext, draft: Broadcast, langua
     following = STEPS[index + 1] if index + 1 < len(STEPS) else None
     await store.advance(draft.id, following)
     if following is not None:
-        await _ask(update, context, draft.id, following, language)
+        await ask(update, context, draft.id, following, language)
         return
     if not await store.texts(draft.id):
         await store.cancel(draft.id)
         await reply(update, context.bot_data.translate(language, "broadcast.no_text"))
         return
-    await _preview(update, context, draft.id, language)
+    await preview(update, context, draft.id, language)
 
 
 @admin_only
@@ -183,17 +219,32 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     await reply(update, context.bot_data.translate(language, key))
 
 
-async def _preview(update: Update, context: BotContext, broadcast_id: int, language: str) -> None:
+async def send_version(update: Update, version: Version, markup: InlineKeyboardMarkup) -> None:
+    """A language version as its recipients will get it: text, or photo/document by file_id."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    caption = Html(version.body) if version.body else None
+    if version.media_kind is MediaKind.PHOTO and version.media_file_id:
+        await chat.send_photo(version.media_file_id, caption=caption, reply_markup=markup)
+    elif version.media_kind is MediaKind.DOCUMENT and version.media_file_id:
+        await chat.send_document(version.media_file_id, caption=caption, reply_markup=markup)
+    else:
+        await reply(update, Html(version.body), markup)
+
+
+async def preview(update: Update, context: BotContext, broadcast_id: int, language: str) -> None:
     """Each language version exactly as recipients will see it, then the confirm buttons."""
     data = context.bot_data
     t = data.translate
     store = data.store.broadcasts
-    texts = await store.texts(broadcast_id)
+    versions = await store.versions(broadcast_id)
     for lang in STEPS:
-        if lang in texts:
-            await reply(update, Html(texts[lang]), unsubscribe_markup(t, lang))
+        if lang in versions:
+            await send_version(update, versions[lang], unsubscribe_markup(t, lang))
     subscribers, users = await store.audience_sizes()
-    languages = ", ".join(t(lang, "language.name") for lang in STEPS if lang in texts)
+    by_language = await data.store.subscribers.stats(data.settings.bot.default_language)
+    languages = ", ".join(t(lang, "language.name") for lang in STEPS if lang in versions)
     markup = keyboard(
         [
             button(
@@ -206,16 +257,31 @@ async def _preview(update: Update, context: BotContext, broadcast_id: int, langu
                 t(language, "button.broadcast_all", count=users), f"{BROADCAST}:all:{broadcast_id}"
             )
         ],
+        *[
+            [
+                button(
+                    t(
+                        language,
+                        "audience.button",
+                        language=t(lang, "language.name"),
+                        count=by_language.by_language.get(lang, (0, 0))[1],
+                    ),
+                    f"{BROADCAST}:{lang}:{broadcast_id}",
+                )
+            ]
+            for lang in LANGUAGES
+        ],
         [
             button(t(language, "button.broadcast_test"), f"{BROADCAST}:test:{broadcast_id}"),
             button(t(language, "button.broadcast_cancel"), f"{BROADCAST}:cancel:{broadcast_id}"),
         ],
     )
-    await reply(
-        update,
-        t(language, "broadcast.preview", id=broadcast_id, languages=languages, count=subscribers),
-        markup,
-    )
+    text = t(language, "broadcast.preview", id=broadcast_id, languages=languages, count=subscribers)
+    broadcast = await store.get(broadcast_id)
+    if broadcast is not None and broadcast.due_at is not None:
+        due = render_due(t, language, broadcast.due_at, await data.store.time_zone())
+        text = Html(f"{text}\n\n{t(language, 'schedule.preview', due=due)}")
+    await reply(update, text, markup)
 
 
 @admin_only
@@ -235,6 +301,8 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     action = match.group(1)
     if action == "stop":
         await _stop(update, context, broadcast, language)
+    elif action == "drop":
+        await _drop(update, context, broadcast, language)
     elif action == "skip":
         if broadcast.status is not BroadcastStatus.COMPOSING:
             await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
@@ -254,8 +322,10 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     elif action == "test":
         await _test(update, context, broadcast, language)
     else:
-        audience = Audience.SUBSCRIBERS if action == "send" else Audience.ALL
-        await _confirm(update, context, broadcast, audience)
+        audience = Audience.ALL if action == "all" else Audience.SUBSCRIBERS
+        await _confirm(
+            update, context, broadcast, audience, action if action in LANGUAGES else None
+        )
 
 
 async def _test(update: Update, context: BotContext, broadcast: Broadcast, language: str) -> None:
@@ -264,19 +334,23 @@ async def _test(update: Update, context: BotContext, broadcast: Broadcast, langu
     chat = update.effective_chat
     if query is None or chat is None:
         return
-    texts = await data.store.broadcasts.texts(broadcast.id)
-    text = choose_text(texts, language, data.settings.bot.default_language)
-    if text is None:
+    versions = await data.store.broadcasts.versions(broadcast.id)
+    version = choose_text(versions, language, data.settings.bot.default_language)
+    if version is None:
         await query.answer(
             callback_text(data.translate(language, "broadcast.stale")), show_alert=True
         )
         return
     await query.answer(callback_text(data.translate(language, "broadcast.test_sent")))
-    await chat.send_message(Html(text), reply_markup=unsubscribe_markup(data.translate, language))
+    await send_version(update, version, unsubscribe_markup(data.translate, language))
 
 
 async def _confirm(
-    update: Update, context: BotContext, broadcast: Broadcast, audience: Audience
+    update: Update,
+    context: BotContext,
+    broadcast: Broadcast,
+    audience: Audience,
+    audience_language: str | None,
 ) -> None:
     data = context.bot_data
     t = data.translate
@@ -286,12 +360,18 @@ async def _confirm(
     language = await user_language(update, context)
     await query.answer()
     await _drop_keyboard(query.message)
-    progress = await reply(update, t(language, "broadcast.queued", id=broadcast.id))
+    if broadcast.due_at is not None:
+        due = render_due(t, language, broadcast.due_at, await data.store.time_zone())
+        queued = t(language, "schedule.queued", id=broadcast.id, due=due)
+    else:
+        queued = t(language, "broadcast.queued", id=broadcast.id)
+    progress = await reply(update, queued)
     total = await data.delivery.enqueue(
         broadcast.id,
         audience,
         progress.chat_id if progress else None,
         progress.message_id if progress else None,
+        audience_language,
     )
     if total is None and progress is not None:
         await progress.edit_text(t(language, "broadcast.stale"))
@@ -307,6 +387,26 @@ async def _stop(update: Update, context: BotContext, broadcast: Broadcast, langu
         return
     context.bot_data.delivery.wake()
     await query.answer(callback_text(t(language, "broadcast.stopping")))
+
+
+async def _drop(update: Update, context: BotContext, broadcast: Broadcast, language: str) -> None:
+    """Cancel a scheduled broadcast; if it has already started, stop it like the Stop button."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = context.bot_data.translate
+    store = context.bot_data.store.broadcasts
+    if broadcast.due_at is not None and await store.cancel(broadcast.id):
+        await query.answer()
+        await _drop_keyboard(query.message)
+        await reply(update, t(language, "schedule.cancelled", id=broadcast.id))
+        return
+    if broadcast.due_at is not None and await store.stop(broadcast.id):
+        context.bot_data.delivery.wake()
+        await query.answer(callback_text(t(language, "schedule.stopping", id=broadcast.id)))
+        await _drop_keyboard(query.message)
+        return
+    await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
 
 
 async def _drop_keyboard(message: object) -> None:

@@ -73,6 +73,9 @@ async def test_preview_confirm_delivers_to_subscribers_only(
     assert callbacks(control) == [
         f"bc:send:{broadcast_id}",
         f"bc:all:{broadcast_id}",
+        f"bc:ru:{broadcast_id}",
+        f"bc:zh:{broadcast_id}",
+        f"bc:en:{broadcast_id}",
         f"bc:test:{broadcast_id}",
         f"bc:cancel:{broadcast_id}",
     ]
