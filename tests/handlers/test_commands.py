@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from bot.emulator import BotApiEmulator, Call
 from tests.conftest import (
     ask,
     callbacks,
     markup_of,
     running_bot,
 )
+from tgemu import BotApiEmulator, Call
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.emulator import BotApiEmulator, Call, EmulatorClient, UploadedFile
+from tgemu import BotApiEmulator, Call, EmulatorClient, UploadedFile
 
 TOKEN = "123456:TEST-TOKEN"
 USER = 1001
@@ -931,7 +931,7 @@ async def test_standalone_process_prints_ready() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.emulator",
+        "tgemu",
         "--port",
         "0",
         "--token",

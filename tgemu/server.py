@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.emulator.telegram_html import HtmlParseError, parse_html, utf16_len
+from tgemu.telegram_html import HtmlParseError, parse_html, utf16_len
 
 __all__ = ["ApiError", "BotApiEmulator", "Call", "UploadedFile"]
 

@@ -1,4 +1,4 @@
-"""Run the emulator standalone: python -m bot.emulator [--host H] [--port P] [--token T]."""
+"""Run the emulator standalone: python -m tgemu [--host H] [--port P] [--token T]."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import asyncio
 import signal
 import sys
 
-from bot.emulator.server import BotApiEmulator
+from tgemu.server import BotApiEmulator
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
-    parser = argparse.ArgumentParser(prog="python -m bot.emulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tgemu", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--token", default="123456:TEST-TOKEN")
