@@ -13,6 +13,10 @@ from typing import Any
 
 from tgemu.errors import JsonDict
 from tgemu.state import EmulatorState
+from tgemu.wire import UploadedFile
+
+# The parameter that carries the file, per method.
+FILE_PARAMS = {"sendPhoto": "photo", "sendDocument": "document"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,16 @@ class Call:
         """The integer chat_id parameter, if any."""
         value = self.params.get("chat_id")
         return value if isinstance(value, int) else None
+
+    @property
+    def file_source(self) -> str | None:
+        """How a sendPhoto/sendDocument call gave its file: "upload", "file_id", "url" or None."""
+        value = self.params.get(FILE_PARAMS.get(self.method, ""))
+        if isinstance(value, UploadedFile):
+            return "upload"
+        if isinstance(value, str) and value:
+            return "url" if value.startswith(("http://", "https://")) else "file_id"
+        return None
 
     @property
     def ok(self) -> bool:

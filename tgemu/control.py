@@ -7,11 +7,13 @@ from aiohttp import web
 from tgemu.calls import CallLog
 from tgemu.errors import JsonDict
 from tgemu.faults import FaultInjection
+from tgemu.methods.files import FileMethods
 from tgemu.updates import UpdateQueue
+from tgemu.webhook import WebhookDelivery
 from tgemu.wire import jsonable
 
 
-class ControlApi(UpdateQueue, CallLog, FaultInjection):
+class ControlApi(WebhookDelivery, FileMethods, UpdateQueue, CallLog, FaultInjection):
     """Routes under /_emu/."""
 
     def _add_control_routes(self, app: web.Application) -> None:
@@ -22,6 +24,9 @@ class ControlApi(UpdateQueue, CallLog, FaultInjection):
         app.router.add_post("/_emu/chats", self._ctl_chats)
         app.router.add_post("/_emu/faults", self._ctl_faults)
         app.router.add_post("/_emu/reset_calls", self._ctl_reset_calls)
+        app.router.add_get("/_emu/webhook/deliveries", self._ctl_webhook_deliveries)
+        app.router.add_post("/_emu/webhook/wait", self._ctl_webhook_wait)
+        app.router.add_get("/_emu/files", self._ctl_files)
 
     async def _ctl_updates(self, request: web.Request) -> web.Response:
         """Bulk push: {"updates": [{kind, user_id, text, ...}, ...]}."""
@@ -55,6 +60,8 @@ class ControlApi(UpdateQueue, CallLog, FaultInjection):
             }
             if call.error:
                 row["error"] = call.error
+            if call.file_source:
+                row["file"] = call.file_source
             if with_params:
                 row["params"] = jsonable(call.params)
             rows.append(row)
@@ -84,3 +91,24 @@ class ControlApi(UpdateQueue, CallLog, FaultInjection):
         """Forget recorded calls."""
         self.reset_calls()
         return web.json_response({"ok": True})
+
+    async def _ctl_webhook_deliveries(self, request: web.Request) -> web.Response:
+        """Webhook delivery attempts from index ?since=N on, plus the pending count."""
+        since = int(request.query.get("since") or 0)
+        return web.json_response(
+            {"pending": self.webhook_pending(), "deliveries": self.webhook_deliveries(since)}
+        )
+
+    async def _ctl_webhook_wait(self, request: web.Request) -> web.Response:
+        """Wait until the webhook has no pending update: {"timeout": seconds}; 408 if not."""
+        body = await request.json() if request.body_exists else {}
+        try:
+            await self.wait_webhook_idle(float(body.get("timeout", 5.0)))
+        except TimeoutError:
+            pending = self.webhook_pending()
+            return web.json_response({"ok": False, "pending": pending}, status=408)
+        return web.json_response({"ok": True, "pending": 0})
+
+    async def _ctl_files(self, request: web.Request) -> web.Response:
+        """Files the bot uploaded: {"uploads": n, "files": [{file_id, kind, size, ...}]}."""
+        return web.json_response({"uploads": self.uploads, "files": self.files()})

@@ -12,6 +12,7 @@ area (methods/). This module puts them together and serves HTTP.
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -36,10 +37,10 @@ class BotApiEmulator(
     ControlApi,
     ChatMethods,
     WebhookMethods,
+    FileMethods,
     MessageMethods,
     QueryMethods,
     CommandMethods,
-    FileMethods,
 ):
     """In-process Bot API server with strict validation, fault injection and call recording."""
 
@@ -50,11 +51,14 @@ class BotApiEmulator(
         *,
         strict_chats: bool = True,
         bot_first_name: str = "Conference Test Bot",
+        webhook_retry_delay: float = 0.5,
+        webhook_retry_max_delay: float = 8.0,
     ) -> None:
         super().__init__(
             token, bot_username, strict_chats=strict_chats, bot_first_name=bot_first_name
         )
         self._faults = FaultState()
+        self._init_webhook_delivery(webhook_retry_delay, webhook_retry_max_delay)
         self._handlers = self._build_handlers()
         self._canonical = {name.lower(): name for name in self._handlers}
         self._canonical["getupdates"] = "getUpdates"
@@ -67,6 +71,8 @@ class BotApiEmulator(
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         self._add_control_routes(app)
+        # Anything else is Telegram's JSON 404, not aiohttp's text page.
+        app.router.add_route("*", "/{path:.*}", self._not_found)
         # handler_cancellation off (default) keeps long polls alive; access log off for speed.
         # A short shutdown_timeout: pending long polls must not delay stop().
         self._runner = web.AppRunner(
@@ -83,6 +89,7 @@ class BotApiEmulator(
         """Release long polls and shut the server down."""
         self._stopping = True
         self._updates_event.set()
+        await self._stop_webhook_delivery()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -134,17 +141,19 @@ class BotApiEmulator(
             body = {"ok": False, "error_code": status, "description": error}
             if parameters:
                 body["parameters"] = parameters
-        return web.Response(
-            body=json.dumps(body, ensure_ascii=False).encode(),
-            status=status,
-            content_type="application/json",
-        )
+        return _json_response(body, status)
 
     async def _dispatch(self, method: str, params: JsonDict, request: web.Request) -> Any:
         """Run the method handler."""
         if method == "getUpdates":
             return await self._get_updates(params, request)
-        return self._handlers[method](params)
+        result = self._handlers[method](params)
+        # Webhook methods are coroutines: they start and stop delivery.
+        return await result if inspect.isawaitable(result) else result
+
+    async def _not_found(self, request: web.Request) -> web.Response:
+        """A path that is not /bot<token>/<method> or /_emu/...: 404 like Telegram."""
+        return _json_response({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
 
     # ------------------------------------------------------------------ method table
 
@@ -158,3 +167,12 @@ class BotApiEmulator(
             **self._command_methods(),
             **self._file_methods(),
         }
+
+
+def _json_response(body: JsonDict, status: int) -> web.Response:
+    """A Bot API answer: compact UTF-8 JSON."""
+    return web.Response(
+        body=json.dumps(body, ensure_ascii=False).encode(),
+        status=status,
+        content_type="application/json",
+    )

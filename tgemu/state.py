@@ -63,12 +63,16 @@ class EmulatorState:
         self._polled = asyncio.Event()
         self._get_updates_count = 0
         self._webhook: JsonDict | None = None
+        self._webhook_wakeup = asyncio.Event()  # set on every push; wakes webhook delivery
         # Messages and queries.
         self._message_ids: dict[int, int] = {}
         self._messages: dict[int, dict[int, JsonDict]] = {}
         self._inline_messages: dict[str, JsonDict] = {}
         self._files: dict[str, JsonDict] = {}
         self._file_ids = itertools.count(1)
+        self._uploads = 0
+        # Users' messages, by chat and id, so that copyMessage can find them.
+        self._user_messages: dict[int, dict[int, JsonDict]] = {}
         self._callback_queries: dict[str, bool] = {}
         self._inline_queries: dict[str, bool] = {}
         self._inline_answers: dict[str, JsonDict] = {}
@@ -204,9 +208,11 @@ class EmulatorState:
         chat = self._chats.get(chat_id)
         if chat is None or chat["type"] != chat_type or (chat_type == "private" and first_name):
             chat = self._register_chat(chat_id, chat_type, title, user)
-        return {
+        message: JsonDict = {
             "message_id": self._next_message_id(chat_id),
             "date": int(time.time()),
             "chat": chat,
             "from": user,
         }
+        self._user_messages.setdefault(chat_id, {})[message["message_id"]] = message
+        return message

@@ -43,11 +43,19 @@ class UpdateQueue(EmulatorState):
     """Updates pushed by tests, delivered by getUpdates."""
 
     def push_update(self, update: JsonDict) -> JsonDict:
-        """Queue a raw update (update_id is assigned) and wake long polls."""
-        full = {"update_id": next(self._update_ids), **update}
+        """Queue a raw update and wake long polls and webhook delivery.
+
+        The update_id is assigned unless the update brings one: a test may push the same
+        update_id twice, as Telegram does when it repeats a webhook delivery.
+        """
+        if "update_id" in update:
+            full = dict(update)
+        else:
+            full = {"update_id": next(self._update_ids), **update}
         self._updates.append(full)
-        self._last_pushed_id = full["update_id"]
+        self._last_pushed_id = max(self._last_pushed_id, int(full["update_id"]))
         self._updates_event.set()
+        self._webhook_wakeup.set()
         return full
 
     def push_message(
@@ -343,6 +351,9 @@ class UpdateQueue(EmulatorState):
         }
         if kind not in payloads:
             raise ValueError(f"unknown media kind {kind!r}")
+        if kind != "location":
+            # The bot may send a user's file on by its file_id, as on Telegram.
+            self._files[ids["file_id"]] = {**ids, "kind": kind, "data": b"", "file_name": None}
         return payloads[kind]
 
     def _member(self, status: str) -> JsonDict:

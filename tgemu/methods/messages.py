@@ -74,12 +74,7 @@ class MessageMethods(EmulatorState):
 
     def _apply_edit(self, message: JsonDict, new: JsonDict) -> None:
         """Update a stored message in place, refusing no-op edits like Telegram."""
-        current = {
-            "text": message.get("text"),
-            "entities": message.get("entities"),
-            "reply_markup": message.get("reply_markup"),
-        }
-        if all(current[k] == v for k, v in new.items()):
+        if all(message.get(k) == v for k, v in new.items()):
             raise bad_request(NOT_MODIFIED.removeprefix("Bad Request: "))
         for key, value in new.items():
             if value is None:
