@@ -13,9 +13,9 @@ from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
 from bot.config import dump_toml
-from bot.emulator import BotApiEmulator
 from storage.content import bundled_content_path
 from tests.conftest import BOT_USERNAME, ROOT, TOKEN
+from tgemu import BotApiEmulator
 
 # The deep-link payloads, written by hand: the plain cards, every organization and person of
 # the bundled content (ids as in the content file).

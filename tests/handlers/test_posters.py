@@ -8,10 +8,10 @@ import io
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
-from bot.emulator import BotApiEmulator
 from tests.bot.test_posters import PAYLOADS
 from tests.broadcasting import say
 from tests.conftest import ADMIN_ID, BOT_USERNAME, BotProcess
+from tgemu import BotApiEmulator
 
 
 def link(payload: str) -> str:
