@@ -20,7 +20,7 @@ from storage.content import LANGUAGES
 
 T = TypeVar("T")
 # A scheduled broadcast that starts within this many seconds of its time started on time.
-ON_TIME = 5.0
+ON_TIME = 2.0
 
 
 def choose_text(texts: dict[str, T], language: str, default_language: str) -> T | None:

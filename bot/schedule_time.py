@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 FORMS = ("YYYY-MM-DD HH:MM", "HH:MM", "+30s", "+10m", "+2h", "+1d")
 MAX_AHEAD = dt.timedelta(days=365)
 DISPLAY = "%Y-%m-%d %H:%M"
+DISPLAY_SECONDS = "%Y-%m-%d %H:%M:%S"
 
 _DATE_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T](\d{1,2}):(\d{2})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -94,10 +95,11 @@ def _moment(text: str, now: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 
 def in_zone(moment: dt.datetime, zone: ZoneInfo) -> str:
-    """`moment` as wall-clock time in `zone`: "2020-09-09 10:00"."""
-    return moment.astimezone(zone).strftime(DISPLAY)
+    """`moment` as wall-clock time in `zone`: "2020-09-09 10:00" (seconds only if any)."""
+    local = moment.astimezone(zone)
+    return local.strftime(DISPLAY_SECONDS if local.second else DISPLAY)
 
 
 def in_utc(moment: dt.datetime) -> str:
-    """`moment` in UTC: "2020-09-09 02:00"."""
-    return moment.astimezone(dt.UTC).strftime(DISPLAY)
+    """`moment` in UTC: "2020-09-09 02:00" (seconds only if any)."""
+    return in_zone(moment, ZoneInfo("UTC"))

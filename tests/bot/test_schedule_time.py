@@ -127,3 +127,5 @@ def test_display_in_zone_and_utc() -> None:
     due = utc(2020, 9, 9, 10, 30)
     assert in_zone(due, SHANGHAI) == "2020-09-09 18:30"
     assert in_utc(due) == "2020-09-09 10:30"
+    assert in_zone(utc(2020, 9, 9, 10, 30, 5), SHANGHAI) == "2020-09-09 18:30:05"
+    assert in_utc(utc(2020, 9, 9, 10, 30, 5)) == "2020-09-09 10:30:05"
