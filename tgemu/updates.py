@@ -346,14 +346,25 @@ class UpdateQueue(EmulatorState):
             },
             "photo": {"photo": [{**ids, "width": 640, "height": 480}]},
             "voice": {"voice": {**ids, "duration": 2, "mime_type": "audio/ogg"}},
-            "document": {"document": {**ids, "file_name": "file.pdf"}},
+            "document": {
+                "document": {**ids, "file_name": "file.pdf", "mime_type": "application/pdf"}
+            },
             "location": {"location": {"latitude": 32.06, "longitude": 118.79}},
         }
         if kind not in payloads:
             raise ValueError(f"unknown media kind {kind!r}")
         if kind != "location":
             # The bot may send a user's file on by its file_id, as on Telegram.
-            self._files[ids["file_id"]] = {**ids, "kind": kind, "data": b"", "file_name": None}
+            # Kept with the name and type Telegram reports, so a sendDocument by this id works.
+            fields = next(iter(payloads[kind].values()))
+            fields = fields[-1] if isinstance(fields, list) else fields  # a photo's sizes
+            self._files[ids["file_id"]] = {
+                **ids,
+                "kind": kind,
+                "data": b"",
+                "file_name": fields.get("file_name"),
+                "mime_type": fields.get("mime_type"),
+            }
         return payloads[kind]
 
     def _member(self, status: str) -> JsonDict:

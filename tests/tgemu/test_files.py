@@ -125,6 +125,18 @@ async def test_users_files_can_be_sent_on(emu: BotApiEmulator, bot: telegram.Bot
     assert emu.uploads == 0
 
 
+async def test_users_documents_can_be_sent_on(emu: BotApiEmulator, bot: telegram.Bot) -> None:
+    emu.push_media(USER, "document", caption="programme")
+    [update] = await bot.get_updates()
+    assert update.message is not None and update.message.document is not None
+    sent = await bot.send_document(USER, update.message.document.file_id, caption="on")
+    assert sent.document is not None
+    assert sent.document.file_id == update.message.document.file_id
+    assert sent.document.file_name == update.message.document.file_name == "file.pdf"
+    assert sent.document.mime_type == "application/pdf"
+    assert emu.uploads == 0
+
+
 async def test_edit_message_caption(emu: BotApiEmulator, bot: telegram.Bot) -> None:
     sent = await bot.send_document(USER, b"x", filename="a.txt", caption="old")
     edited = await bot.edit_message_caption(
