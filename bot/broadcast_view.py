@@ -10,12 +10,12 @@ import datetime as dt
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, Message
 
 from bot.i18n import Html, Translator
 from bot.keyboards import BROADCAST, SUBSCRIPTION, button, keyboard
 from bot.schedule_time import in_utc, in_zone
-from storage.broadcasts import Broadcast, BroadcastStatus, Counts
+from storage.broadcasts import Broadcast, BroadcastStatus, Counts, MediaKind, Version
 from storage.content import LANGUAGES
 
 T = TypeVar("T")
@@ -29,6 +29,23 @@ def choose_text(texts: dict[str, T], language: str, default_language: str) -> T 
         if candidate in texts:
             return texts[candidate]
     return next(iter(texts.values()), None)
+
+
+async def send_version(
+    bot: Bot, chat_id: int, version: Version, markup: InlineKeyboardMarkup | None
+) -> Message:
+    """One language version as its recipients get it: the text, or the photo/document by the
+    file_id Telegram gave it (never uploaded again) with the text as its caption."""
+    caption = version.body or None
+    if version.media_kind is MediaKind.PHOTO and version.media_file_id:
+        return await bot.send_photo(
+            chat_id, version.media_file_id, caption=caption, reply_markup=markup
+        )
+    if version.media_kind is MediaKind.DOCUMENT and version.media_file_id:
+        return await bot.send_document(
+            chat_id, version.media_file_id, caption=caption, reply_markup=markup
+        )
+    return await bot.send_message(chat_id, version.body, reply_markup=markup)
 
 
 def unsubscribe_markup(translate: Translator, language: str) -> InlineKeyboardMarkup:

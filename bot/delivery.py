@@ -67,6 +67,7 @@ from bot.broadcast_view import (
     choose_text,
     render_progress,
     render_report,
+    send_version,
     stop_markup,
     unsubscribe_markup,
 )
@@ -76,7 +77,6 @@ from storage.broadcasts import (
     Broadcast,
     BroadcastStatus,
     BroadcastStore,
-    MediaKind,
     OutboxRow,
     OutboxState,
     Outcome,
@@ -379,7 +379,9 @@ class DeliveryWorker:
             return outcome(OutboxState.FAILED, "no text")
         try:
             async with self._turn():
-                await self._send_version(row, version)
+                await send_version(
+                    self.bot, row.user_id, version, self._unsubscribe_markup(row.lang)
+                )
         except RetryAfter as error:
             self._pause(error)
             return Outcome(
@@ -402,21 +404,6 @@ class DeliveryWorker:
         except TelegramError as error:
             return outcome(OutboxState.FAILED, error.message)
         return outcome(OutboxState.SENT)
-
-    async def _send_version(self, row: OutboxRow, version: Version) -> None:
-        """One message: the text, or the photo/document by its file_id (never re-uploaded)."""
-        markup = self._unsubscribe_markup(row.lang)
-        caption = version.body or None
-        if version.media_kind is MediaKind.PHOTO and version.media_file_id:
-            await self.bot.send_photo(
-                row.user_id, version.media_file_id, caption=caption, reply_markup=markup
-            )
-        elif version.media_kind is MediaKind.DOCUMENT and version.media_file_id:
-            await self.bot.send_document(
-                row.user_id, version.media_file_id, caption=caption, reply_markup=markup
-            )
-        else:
-            await self.bot.send_message(row.user_id, version.body, reply_markup=markup)
 
     def _unsubscribe_markup(self, language: str) -> InlineKeyboardMarkup:
         markup = self._markups.get(language)

@@ -23,18 +23,18 @@ import io
 import re
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InputFile, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop
 
-from bot.broadcast_view import choose_text, render_due, unsubscribe_markup
+from bot.broadcast_view import choose_text, render_due, send_version, unsubscribe_markup
 from bot.context import BotContext
 from bot.i18n import Html
 from bot.keyboards import BROADCAST, button, keyboard
 from bot.telegram_text import callback_text, utf16_length
 from handlers.auth import admin_only
 from handlers.common import reply, user_language
-from storage.broadcasts import Audience, Broadcast, BroadcastStatus, MediaKind, Version
+from storage.broadcasts import Audience, Broadcast, BroadcastStatus, MediaKind
 from storage.content import LANGUAGES
 
 # Longest broadcast text, in UTF-16 code units as Telegram counts them; the rest of the 4096
@@ -219,29 +219,18 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     await reply(update, context.bot_data.translate(language, key))
 
 
-async def send_version(update: Update, version: Version, markup: InlineKeyboardMarkup) -> None:
-    """A language version as its recipients will get it: text, or photo/document by file_id."""
-    chat = update.effective_chat
-    if chat is None:
-        return
-    caption = Html(version.body) if version.body else None
-    if version.media_kind is MediaKind.PHOTO and version.media_file_id:
-        await chat.send_photo(version.media_file_id, caption=caption, reply_markup=markup)
-    elif version.media_kind is MediaKind.DOCUMENT and version.media_file_id:
-        await chat.send_document(version.media_file_id, caption=caption, reply_markup=markup)
-    else:
-        await reply(update, Html(version.body), markup)
-
-
 async def preview(update: Update, context: BotContext, broadcast_id: int, language: str) -> None:
     """Each language version exactly as recipients will see it, then the confirm buttons."""
     data = context.bot_data
     t = data.translate
     store = data.store.broadcasts
+    chat = update.effective_chat
+    if chat is None:
+        return
     versions = await store.versions(broadcast_id)
     for lang in STEPS:
         if lang in versions:
-            await send_version(update, versions[lang], unsubscribe_markup(t, lang))
+            await send_version(context.bot, chat.id, versions[lang], unsubscribe_markup(t, lang))
     subscribers, users = await store.audience_sizes()
     by_language = await data.store.subscribers.stats(data.settings.bot.default_language)
     languages = ", ".join(t(lang, "language.name") for lang in STEPS if lang in versions)
@@ -342,7 +331,7 @@ async def _test(update: Update, context: BotContext, broadcast: Broadcast, langu
         )
         return
     await query.answer(callback_text(data.translate(language, "broadcast.test_sent")))
-    await send_version(update, version, unsubscribe_markup(data.translate, language))
+    await send_version(context.bot, chat.id, version, unsubscribe_markup(data.translate, language))
 
 
 async def _confirm(

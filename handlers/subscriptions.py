@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 
-from bot.broadcast_view import choose_text
+from bot.broadcast_view import choose_text, send_version
 from bot.context import BotContext
 from bot.i18n import Html
 from bot.keyboards import SUBSCRIPTION, button, keyboard
@@ -63,6 +63,14 @@ async def news(update: Update, context: BotContext) -> None:
         day = dt.datetime.fromtimestamp(broadcast.queued_at or broadcast.created_at, dt.UTC)
         header = t(language, "news.item", date=t.date(language, day.date()))
         last = index == len(items) - 1
+        versions = await data.store.broadcasts.versions(broadcast.id)
+        version = choose_text(versions, language, data.settings.bot.default_language)
+        chat = update.effective_chat
+        if version is not None and version.media_kind and chat is not None:
+            # A photo or document: the date, then the file itself with its caption.
+            await reply(update, header)
+            await send_version(context.bot, chat.id, version, markup if last else None)
+            continue
         await reply(update, Html(f"{header}\n\n{text}"), markup if last else None)
 
 

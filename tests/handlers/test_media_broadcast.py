@@ -69,6 +69,13 @@ async def test_photo_broadcast_reaches_everyone_with_no_upload(
         assert emulator.calls("sendMessage", chat_id=user, since=since) == []
     assert emulator.uploads == 0
     assert outbox_states(db_path, broadcast_id) == {"sent": 3}
+    # /news shows the photo itself, after its date.
+    before = len(emulator.calls())
+    await say(emulator, 9101, "/news")
+    await emulator.wait_until_idle(quiet=0.2)
+    (again,) = sent_files(emulator, "sendPhoto", 9101, before)
+    assert again.params["photo"] == file_id
+    assert emulator.uploads == 0
 
 
 async def test_document_as_a_composition_step_and_a_language_audience(
