@@ -20,7 +20,9 @@ from storage.content import LANGUAGES
 
 ERROR_CORRECTION = "h"
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks
-PNG_SCALE = 20  # pixels per module: a version-4 code is 41+8 modules, 980 px, 8.3 cm at 300 dpi
+PNG_SCALE = (
+    20  # pixels per module: a 37-module code with its quiet zone is 900 px, 7.6 cm at 300 dpi
+)
 PRINT_DPI = 300
 SVG_MODULE_MM = 1.5  # an SVG module in millimetres: the same code about 7 cm wide
 INDEX = "index.html"

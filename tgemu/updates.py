@@ -234,7 +234,13 @@ class UpdateQueue(EmulatorState):
         if kind == "inline_query":
             return self.push_inline_query(user_id, str(spec.get("query", "")), language_code=lang)
         if kind == "media":
-            return self.push_media(user_id, str(spec["media"]), language_code=lang, chat_id=chat_id)
+            return self.push_media(
+                user_id,
+                str(spec["media"]),
+                language_code=lang,
+                chat_id=chat_id,
+                caption=spec.get("caption"),
+            )
         if kind == "my_chat_member":
             return self.push_my_chat_member(user_id, str(spec["new_status"]), language_code=lang)
         if kind == "raw":
