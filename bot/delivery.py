@@ -96,6 +96,8 @@ BACKOFF_BASE = 1.0
 BACKOFF_MAX = 60.0
 # The progress message is edited at most this often.
 PROGRESS_INTERVAL = 3.0
+# While a broadcast streams, scheduled broadcasts that came due are looked for this often.
+DUE_CHECK_INTERVAL = 0.5
 # Extra width of the pacing window, for jitter between our clock and the server's.
 # Answers that mean the chat is gone for good (403s are all of this kind).
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
@@ -196,6 +198,7 @@ class DeliveryWorker:
         self._texts: dict[int, dict[str, Version]] = {}
         self._pace: dict[int, _Pace] = {}
         self._last_check = 0.0
+        self._next_due_check = 0.0
 
     @property
     def store(self) -> BroadcastStore:
@@ -274,12 +277,18 @@ class DeliveryWorker:
         after = (0, 0)
         while True:
             try:
-                if after == (0, 0):
+                # Scheduled broadcasts that came due start now (mid-stream, _start_rows looks
+                # twice a second); the queue is then read from its start.
+                if (after == (0, 0) or time.monotonic() >= self._next_due_check) and (
                     await self._start_scheduled()
+                ):
+                    after = (0, 0)
                 rows = await self.store.due(time.time(), BATCH, after)
                 if rows:
-                    await self._start_rows(rows)
-                    after = (rows[-1].broadcast_id, rows[-1].user_id)
+                    if await self._start_rows(rows):
+                        after = (rows[-1].broadcast_id, rows[-1].user_id)
+                    else:
+                        after = (0, 0)  # a scheduled broadcast started: re-read the queue
                     continue
                 if after != (0, 0):
                     after = (0, 0)  # wrap around for rows that came due again (retries)
@@ -292,11 +301,15 @@ class DeliveryWorker:
                 log.exception("Delivery worker error; retrying in a second")
                 await asyncio.sleep(1)
 
-    async def _start_scheduled(self) -> None:
-        """Start the scheduled broadcasts that have come due (on time, or late after downtime)."""
-        for broadcast in await self.store.start_due(time.time(), self.default_language):
+    async def _start_scheduled(self) -> bool:
+        """Start the scheduled broadcasts that have come due (on time, or late after downtime);
+        whether any did."""
+        self._next_due_check = time.monotonic() + DUE_CHECK_INTERVAL
+        started = await self.store.start_due(time.time(), self.default_language)
+        for broadcast in started:
             late = time.time() - (broadcast.due_at or time.time())
             log.info("Scheduled broadcast %d started (%.1f s after its time)", broadcast.id, late)
+        return bool(started)
 
     async def _sleep(self) -> None:
         timeout = PROGRESS_INTERVAL
@@ -308,8 +321,11 @@ class DeliveryWorker:
                 await self._wake.wait()
         self._wake.clear()
 
-    async def _start_rows(self, rows: list[OutboxRow]) -> None:
-        """Start sending `rows` as slots free up, claiming every free slot's row in one write."""
+    async def _start_rows(self, rows: list[OutboxRow]) -> bool:
+        """Start sending `rows` as slots free up, claiming every free slot's row in one write.
+
+        False if it stopped early because a scheduled broadcast came due and was started (the
+        rows not taken stay pending), so the queue is read again from its start."""
         start = 0
         while start < len(rows):
             await self._slots.acquire()
@@ -333,6 +349,9 @@ class DeliveryWorker:
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
             await self._check_progress()
+            if time.monotonic() >= self._next_due_check and await self._start_scheduled():
+                return False
+        return True
 
     @contextlib.asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:

@@ -249,3 +249,39 @@ async def test_guided_composition_with_a_time(emulator: BotApiEmulator, tmp_path
         assert len(deliveries(emulator, 8702, "Doors open")) == 1
     finally:
         await finish(process)
+
+
+async def test_starts_on_time_while_another_broadcast_is_streaming(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """A long broadcast is being sent when a scheduled one (to Russian readers) comes due: the
+    scheduled one starts at its time, not after the long one's pass through the queue."""
+    readers = {8851: "ru", 8852: "ru-RU"}
+    others = {8800 + i: "en" for i in range(1, 41)}
+    process, db_path = await start_with_subscribers(
+        emulator, tmp_path, {**others, **readers}, messages_per_second=5
+    )
+    try:
+        t0 = time.monotonic()
+        scheduled_id, control = await schedule(emulator, "+2s Second")
+        scheduled_progress = await confirm(emulator, scheduled_id, control, action="ru")
+        since = len(emulator.calls())
+        emulator.push_message(ADMIN_ID, "/broadcast First", language_code="en")
+        first_control = await emulator.wait_for_call(
+            "sendMessage",
+            chat_id=ADMIN_ID,
+            since=since,
+            predicate=lambda c: any(d.startswith("bc:send:") for d in callbacks(c)),
+        )
+        first_id = int(callbacks(first_control)[0].rsplit(":", 1)[1])
+        await confirm(emulator, first_id, first_control)
+        report = await wait_for_report(emulator, scheduled_progress, timeout=30)
+        assert "on time" in report["text"]
+        assert "2 recipients" in report["text"]
+        started = [c.at for u in readers for c in deliveries(emulator, u, "Second")]
+        assert len(started) == len(readers)
+        assert t0 + 2 <= min(started) <= t0 + 5
+        assert all(deliveries(emulator, u, "Second") == [] for u in others)
+        assert outbox_states(db_path, scheduled_id) == {"sent": len(readers)}
+    finally:
+        await finish(process)
