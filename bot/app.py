@@ -57,9 +57,17 @@ def build_application(
         )
         await data.delivery.start()
         await publish_commands(application.bot, data)
+        if settings.web.enabled:
+            from web.serve import build_server  # only a process that serves the site loads it
+
+            data.web = build_server(settings, data.store, data.translate, data.bot_username)
+            await data.web.start(settings.web.host, settings.web.port)
         log.info("Bot @%s is up", data.bot_username)
 
     async def post_shutdown(application: BotApplication) -> None:
+        web_server = getattr(application.bot_data, "web", None)
+        if web_server is not None:
+            await web_server.stop()
         delivery = getattr(application.bot_data, "delivery", None)
         if delivery is not None:
             await delivery.stop()

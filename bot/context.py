@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.flood import FloodGuard
     from bot.i18n import Translator
     from storage.store import Store
+    from web.server import WebServer
 
 
 class BotData:
@@ -28,10 +29,13 @@ class BotData:
     # Rendered cards by (card key, language); cleared whenever the content is reloaded.
     cards: dict[tuple[str, str], Any]
     bot_username: str
+    # The process's web server (site, health checks) when `[web] enabled`: started in post_init.
+    web: WebServer | None
 
     def __init__(self) -> None:
         self.cards = {}
         self.bot_username = ""
+        self.web = None
 
 
 BotContext: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
