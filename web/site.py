@@ -17,6 +17,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
@@ -273,12 +274,11 @@ class Site:
         t = self.translate
         names = await self._names(lang)
         source = await self.store.facts.source(lang)
-        suffix = request.path.split("/", 2)[2] if request.path.count("/") >= 2 else ""
-        query = (
-            f"?{request.query_string}"
-            if page.template == "search.html" and request.query_string
-            else ""
-        )
+        raw_path = request.rel_url.raw_path
+        suffix = raw_path.split("/", 2)[2] if raw_path.count("/") >= 2 else ""
+        # The switcher keeps a search: the same (cleaned) query in the other language.
+        searched = page.data.get("query") if page.template == "search.html" else None
+        query = f"?{urlencode({'q': searched})}" if searched else ""
         alternates = [
             {
                 "code": code,
@@ -303,7 +303,7 @@ class Site:
             source_date=t.date(lang, source.date),
             brand=plain(t(lang, "web.brand", city=names["city"], year=names["year"])),
             alternates=alternates,
-            canonical=self._absolute(request.path),
+            canonical=self._absolute(raw_path),
             x_default=self._absolute("/"),
             css=self.css,
             telegram_link=link,
