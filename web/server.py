@@ -7,6 +7,7 @@ The site, the health checks and (later) the Telegram webhook are route tables on
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 
 from aiohttp import web
@@ -55,9 +56,8 @@ class WebServer:
         try:
             await site.start()
         except OSError as error:
-            raise ListenError(
-                f"cannot listen on {host}:{port}: {error.strerror or error}"
-            ) from None
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise ListenError(f"cannot listen on {host}:{port}: {reason}") from None
         bound = [a for a in map(tuple, self._runner.addresses) if a not in before]
         url = _url(host, int(bound[0][1]) if bound else port)
         self.urls.append(url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import re
@@ -128,6 +129,7 @@ def write_site_config(directory: Path, **sections: dict[str, object]) -> Path:
     return path
 
 
+@contextlib.contextmanager
 def running(process: WebProcess) -> Iterator[WebProcess]:
     """Start the process; afterwards it must stop cleanly and have logged no traceback."""
     process.start()
@@ -143,7 +145,8 @@ def running(process: WebProcess) -> Iterator[WebProcess]:
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebProcess]:
     """`python -m bot web` with no config: bundled content, a temporary database."""
     directory = tmp_path_factory.mktemp("site")
-    yield from running(WebProcess([], directory / "web.log"))
+    with running(WebProcess([], directory / "web.log")) as process:
+        yield process
 
 
 @pytest.fixture(scope="module")
@@ -151,4 +154,5 @@ def configured_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebPro
     """`python -m bot web --config …`: a known database, bot username and public base URL."""
     directory = tmp_path_factory.mktemp("configured")
     config = write_site_config(directory)
-    yield from running(WebProcess(["--config", str(config)], directory / "web.log"))
+    with running(WebProcess(["--config", str(config)], directory / "web.log")) as process:
+        yield process
