@@ -1,8 +1,9 @@
 """The trilingual read-only site: routes, page cache, language choice and error pages.
 
-Every request reads the store: card pages are rendered once per content version and kept
-(the content digest is re-read at most every `DIGEST_TTL` seconds, so a `/reload` shows within
-that time), while search, news and the feed are built per request.
+Card pages, the facts every page shows (names, source) and answered searches are kept per
+content version: the content digest is re-read from the store at most every `DIGEST_TTL`
+seconds, and a new digest (a `/reload`, from this process or another) drops them all. News
+and the feed are read from the store on every request, so a new broadcast shows at once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import re
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +27,7 @@ from aiohttp import web
 from bot.i18n import Translator, language_from_telegram
 from handlers.cards import FEATURED_ORGANIZATION, event_names
 from storage.content import LANGUAGES
+from storage.facts import Source
 from storage.loader import content_digest
 from storage.store import Store
 from web import answers, pages
@@ -37,6 +40,8 @@ log = logging.getLogger(__name__)
 
 # Seconds a content digest is trusted before it is read again.
 DIGEST_TTL = 1.0
+# Answered searches kept (least recently used dropped first).
+SEARCH_CACHE = 512
 # `lang` attribute per language: zh is Simplified Chinese, which picks the right CJK glyphs.
 HTML_LANG = {"ru": "ru", "zh": "zh-Hans", "en": "en"}
 LANG_PATTERN = "|".join(LANGUAGES)
@@ -57,6 +62,14 @@ class SiteSettings:
 class _Cached:
     body: bytes
     etag: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Chrome:
+    """What every page of one language shows around its content."""
+
+    names: dict[str, str]
+    source: Source
 
 
 def _environment() -> jinja2.Environment:
@@ -88,6 +101,8 @@ class Site:
             "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
         )
         self._pages: dict[tuple[str, str], _Cached] = {}
+        self._chrome: dict[str, _Chrome] = {}
+        self._searches: OrderedDict[tuple[str, str, bool], bytes] = OrderedDict()
         self._digest: str | None = None
         self._checked = float("-inf")
         self._digest_lock = asyncio.Lock()
@@ -159,6 +174,12 @@ class Site:
         lang = request.match_info["lang"]
         raw = " ".join(request.query.get("q", "").split())
         query = raw[: answers.MAX_QUERY]
+        key = (lang, query, len(raw) > len(query))
+        await self._fresh()
+        cached = self._searches.get(key)
+        if cached is not None:
+            self._searches.move_to_end(key)
+            return self._response(lang, cached, cache="no-cache")
         answer = await answers.ask(self.store, query, lang) if query else None
         if query:
             title = plain(self.translate(lang, "web.search_page.results", query=query))
@@ -178,7 +199,10 @@ class Site:
                 "examples": [names["featured"], names["city"]],
             },
         )
-        body = await self._render(request, lang, page, robots="noindex")
+        body = (await self._render(request, lang, page, robots="noindex")).encode()
+        self._searches[key] = body
+        if len(self._searches) > SEARCH_CACHE:
+            self._searches.popitem(last=False)
         return self._response(lang, body, cache="no-cache")
 
     async def news(self, request: web.Request) -> web.Response:
@@ -199,8 +223,8 @@ class Site:
         """The news as an Atom feed (RFC 4287)."""
         lang = request.match_info["lang"]
         items = await news_items(self.store, lang, self.settings.default_language)
-        names = await self._names(lang)
-        source = await self.store.facts.source(lang)
+        chrome = await self._page_chrome(lang)
+        names, source = chrome.names, chrome.source
         root = self.settings.base_url or f"{request.scheme}://{request.host}"
         # Ids must not change with the Host a reader used: without a base URL, a fixed name.
         id_root = self.settings.base_url or "conference-bot"
@@ -262,18 +286,29 @@ class Site:
             digest = await content_digest(self.store.connection)
             if digest != self._digest:
                 self._pages.clear()
+                self._chrome.clear()
+                self._searches.clear()
                 self._digest = digest
             self._checked = time.monotonic()
 
+    async def _page_chrome(self, lang: str) -> _Chrome:
+        await self._fresh()
+        chrome = self._chrome.get(lang)
+        if chrome is None:
+            facts = self.store.facts
+            chrome = _Chrome(await event_names(facts, lang), await facts.source(lang))
+            self._chrome[lang] = chrome
+        return chrome
+
     async def _names(self, lang: str) -> dict[str, str]:
-        return await event_names(self.store.facts, lang)
+        return (await self._page_chrome(lang)).names
 
     async def _render(
         self, request: web.Request, lang: str, page: Page, *, robots: str | None = None
     ) -> str:
         t = self.translate
-        names = await self._names(lang)
-        source = await self.store.facts.source(lang)
+        chrome = await self._page_chrome(lang)
+        names, source = chrome.names, chrome.source
         raw_path = request.rel_url.raw_path
         suffix = raw_path.split("/", 2)[2] if raw_path.count("/") >= 2 else ""
         # The switcher keeps a search: the same (cleaned) query in the other language.

@@ -171,6 +171,7 @@ def test_reloaded_content_shows_without_a_restart(tmp_path: Path) -> None:
     with running(process) as site:
         old = "The main venue of the conference was in Nanjing."
         assert old in site.get("/en/about").text
+        assert "Nothing found" in site.get("/en/search?q=CHANGED").text
         assert "Nanjing" in site.get("/en/").text
         content = tmp_path / "content.toml"
         content.write_text(
@@ -183,3 +184,5 @@ def test_reloaded_content_shows_without_a_restart(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, "the site still shows the old content"
             time.sleep(0.1)
         assert old not in site.get("/en/about").text
+        # Answered searches were kept for the old content; they are dropped with it.
+        assert "Nothing found" not in site.get("/en/search?q=CHANGED").text
