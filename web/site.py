@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 import jinja2
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.i18n import Translator, language_from_telegram
 from handlers.cards import FEATURED_ORGANIZATION, event_names
@@ -125,7 +126,7 @@ class Site:
         return routes
 
     @web.middleware
-    async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Unknown paths and ids get the 404 page in the reader's language; failures a 500 page."""
         try:
             response: web.StreamResponse = await handler(request)
