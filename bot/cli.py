@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|chat …`."""
+"""Command line: `python -m bot run|chat|web …`."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.config import ConfigError, default_config_path, load_settings, require_token
 from storage.content import LANGUAGES, ContentError, load_content
 from storage.db import DatabaseTooNewError
+from web.server import ListenError
 
 EXIT_CONFIG = 2
 
@@ -36,6 +37,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     chat.add_argument("--config", type=Path, default=None, help="optional config file")
     chat.add_argument("--lang", choices=LANGUAGES, default=None, help="your Telegram language")
+
+    site = commands.add_parser("web", help="serve the web site only, no token needed")
+    site.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="optional config file (default: bundled content, temporary database)",
+    )
+    site.add_argument("--host", default=None, help="address to listen on (default: [web] host)")
+    site.add_argument(
+        "--port", type=int, default=None, help="port to listen on, 0 for any (default: [web] port)"
+    )
     return parser.parse_args(argv)
 
 
@@ -52,8 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args.config or default_config_path())
+        if args.command == "web":
+            return _web(args.config, args.host, args.port)
         return _chat(args.config, args.lang)
-    except (ConfigError, ContentError, DatabaseTooNewError) as error:
+    except (ConfigError, ContentError, DatabaseTooNewError, ListenError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
@@ -83,3 +98,18 @@ def _chat(path: Path | None, language: str | None) -> int:
     except KeyboardInterrupt:
         # Ctrl-C before the chat was ready; once it is, run_chat itself ends cleanly.
         return 0
+
+
+def _web(path: Path | None, host: str | None, port: int | None) -> int:
+    import asyncio
+
+    from web.serve import serve_site
+
+    settings = load_settings(path) if path else None
+    if settings is not None:
+        # Validate the content up front, as `run` does: a broken file is one line and exit 2.
+        load_content(settings.storage.content)
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(f"--port: must be 0..65535 (got {port})")
+    configure_logging()
+    return asyncio.run(serve_site(settings, host, port))

@@ -34,6 +34,8 @@ class _Section(BaseModel):
 class TelegramSettings(_Section):
     token: SecretStr = SecretStr("")
     base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
+    # The bot's @username, for the site's t.me deep links when no token is at hand (`web`).
+    username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
 class BotSettings(_Section):
@@ -57,6 +59,16 @@ class BroadcastSettings(_Section):
     request_timeout: float = Field(default=15, gt=0, le=300)
 
 
+class WebSettings(_Section):
+    # `run` also serves the site when enabled; `python -m bot web` always does.
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # The public address readers use (https://example.org); absolute links in the feed and
+    # the canonical/hreflang links. None: links are relative, the feed uses the request's host.
+    base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
+
+
 class Settings(BaseSettings):
     """The whole configuration file."""
 
@@ -71,6 +83,7 @@ class Settings(BaseSettings):
     bot: BotSettings = Field(default_factory=BotSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(
