@@ -59,12 +59,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(path: Path) -> int:
+    import asyncio
+
     from bot.app import ALLOWED_UPDATES, build_application
+    from bot.preflight import check_storage, check_telegram
 
     settings = load_settings(path)
     token = require_token(settings, path)
     # Validate the content before connecting anywhere, so a broken file is one line and exit 2.
     content = load_content(settings.storage.content)
+    # First-run mistakes (database path, rejected token, unreachable server) as one line each.
+    check_storage(settings)
+    asyncio.run(check_telegram(settings, token, path))
     configure_logging()
     application = build_application(settings, token, content)
     application.run_polling(allowed_updates=ALLOWED_UPDATES)
@@ -75,8 +81,11 @@ def _chat(path: Path | None, language: str | None) -> int:
     import asyncio
 
     from bot.chat import run_chat
+    from bot.preflight import check_storage
 
     settings = load_settings(path) if path else None
+    if settings is not None:
+        check_storage(settings)
     configure_logging(logging.WARNING)
     try:
         return asyncio.run(run_chat(settings, language))
