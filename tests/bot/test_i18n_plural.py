@@ -102,9 +102,13 @@ def test_chinese_counts(count: int) -> None:
 COUNTS = (1, 2, 5, 11, 21, 101)
 EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
     "button.broadcast_send": {
-        "ru": tuple(
-            f"Отправить {n} {w}"
-            for n, w in zip(COUNTS, ("подписчику", *["подписчикам"] * 3, *["подписчику"] * 2))
+        "ru": (
+            "Отправить 1 подписчику",
+            "Отправить 2 подписчикам",
+            "Отправить 5 подписчикам",
+            "Отправить 11 подписчикам",
+            "Отправить 21 подписчику",
+            "Отправить 101 подписчику",
         ),
         "en": ("Send to 1 subscriber", *(f"Send to {n} subscribers" for n in COUNTS[1:])),
     },
@@ -200,7 +204,9 @@ PARAMS = {
 
 
 def test_every_pluralised_key_is_checked() -> None:
-    pluralised = {key for key, message in load_catalogs()["en"].items() if isinstance(message, dict)}
+    pluralised = {
+        key for key, message in load_catalogs()["en"].items() if isinstance(message, dict)
+    }
     assert pluralised == set(EXPECTED)
 
 
