@@ -36,6 +36,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     chat.add_argument("--config", type=Path, default=None, help="optional config file")
     chat.add_argument("--lang", choices=LANGUAGES, default=None, help="your Telegram language")
+    chat.add_argument(
+        "--admin",
+        action="store_true",
+        help="you (Telegram user 1) are an organizer: /broadcast, /stats, /reload",
+    )
+    chat.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the bot's log to FILE (by default the chat prints no log lines)",
+    )
     return parser.parse_args(argv)
 
 
@@ -46,13 +58,32 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
+def _chat_logging(path: Path | None) -> None:
+    """The transcript is the chat's output: log lines go to a file, or nowhere."""
+    if path is None:
+        logging.getLogger().addHandler(logging.NullHandler())
+        logging.getLogger().setLevel(logging.CRITICAL + 1)
+        return
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"--log {path}: cannot write: {error.strerror}") from None
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.INFO,
+        handlers=[handler],
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `conference-bot` script."""
     args = parse_args(argv)
     try:
         if args.command == "run":
             return _run(args.config or default_config_path())
-        return _chat(args.config, args.lang)
+        return _chat(args)
     except (ConfigError, ContentError, DatabaseTooNewError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -77,18 +108,18 @@ def _run(path: Path) -> int:
     return 0
 
 
-def _chat(path: Path | None, language: str | None) -> int:
+def _chat(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.chat import run_chat
+    from bot.chat import ChatOptions, run_chat
     from bot.preflight import check_storage
 
-    settings = load_settings(path) if path else None
+    settings = load_settings(args.config) if args.config else None
     if settings is not None:
         check_storage(settings)
-    configure_logging(logging.WARNING)
+    _chat_logging(args.log)
     try:
-        return asyncio.run(run_chat(settings, language))
+        return asyncio.run(run_chat(settings, ChatOptions(language=args.lang, admin=args.admin)))
     except KeyboardInterrupt:
         # Ctrl-C before the chat was ready; once it is, run_chat itself ends cleanly.
         return 0
