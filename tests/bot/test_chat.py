@@ -183,7 +183,7 @@ def test_config_storage_is_used_but_never_the_network(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = _clean(chat("/contacts\n", "--config", str(config)))
-    assert "Mailbox (JITRI): lily@jitri.org" in out  # English: the config's default language
+    assert "E-mail (JITRI): lily@jitri.org" in out  # English: the config's default language
     # The configured database (relative to the config file) got the user.
     with sqlite3.connect(tmp_path / "chat.sqlite3") as db:
         assert db.execute("SELECT id FROM users").fetchall() == [(1,)]
@@ -299,7 +299,7 @@ def test_arrow_up_recalls_the_last_line_on_a_terminal() -> None:
         # Without line editing the escape code itself would be sent, and searched for.
         _read_until(main, b"\n> ", after)
         shown = after.decode(errors="replace")
-        assert "Mailbox (JITRI): lily@jitri.org" in shown, shown  # the /contacts card again
+        assert "(JITRI): lily@jitri.org" in shown, shown  # the /contacts card again
         assert "[A" not in shown, shown
         os.write(main, b"\x04")  # Ctrl-D on an empty line ends the chat
         assert process.wait(timeout=30) == 0

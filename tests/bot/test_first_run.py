@@ -12,8 +12,8 @@ import socket
 import sys
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
 from tests.conftest import ROOT, TOKEN, write_config
+from tgemu import BotApiEmulator
 
 WRONG_TOKEN = "999999:WRONG-SECRET-do-not-print"
 
@@ -170,7 +170,7 @@ async def test_emulator_port_already_in_use() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        code, stdout, stderr = await _bot("bot.emulator", "--port", str(port))
+        code, stdout, stderr = await _bot("tgemu", "--port", str(port))
     line = _one_line(code, stderr)
     assert f"port {port}" in line and "in use" in line
     assert "READY" not in stdout

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
 from tests.broadcasting import message_id, press, say
 from tests.conftest import BOT_USERNAME, BotProcess, callbacks, running_bot
+from tgemu import BotApiEmulator
 
 
 async def test_flood_notice_reaches_a_user_whose_first_excess_update_is_a_press(
