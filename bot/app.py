@@ -66,6 +66,11 @@ def build_application(
         await delivery.start()
         data.started_delivery = delivery
         await publish_commands(application.bot, data)
+        if settings.web.enabled:
+            from web.serve import build_server  # only a process that serves the site loads it
+
+            data.web = build_server(settings, data.store, data.translate, data.bot_username)
+            await data.web.start(settings.web.host, settings.web.port)
         log.info("Bot @%s is up", data.bot_username)
 
     async def post_shutdown(application: BotApplication) -> None:

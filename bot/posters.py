@@ -44,11 +44,6 @@ class DeepLink:
     titles: dict[str, str]
 
 
-def deep_link(username: str, payload: str) -> str:
-    """The t.me link that opens the bot on the card `payload` names."""
-    return f"https://t.me/{username}?start={payload}"
-
-
 def qr_code(url: str) -> segno.QRCode:
     """A regular (not micro) QR code for `url` at the highest error correction."""
     return segno.make(url, error=ERROR_CORRECTION, micro=False, boost_error=False)

@@ -10,11 +10,11 @@ from telegram import InputFile, Update
 
 from bot.context import BotContext
 from bot.i18n import Html, Translator
-from bot.posters import DeepLink, deep_link, qr_png
+from bot.posters import DeepLink, qr_png
 from handlers.auth import admin_only
 from handlers.cards import card_title, deep_link_cards
 from handlers.common import reply, shorten, user_language
-from storage.cards import card_from_payload, payload_for
+from storage.cards import card_from_payload, deep_link, payload_for
 from storage.content import LANGUAGES
 from storage.facts import FactStore
 
@@ -27,7 +27,7 @@ async def poster_links(
     for card in await deep_link_cards(facts):
         payload = payload_for(card)
         titles = {lang: await card_title(card, lang, facts, t) or payload for lang in languages}
-        links.append(DeepLink(card, payload, deep_link(username, payload), titles))
+        links.append(DeepLink(card, payload, deep_link(username, card), titles))
     return links
 
 
@@ -71,7 +71,7 @@ async def qr_command(update: Update, context: BotContext) -> None:
         ]
         await reply(update, Html("\n".join([header, *items])))
         return
-    url = deep_link(data.bot_username, payload_for(card))
+    url = deep_link(data.bot_username, card)
     await chat.send_photo(
         InputFile(qr_png(url), filename=f"{payload_for(card)}.png"),
         caption=t(language, "qr.caption", title=title, url=url),

@@ -48,6 +48,12 @@ PEOPLE = {"hu-yidong", "liu-yongzhi", "guo-liping", "oleg-azarov"}
 PAYLOADS = PLAIN | {f"org-{o}" for o in ORGS} | {f"person-{p}" for p in PEOPLE}
 
 
+def expected_url(username: str, payload: str) -> str:
+    """The main menu is the bot's plain start link; every other card has its payload."""
+    base = f"https://t.me/{username}"
+    return base if payload == "welcome" else f"{base}?start={payload}"
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -75,7 +81,7 @@ def test_print_set_decodes_to_every_deep_link(tmp_path: Path) -> None:
     assert set(pngs) == PAYLOADS
     assert {p.stem for p in out.glob("*.svg")} == PAYLOADS
     for payload, png in pngs.items():
-        assert decoded(png) == f"https://t.me/nanjing_conf_bot?start={payload}"
+        assert decoded(png) == expected_url("nanjing_conf_bot", payload)
         image = Image.open(png)
         # Print size: at least 600 px a side, tagged 300 dpi (5 cm or more on paper).
         assert image.size[0] >= 600
@@ -84,7 +90,7 @@ def test_print_set_decodes_to_every_deep_link(tmp_path: Path) -> None:
     assert svg.startswith("<?xml") and 'width="' in svg and "mm" in svg
     index = (out / "index.html").read_text(encoding="utf-8")
     for payload in PAYLOADS:
-        url = f"https://t.me/nanjing_conf_bot?start={payload}"
+        url = expected_url("nanjing_conf_bot", payload)
         assert f'href="{url}"' in index
         assert f'src="{payload}.svg"' in index
     # Titles in every language, for the print shop to label each code.

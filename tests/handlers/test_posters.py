@@ -8,14 +8,14 @@ import io
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
-from tests.bot.test_posters import PAYLOADS
+from tests.bot.test_posters import PAYLOADS, expected_url
 from tests.broadcasting import say
 from tests.conftest import ADMIN_ID, BOT_USERNAME, BotProcess
 from tgemu import BotApiEmulator
 
 
 def link(payload: str) -> str:
-    return f"https://t.me/{BOT_USERNAME}?start={payload}"
+    return expected_url(BOT_USERNAME, payload)
 
 
 async def qr(emulator: BotApiEmulator, text: str, language_code: str) -> dict[str, object]:
