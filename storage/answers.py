@@ -33,7 +33,6 @@ BM25_WEIGHT = 1.0
 RELATED_KINDS = {
     AnswerKind.PERSON: {AnswerKind.ORGANIZATION},
     AnswerKind.DEFINITION: {AnswerKind.ORGANIZATION, AnswerKind.STATEMENT},
-    AnswerKind.PLACE: {AnswerKind.ORGANIZATION},
 }
 # A fact that matches a word only through a synonym covers it this much.
 SYNONYM_SHARE = 0.8
@@ -150,10 +149,14 @@ class AnswerEngine:
         else:
             return []
         top = max(scores.values(), default=0.0) or 1.0
+        # Each word's matching index terms, found once: a unit then covers it by set overlap.
+        matching = [
+            (index.reader.expand(g.alternatives), index.reader.expand(g.synonyms)) for g in groups
+        ]
         ranked = []
         for unit_id, bm25 in scores.items():
             unit = index.units[unit_id]
-            covered = sum(_coverage(unit.terms, g) for g in groups)
+            covered = sum(_coverage(unit.terms, own, synonyms) for own, synonyms in matching)
             if groups and not covered:
                 continue
             coverage = covered / len(groups) if groups else 0.0
@@ -163,7 +166,7 @@ class AnswerEngine:
             identity = (
                 unit.form in IDENTITY_FORMS
                 and (not question.kinds or AnswerKind.DEFINITION in question.kinds)
-                and any(_coverage(unit.subject, g) == 1.0 for g in groups)
+                and any(not unit.subject.isdisjoint(own) for own, _ in matching)
             )
             score = (
                 COVERAGE_WEIGHT * coverage
@@ -226,22 +229,11 @@ def _fts_term(term: str) -> str:
     return f"{quoted}*" if len(term) >= PREFIX_MIN_LENGTH else quoted
 
 
-def _coverage(terms: frozenset[str], group: Group) -> float:
+def _coverage(terms: frozenset[str], own: frozenset[str], synonyms: frozenset[str]) -> float:
     """1 if the unit has one of the word's own terms, less through a synonym only, else 0."""
-    if _has_any(terms, group.alternatives):
+    if not terms.isdisjoint(own):
         return 1.0
-    return SYNONYM_SHARE if _has_any(terms, group.synonyms) else 0.0
-
-
-def _has_any(terms: frozenset[str], wanted: tuple[str, ...]) -> bool:
-    for alternative in wanted:
-        if alternative in terms:
-            return True
-        if len(alternative) >= PREFIX_MIN_LENGTH and any(
-            term.startswith(alternative) for term in terms
-        ):
-            return True
-    return False
+    return SYNONYM_SHARE if not terms.isdisjoint(synonyms) else 0.0
 
 
 def _kind_match(kinds: frozenset[str], wanted: frozenset[AnswerKind]) -> float:

@@ -115,8 +115,8 @@ class QuestionReader:
             surface = normalize(word.surface)
             if surface in self.filler or word.terms[0] in self.filler or surface in seen:
                 continue
-            if CJK_RUN.fullmatch(surface) and len(surface) == 1:
-                continue  # one Chinese character alone is a particle or a piece of a word
+            if CJK_RUN.fullmatch(surface) and len(surface) == 1 and surface not in self.known_terms:
+                continue  # a lone Chinese character the facts never use as a word
             seen.add(surface)
             group = self._group(surface, word.terms)
             if group.corrected:
@@ -147,6 +147,20 @@ class QuestionReader:
             if synonym not in terms
         ]
         return Group(surface, terms, tuple(dict.fromkeys(synonyms)), corrected)
+
+    def expand(self, terms: Iterable[str]) -> frozenset[str]:
+        """The index terms `terms` match: themselves, and (long enough) words they begin."""
+        found: set[str] = set()
+        for term in terms:
+            if term in self.known_terms:
+                found.add(term)
+            if len(term) < PREFIX_MIN_LENGTH:
+                continue
+            index = bisect.bisect_left(self._prefixes, term)
+            while index < len(self._prefixes) and self._prefixes[index].startswith(term):
+                found.add(self._prefixes[index])
+                index += 1
+        return frozenset(found)
 
     def known(self, term: str) -> bool:
         """Whether the index has `term`, or (long enough) a word starting with it."""
