@@ -74,7 +74,7 @@ class Translator:
 
     def number(self, language: str, value: str) -> Html:
         """A figure from the content ("8000", "800+") as the language writes it: 8 000 / 8,000
-        / 8000, and "800+" as «более 800» / "more than 800" / 800多. Same value everywhere."""
+        / 8000, and "800+" as the catalog's "more than 800". Same value everywhere."""
         digits = value.rstrip("+")
         separator = str(self.catalogs[language]["number.group"])
         if digits.isdigit() and len(digits) >= 4:

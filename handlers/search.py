@@ -77,6 +77,6 @@ def _card_button(text: str, card: str) -> InlineKeyboardButton:
 
 
 def _as_written(word: str, text: str) -> str:
-    """`word` (case-folded) as `text` writes it, if it does: «азаров» → «Азаров»."""
+    """`word` (case-folded) as `text` writes it, if it does ("azarov" → "Azarov")."""
     start = text.casefold().find(word)
     return text[start : start + len(word)] if start >= 0 else word

@@ -1,6 +1,6 @@
 """Text into search terms, the same way for the facts and for the questions.
 
-Russian and English words become Snowball stems (PyStemmer), so «стартапов» meets «стартапы»
+Russian and English words become Snowball stems (PyStemmer), so "startapov" meets "startapy"
 and "founded" meets "founding". Chinese is segmented by jieba with a dictionary holding only
 the words that occur in the content and the vocabulary (`build_lexicon`): the full dictionary
 costs ~0.6 s and ~60 MB to load, this one a few milliseconds, and jieba itself is imported
@@ -25,7 +25,7 @@ CJK_RUN = re.compile(f"[{_CJK}]+")
 # "CIEP-2020", "lily@jitri.org"), which also yield their parts.
 _TOKEN = re.compile(f"[{_CJK}]+|[^\\W_{_CJK}]+(?:[-'’.@][^\\W_{_CJK}]+)*")
 _PART = re.compile(f"[^\\W_{_CJK}]+")
-_CYRILLIC = re.compile("[а-яё]")
+_CYRILLIC = re.compile("[\u0430-\u044f\u0451]")
 _LATIN = re.compile("[a-z]")
 # Longest word the segmenter's dictionary is searched for inside the content's Chinese text.
 _LONGEST_WORD = 8
@@ -34,8 +34,8 @@ _OWN_WORD_FREQUENCY = 3000
 
 
 def normalize(text: str) -> str:
-    """Case-folded, with ё read as е, as both the index and the questions see text."""
-    return text.casefold().replace("ё", "е")
+    """Case-folded, with yo read as ye, as both the index and the questions see text."""
+    return text.casefold().replace("\u0451", "\u0435")
 
 
 def is_cjk(text: str) -> bool:

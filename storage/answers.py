@@ -1,7 +1,7 @@
 """The answer engine: a question in, the facts that answer it out, best first.
 
-    answer = await store.answers.ask("Сколько сотрудников в JITRI?", "ru", limit=3)
-    answer.best.fields      # {"value": "8000", "label": "научно-исследовательские сотрудники JITRI"}
+    answer = await store.answers.ask("How many researchers does JITRI have?", "en", limit=3)
+    answer.best.fields      # {"value": "8000", "label": "researchers working at JITRI"}
     answer.best.marks       # the shown texts split into (segment, matched) pairs for bold
     answer.others, answer.cards, answer.corrections, answer.suggestions
 

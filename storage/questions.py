@@ -1,10 +1,10 @@
 """Reading a question: what kind of answer it wants, and which words to search for.
 
-Question phrases of every language (сколько, 多少, "how many"…) are taken out and give the
+Question phrases of every language ("how many" and its Russian and Chinese kin) are taken out and give the
 wanted kinds; filler is dropped; each remaining word becomes a group of alternative terms — its
 own stem(s) and those of its synonyms. A word the index does not know is looked up among the
 known word forms (and their Latin transliterations), then matched fuzzily (rapidfuzz,
-Jaro-Winkler) so "Азорав", "jitry" and "Hu Idun" still find their facts.
+Jaro-Winkler) so "Azorav", "jitry" and "Hu Idun" still find their facts.
 """
 
 from __future__ import annotations
@@ -126,6 +126,7 @@ class QuestionReader:
 
     def _group(self, surface: str, terms: tuple[str, ...]) -> Group:
         corrected = None
+        form = None
         if not any(self.known(term) for term in terms):
             form = self.known_forms.get(surface)
             if form is None and not CJK_RUN.search(surface) and len(surface) >= FUZZY_MIN_LENGTH:
@@ -140,13 +141,15 @@ class QuestionReader:
                     form = self.known_forms[corrected]
             if form is not None:
                 terms = (form, *terms)
+        # A joined word ("e-mail", "lily@jitri.org") is itself; its parts only come close.
+        own = terms[:2] if form is not None else terms[:1]
         synonyms = [
             synonym
-            for term in terms
+            for term in own
             for synonym in sorted(self.synonyms.get(term, ()))
-            if synonym not in terms
+            if synonym not in own
         ]
-        return Group(surface, terms, tuple(dict.fromkeys(synonyms)), corrected)
+        return Group(surface, own, tuple(dict.fromkeys([*terms[len(own) :], *synonyms])), corrected)
 
     def expand(self, terms: Iterable[str]) -> frozenset[str]:
         """The index terms `terms` match: themselves, and (long enough) words they begin."""

@@ -177,7 +177,8 @@ def _event_units(content: Content) -> Iterator[Unit]:
 def normalize_place(text: str) -> str:
     """A place name reduced for "is it mentioned" checks: case-folded, without its last letter.
 
-    So the inflected «в Нанкине» still holds «Нанкин», and «南京» still holds «南京市».
+    So an inflected Russian city name still holds the nominative's stem, and a Chinese city
+    name is found without its "city" suffix.
     """
     folded = text.casefold()
     return folded[:-1] if len(folded) > 2 else folded

@@ -60,11 +60,11 @@ def test_about_and_jitri_in_russian_by_default() -> None:
     # Facts from the article.
     assert "9 сентября 2020" in out
     assert "Нанкин" in out
-    assert "8000" in out
+    assert "8\u00a0000" in out  # the figure as Russian writes it
     assert "lily@jitri.org" in out
     # A transcript: each input echoed before its answer, answers in input order.
     assert out.index("> /about") < out.index("9 сентября 2020") < out.index("> /jitri")
-    assert out.index("> /jitri") < out.index("8000")
+    assert out.index("> /jitri") < out.index("8\u00a0000")
     assert "[1] " in out  # the cards' buttons are shown, numbered
 
 
