@@ -104,3 +104,20 @@ def test_no_russian_or_chinese_literals_in_code() -> None:
             ]
             offenders = [line for line in code if pattern.search(line)]
             assert not offenders, f"{path.relative_to(ROOT)}: {offenders[:3]}"
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "expected"),
+    [
+        ("ru", "8000", "8\u00a0000"),
+        ("en", "8000", "8,000"),
+        ("zh", "8000", "8000"),
+        ("ru", "800+", "более 800"),
+        ("en", "15000+", "more than 15,000"),
+        ("zh", "15000+", "15000多"),
+        ("en", "134", "134"),
+        ("en", "1234567", "1,234,567"),
+    ],
+)
+def test_numbers_as_each_language_writes_them(language: str, value: str, expected: str) -> None:
+    assert Translator(load_catalogs()).number(language, value) == expected
