@@ -68,31 +68,32 @@ def test_russian_organizations(count: int, expected: str) -> None:
 @pytest.mark.parametrize(
     ("count", "expected"),
     [
-        (1, "1 карточка"),
-        (3, "3 карточки"),
-        (5, "5 карточек"),
-        (12, "12 карточек"),
-        (31, "31 карточка"),
+        (1, "1 последняя новость"),
+        (3, "3 последние новости"),
+        (5, "5 последних новостей"),
+        (12, "12 последних новостей"),
+        (31, "31 последняя новость"),
     ],
 )
-def test_russian_search_results(count: int, expected: str) -> None:
-    assert expected in t("ru", "search.found", count=count, query="JITRI")
+def test_russian_news_counts(count: int, expected: str) -> None:
+    # (Search replies no longer count cards: they answer; the news title has the same forms.)
+    assert expected in t("ru", "news.title", count=count)
 
 
 @pytest.mark.parametrize(
-    ("count", "organizations", "cards"),
+    ("count", "organizations", "updates"),
     [
-        (1, "1 organization<", "1 card<"),
-        (2, "2 organizations", "2 cards"),
-        (10, "10 organizations", "10 cards"),
+        (1, "1 organization<", "1 update<"),
+        (2, "2 organizations", "2 updates"),
+        (10, "10 organizations", "10 updates"),
     ],
 )
-def test_english_counts(count: int, organizations: str, cards: str) -> None:
+def test_english_counts(count: int, organizations: str, updates: str) -> None:
     assert organizations in t("en", "orgs.title", count=count)
-    assert cards in t("en", "search.found", count=count, query="x")
+    assert updates in t("en", "news.title", count=count)
 
 
 @pytest.mark.parametrize("count", [1, 2, 5])
 def test_chinese_counts(count: int) -> None:
     assert f"{count} 家机构" in t("zh", "orgs.title", count=count)
-    assert f"卡片共 {count} 张" in t("zh", "search.found", count=count, query="x")
+    assert f"最新 {count} 条消息" in t("zh", "news.title", count=count)
