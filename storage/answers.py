@@ -38,7 +38,7 @@ RELATED_KINDS = {
 SYNONYM_SHARE = 0.8
 # A value stated as such (a figure, a date, a place…) answers its kind better than a sentence
 # that merely mentions one.
-SENTENCE_KIND_SHARE = 0.8
+SENTENCE_KIND_SHARE = 0.6
 # Asked for a name alone, or what something is: the card's own identity fact comes first.
 IDENTITY_WEIGHT = 1.0
 IDENTITY_FORMS = frozenset({"organization", "person"})
