@@ -206,3 +206,10 @@ def test_english_catalog_house_style() -> None:
 )
 def test_numbers_as_each_language_writes_them(language: str, value: str, expected: str) -> None:
     assert Translator(load_catalogs()).number(language, value) == expected
+
+
+@pytest.mark.parametrize("language", sorted(CATALOGS))
+def test_no_catalog_puts_a_statement_in_quotation_marks(language: str) -> None:
+    """The article reports what was said; no message may present it as a verbatim quote."""
+    for key, text in _texts(language):
+        assert not re.search(r"[«“„「『\"']\{text\}", text), f"{language}:{key}: {text!r}"
