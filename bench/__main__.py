@@ -15,6 +15,7 @@ from bench.harness import Metric, Result, fmt, machine
 
 # In the order they run; each is bench/<name>.py with NAME and run(quick).
 BENCHMARKS = (
+    "answers",
     "search",
     "startup",
     "throughput",

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from storage.answer_index import ANSWER_TABLES, index_digest, index_rows
 from storage.cards import CardKey, org_card, person_card
 from storage.content import LANGUAGES, Content, Localized
+from storage.vocabulary import load_vocabularies
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ CONTENT_TABLES = (
     "source_i18n",
     "source",
     "search_index",
+    *ANSWER_TABLES,
 )
 
 # The event's IANA time zone, kept beside the digest (read by FactStore.time_zone).
@@ -64,7 +67,13 @@ async def event_time_zone(connection: aiosqlite.Connection) -> ZoneInfo:
 
 
 async def sync_content(connection: aiosqlite.Connection, content: Content, digest: str) -> bool:
-    """Make the store hold `content`; return True if anything had to be written."""
+    """Make the store hold `content`; return True if anything had to be written.
+
+    The stored digest also covers the answer engine's vocabulary and index version, so a
+    changed vocabulary rebuilds the index too.
+    """
+    vocabularies, vocabulary_digest = load_vocabularies()
+    digest = index_digest(digest, vocabulary_digest)
     if await content_digest(connection) == digest:
         return False
     await connection.execute("BEGIN IMMEDIATE")
@@ -72,7 +81,7 @@ async def sync_content(connection: aiosqlite.Connection, content: Content, diges
         for table in CONTENT_TABLES:
             # Table names come from the constant above, never from input.
             await connection.execute(f"DELETE FROM {table}")
-        for sql, rows in _rows(content):
+        for sql, rows in (*_rows(content), *index_rows(content, vocabularies)):
             await connection.executemany(sql, rows)
         await connection.executemany(
             "INSERT INTO content_meta (key, value) VALUES (?, ?)"

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from storage.answers import AnswerEngine
 from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect
@@ -23,6 +24,8 @@ class Store:
         self.connection = connection
         self.content_path = content_path
         self.facts = FactStore(connection)
+        # The answer engine (plain-text questions, /search, inline mode, the web site's search).
+        self.answers = AnswerEngine(connection, self.facts)
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
         self.broadcasts = BroadcastStore(connection)
@@ -47,7 +50,10 @@ class Store:
     async def reload_content(self) -> bool:
         """Re-read the content file; return True if the store changed."""
         content, digest = load_content(self.content_path)
-        return await sync_content(self.connection, content, digest)
+        changed = await sync_content(self.connection, content, digest)
+        if changed:
+            self.answers.reset()
+        return changed
 
     async def time_zone(self) -> ZoneInfo:
         """The event's time zone from the loaded content: organizers' times are read in it."""

@@ -91,7 +91,7 @@ def test_migrations_are_append_only_scripts() -> None:
 
 
 async def test_rebuilding_broadcasts_keeps_their_texts_and_outbox(tmp_path: Path) -> None:
-    """Migration 3 rebuilds `broadcasts`; the children that refer to it survive (no cascade),
+    """Migration 4 rebuilds `broadcasts`; the children that refer to it survive (no cascade),
     and foreign keys are enforced again afterwards."""
     path = tmp_path / "bot.sqlite3"
     old = await aiosqlite.connect(path, isolation_level=None)
