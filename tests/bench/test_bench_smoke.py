@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory")
+BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory", "burst")
 
 
 @pytest.fixture(scope="module")
