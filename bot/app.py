@@ -7,23 +7,25 @@ from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults, ExtBot
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
 from bot.aiohttp_request import AiohttpRequest
 from bot.config import Settings
 from bot.context import BotData
 from bot.delivery import DeliveryWorker
+from bot.fast_bot import FastBot
 from bot.flood import FloodGuard
 from bot.i18n import Translator, load_catalogs
 from bot.processor import PerChatUpdateProcessor
+from handlers.common import ContactJournal
 from handlers.content_admin import publish_commands
 from storage.content import LoadedContent
 from storage.store import Store
 
 log = logging.getLogger(__name__)
 
-BotApplication = Application[ExtBot[None], Any, dict[Any, Any], dict[Any, Any], BotData, Any]
+BotApplication = Application[FastBot, Any, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 # The update types the handlers use; Telegram sends nothing else, so nothing else costs a parse.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query", "my_chat_member"]
@@ -52,6 +54,8 @@ def build_application(
         data.opened_store = await Store.open(
             settings.storage.path, settings.storage.content, content
         )
+        # New users' first contact is on disk before their updates are confirmed to Telegram.
+        bot.use_journal(ContactJournal(data.opened_store.users))
         data.bot_username = application.bot.username
         delivery = DeliveryWorker(
             token=token,
@@ -69,18 +73,23 @@ def build_application(
         log.info("Bot @%s is up", data.bot_username)
 
     async def post_shutdown(application: BotApplication) -> None:
+        bot.use_journal(None)
         await application.bot_data.close()
 
+    # Echo-free replies and the contact journal (bot/fast_bot.py); aiohttp, not PTB's default
+    # httpx: 3x the replies per second under load (BENCHMARKS.md).
+    bot = FastBot(
+        token,
+        base_url=settings.telegram.base_url,
+        request=AiohttpRequest(CONNECTION_POOL, pool_timeout=10),
+        get_updates_request=AiohttpRequest(1),
+        defaults=defaults,
+    )
     application: BotApplication = (
         ApplicationBuilder()
-        .token(token)
-        .base_url(settings.telegram.base_url)
-        .defaults(defaults)
+        .bot(bot)
         .context_types(ContextTypes(bot_data=BotData))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
-        # aiohttp, not PTB's default httpx: 3x the replies per second under load (BENCHMARKS.md).
-        .request(AiohttpRequest(CONNECTION_POOL, pool_timeout=10))
-        .get_updates_request(AiohttpRequest(1))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

@@ -28,7 +28,7 @@ from bot.i18n import Html
 from bot.keyboards import BROADCAST, button, keyboard
 from bot.telegram_text import callback_text, utf16_length
 from handlers.auth import admin_only
-from handlers.common import reply, user_language
+from handlers.common import reply, reply_message, user_language
 from storage.broadcasts import Audience, Broadcast, BroadcastStatus
 from storage.content import LANGUAGES
 
@@ -286,7 +286,7 @@ async def _confirm(
     language = await user_language(update, context)
     await query.answer()
     await _drop_keyboard(query.message)
-    progress = await reply(update, t(language, "broadcast.queued", id=broadcast.id))
+    progress = await reply_message(update, t(language, "broadcast.queued", id=broadcast.id))
     total = await data.delivery.enqueue(
         broadcast.id,
         audience,

@@ -38,10 +38,12 @@ class Store:
         connection = await connect(path)
         try:
             await sync_content(connection, content, digest)
+            store = cls(connection, content_path)
+            await store.users.load_choices()
         except BaseException:
             await connection.close()
             raise
-        return cls(connection, content_path)
+        return store
 
     async def reload_content(self) -> bool:
         """Re-read the content file; return True if the store changed."""
@@ -49,5 +51,8 @@ class Store:
         return await sync_content(self.connection, content, digest)
 
     async def close(self) -> None:
-        """Close the connection (WAL is checkpointed by SQLite on last close)."""
-        await self.connection.close()
+        """Write the noted users, close the connection (WAL is checkpointed on last close)."""
+        try:
+            await self.users.flush()
+        finally:
+            await self.connection.close()

@@ -1,0 +1,145 @@
+"""The bot's `ExtBot`: replies that skip rebuilding Telegram's echo, and a journal before each ack.
+
+Two seams, both plain subclassing of PTB's public `ExtBot`:
+
+- `send_text` sends a message whose echoed `Message` nobody reads (most replies). Telegram's
+  answer goes through PTB's request machinery as for `send_message` (same defaults, same rate
+  limiter, same errors raised: BadRequest, Forbidden, RetryAfter, …), but the result is not
+  turned into a `Message` object, which was the largest single cost of a reply. A keyboard's
+  JSON is kept per keyboard object, so a cached card's buttons are serialized once.
+- `get_updates` first flushes a `FetchJournal` (the users seen so far) and then tells it which
+  updates arrived. Telegram treats a getUpdates call with a higher offset as confirmation of
+  everything before it, so whatever the journal holds is on disk before the updates it came
+  from are confirmed: a crash costs replies sent twice, never a lost first contact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram._utils.defaultvalue import DEFAULT_NONE
+from telegram._utils.types import ODVInput, TimePeriod
+from telegram.error import NetworkError
+from telegram.ext import Defaults, ExtBot
+from telegram.request import BaseRequest
+
+from bot.wire import RawJson
+
+__all__ = ["FastBot", "FetchJournal", "JournalNotWritten"]
+
+log = logging.getLogger(__name__)
+
+# Keyboards whose JSON is kept: every cached card's, with room for one-off ones to pass through.
+KEYBOARD_CACHE = 512
+
+
+class FetchJournal(Protocol):
+    """What must be on disk before Telegram is told that updates were received."""
+
+    def fetched(self, updates: Sequence[Update]) -> None:
+        """Note what these updates bring (kept in memory until `flush`)."""
+
+    async def flush(self) -> None:
+        """Write everything noted so far; raise if it could not be written."""
+
+
+class JournalNotWritten(NetworkError):
+    """The journal could not be written, so updates are not confirmed (PTB polls again later)."""
+
+
+class FastBot(ExtBot[None]):
+    """ExtBot with an echo-free `send_text` and a journal flushed before every getUpdates."""
+
+    def __init__(
+        self,
+        token: str,
+        *,
+        base_url: str,
+        request: BaseRequest,
+        get_updates_request: BaseRequest,
+        defaults: Defaults | None = None,
+    ) -> None:
+        super().__init__(
+            token,
+            base_url=base_url,
+            request=request,
+            get_updates_request=get_updates_request,
+            defaults=defaults,
+        )
+        # Attributes starting with "_" may be set on PTB's frozen objects.
+        self._journal: FetchJournal | None = None
+        # id(markup) -> (markup, its JSON); holding the markup keeps its id from being reused.
+        self._keyboards: OrderedDict[int, tuple[InlineKeyboardMarkup, RawJson]] = OrderedDict()
+
+    def use_journal(self, journal: FetchJournal | None) -> None:
+        """Flush `journal` before every getUpdates and feed it what each one returned."""
+        self._journal = journal
+
+    async def send_text(
+        self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """sendMessage when the sent Message is not needed: raises what `send_message` raises."""
+        data: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text,
+            # Filled from the application's Defaults by ExtBot, as for send_message.
+            "parse_mode": DEFAULT_NONE,
+            "link_preview_options": DEFAULT_NONE,
+            "disable_notification": DEFAULT_NONE,
+            "protect_content": DEFAULT_NONE,
+            "reply_markup": None if reply_markup is None else self.keyboard_json(reply_markup),
+        }
+        await self._post("sendMessage", data)
+
+    def keyboard_json(self, markup: InlineKeyboardMarkup) -> RawJson:
+        """The keyboard's JSON, computed once per keyboard object (PTB's objects are immutable)."""
+        key = id(markup)
+        kept = self._keyboards.get(key)
+        if kept is not None and kept[0] is markup:
+            self._keyboards.move_to_end(key)
+            return kept[1]
+        encoded = RawJson.dump(markup.to_dict())
+        self._keyboards[key] = (markup, encoded)
+        if len(self._keyboards) > KEYBOARD_CACHE:
+            self._keyboards.popitem(last=False)
+        return encoded
+
+    async def get_updates(
+        self,
+        offset: int | None = None,
+        limit: int | None = None,
+        timeout: TimePeriod | None = None,  # noqa: ASYNC109 (PTB's signature)
+        allowed_updates: Sequence[str] | None = None,
+        *,
+        read_timeout: ODVInput[float] = DEFAULT_NONE,
+        write_timeout: ODVInput[float] = DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = DEFAULT_NONE,
+        api_kwargs: dict[str, Any] | None = None,
+    ) -> tuple[Update, ...]:
+        """Flush the journal (this call confirms the updates before `offset`), then fetch."""
+        journal = self._journal
+        if journal is not None:
+            try:
+                await journal.flush()
+            except Exception as error:
+                log.error("Updates not confirmed: the journal could not be written: %s", error)
+                raise JournalNotWritten(f"journal not written: {error}") from error
+        updates = await super().get_updates(
+            offset=offset,
+            limit=limit,
+            timeout=timeout,
+            allowed_updates=allowed_updates,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+            api_kwargs=api_kwargs,
+        )
+        if journal is not None:
+            journal.fetched(updates)
+        return updates
