@@ -56,9 +56,7 @@ async def test_a_blocked_user_raises_forbidden(emulator: BotApiEmulator, bot: Bo
     assert "telegram.error.Forbidden" in bot.log()
 
 
-async def test_a_needed_message_is_still_returned(
-    emulator: BotApiEmulator, tmp_path: Path
-) -> None:
+async def test_a_needed_message_is_still_returned(emulator: BotApiEmulator, tmp_path: Path) -> None:
     """The broadcast progress message is sent with its Message and edited into the report."""
     process, _ = await start_with_subscribers(emulator, tmp_path, {4_100_101: "en"})
     try:
@@ -98,9 +96,7 @@ async def test_first_contacts_survive_sigkill_right_after_the_ack(
         assert first_seen > 0
 
 
-async def test_a_chosen_language_survives_sigkill(
-    emulator: BotApiEmulator, tmp_path: Path
-) -> None:
+async def test_a_chosen_language_survives_sigkill(emulator: BotApiEmulator, tmp_path: Path) -> None:
     """The choice is read from memory on the reply path, loaded from disk after a crash."""
     db_path = tmp_path / "bot.sqlite3"
     process = BotProcess(
