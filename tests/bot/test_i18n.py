@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator.telegram_html import parse_html
 from bot.i18n import (
     PLURAL_FORMS,
     Html,
@@ -17,6 +16,7 @@ from bot.i18n import (
     load_catalogs,
     placeholders,
 )
+from tgemu.telegram_html import parse_html
 
 CATALOGS = load_catalogs()
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from bot.emulator import BotApiEmulator, Call
 from storage.store import Store
 from tests.conftest import (
     ask,
@@ -20,6 +19,7 @@ from tests.conftest import (
     markup_of,
     running_bot,
 )
+from tgemu import BotApiEmulator, Call
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
