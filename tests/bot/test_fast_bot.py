@@ -12,7 +12,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
+from tgemu import BotApiEmulator
 from tests.broadcasting import confirm, draft, start_with_subscribers, wait_for_report
 from tests.conftest import BotProcess, ask, write_config
 
