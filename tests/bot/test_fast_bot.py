@@ -12,9 +12,9 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from tgemu import BotApiEmulator
 from tests.broadcasting import confirm, draft, start_with_subscribers, wait_for_report
 from tests.conftest import BotProcess, ask, write_config
+from tgemu import BotApiEmulator
 
 USER = 4_100_001
 
