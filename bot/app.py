@@ -14,7 +14,7 @@ from bot.aiohttp_request import AiohttpRequest
 from bot.config import Settings
 from bot.context import BotData
 from bot.delivery import DeliveryWorker
-from bot.fast_bot import FastBot
+from bot.fast_bot import FastBot, UpdateGate
 from bot.flood import FloodGuard
 from bot.i18n import Translator, load_catalogs
 from bot.processor import PerChatUpdateProcessor
@@ -30,6 +30,9 @@ BotApplication = Application[FastBot, Any, dict[Any, Any], dict[Any, Any], BotDa
 # The update types the handlers use; Telegram sends nothing else, so nothing else costs a parse.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query", "my_chat_member"]
 CONCURRENT_UPDATES = 64
+# Updates fetched but not finished, at most (plus one getUpdates batch): memory stays flat under
+# a burst of any size, the rest waits at Telegram (BENCHMARKS.md, burst).
+MAX_UPDATES_IN_FLIGHT = 256
 CONNECTION_POOL = 128
 
 
@@ -85,11 +88,13 @@ def build_application(
         get_updates_request=AiohttpRequest(1),
         defaults=defaults,
     )
+    gate = UpdateGate(MAX_UPDATES_IN_FLIGHT)
+    bot.use_gate(gate)
     application: BotApplication = (
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(bot_data=BotData))
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, gate))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

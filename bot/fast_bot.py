@@ -15,6 +15,7 @@ Two seams, both plain subclassing of PTB's public `ExtBot`:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -29,7 +30,7 @@ from telegram.request import BaseRequest
 
 from bot.wire import RawJson
 
-__all__ = ["FastBot", "FetchJournal", "JournalNotWritten"]
+__all__ = ["FastBot", "FetchJournal", "JournalNotWritten", "UpdateGate"]
 
 log = logging.getLogger(__name__)
 
@@ -72,12 +73,20 @@ class FastBot(ExtBot[None]):
         )
         # Attributes starting with "_" may be set on PTB's frozen objects.
         self._journal: FetchJournal | None = None
+        self._gate: UpdateGate | None = None
+        # The default link preview options, serialized once for every send_text.
+        preview = defaults.link_preview_options if defaults is not None else None
+        self._link_preview = None if preview is None else RawJson.dump(preview.to_dict())
         # id(markup) -> (markup, its JSON); holding the markup keeps its id from being reused.
         self._keyboards: OrderedDict[int, tuple[InlineKeyboardMarkup, RawJson]] = OrderedDict()
 
     def use_journal(self, journal: FetchJournal | None) -> None:
         """Flush `journal` before every getUpdates and feed it what each one returned."""
         self._journal = journal
+
+    def use_gate(self, gate: UpdateGate | None) -> None:
+        """Fetch no more updates while `gate` says enough are in flight."""
+        self._gate = gate
 
     async def send_text(
         self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
@@ -88,7 +97,7 @@ class FastBot(ExtBot[None]):
             "text": text,
             # Filled from the application's Defaults by ExtBot, as for send_message.
             "parse_mode": DEFAULT_NONE,
-            "link_preview_options": DEFAULT_NONE,
+            "link_preview_options": self._link_preview,
             "disable_notification": DEFAULT_NONE,
             "protect_content": DEFAULT_NONE,
             "reply_markup": None if reply_markup is None else self.keyboard_json(reply_markup),
@@ -121,7 +130,13 @@ class FastBot(ExtBot[None]):
         pool_timeout: ODVInput[float] = DEFAULT_NONE,
         api_kwargs: dict[str, Any] | None = None,
     ) -> tuple[Update, ...]:
-        """Flush the journal (this call confirms the updates before `offset`), then fetch."""
+        """Wait for room, flush the journal (this call confirms the updates before `offset`), fetch.
+
+        Updates not fetched yet stay with Telegram: under a burst, memory holds at most the
+        gate's limit plus one batch, whatever the size of the burst.
+        """
+        if self._gate is not None:
+            await self._gate.wait_for_room()
         journal = self._journal
         if journal is not None:
             try:
@@ -142,4 +157,39 @@ class FastBot(ExtBot[None]):
         )
         if journal is not None:
             journal.fetched(updates)
+        if self._gate is not None:
+            self._gate.taken(len(updates))
         return updates
+
+
+class UpdateGate:
+    """Counts updates fetched but not yet processed, and holds fetching while there are `limit`.
+
+    The bot's getUpdates counts what it fetched (`taken`); the update processor counts what
+    it finished (`done`). Every fetched update reaches the processor, so the difference is
+    exactly what is queued, waiting or running.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+        self._room = asyncio.Event()
+        self._room.set()
+
+    def taken(self, count: int) -> None:
+        """`count` updates were fetched."""
+        self.in_flight += count
+        if self.in_flight >= self.limit:
+            self._room.clear()
+
+    def done(self) -> None:
+        """One update was processed (whatever its outcome)."""
+        self.in_flight = max(0, self.in_flight - 1)
+        if self.in_flight < self.limit:
+            self._room.set()
+
+    async def wait_for_room(self) -> None:
+        """Return once fewer than `limit` updates are in flight."""
+        while self.in_flight >= self.limit:
+            self._room.clear()
+            await self._room.wait()

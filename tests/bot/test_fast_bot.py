@@ -12,6 +12,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+from bot.app import MAX_UPDATES_IN_FLIGHT
 from tests.broadcasting import confirm, draft, start_with_subscribers, wait_for_report
 from tests.conftest import BotProcess, ask, write_config
 from tgemu import BotApiEmulator
@@ -116,3 +117,27 @@ async def test_a_chosen_language_survives_sigkill(emulator: BotApiEmulator, tmp_
         assert "南京" in answer.params["text"]  # Chinese, although Telegram says English
     finally:
         assert await process.stop() == 0, process.log()
+
+
+async def test_a_burst_is_fetched_no_faster_than_it_is_answered(
+    emulator: BotApiEmulator, bot: BotProcess
+) -> None:
+    """At most MAX_UPDATES_IN_FLIGHT (+ one batch of 100) fetched but unanswered; the rest waits."""
+    emulator.set_latency(0.3, "sendMessage")  # 64 replies at a time: ~200 answered per second
+    users = list(range(4_300_000, 4_300_900))
+    ids = [
+        int(emulator.push_message(user_id, "/about", language_code="en")["update_id"])
+        for user_id in users
+    ]
+    for _ in range(10):
+        await asyncio.sleep(0.1)
+        delivered = emulator.stats()["max_delivered_update_id"]
+        fetched = len([i for i in ids if i <= delivered])
+        answered = len([c for c in emulator.calls("sendMessage") if c.chat_id in set(users)])
+        assert fetched <= answered + MAX_UPDATES_IN_FLIGHT + 100 + 64, (fetched, answered)
+    assert fetched < len(users)
+    emulator.set_latency(0, "sendMessage")
+    deadline = asyncio.get_running_loop().time() + 30
+    while len({c.chat_id for c in emulator.calls("sendMessage") if c.ok} & set(users)) < len(users):
+        assert asyncio.get_running_loop().time() < deadline, "not everyone was answered"
+        await asyncio.sleep(0.05)
