@@ -74,9 +74,21 @@ class FastBot(ExtBot[None]):
         # Attributes starting with "_" may be set on PTB's frozen objects.
         self._journal: FetchJournal | None = None
         self._gate: UpdateGate | None = None
-        # The default link preview options, serialized once for every send_text.
-        preview = defaults.link_preview_options if defaults is not None else None
-        self._link_preview = None if preview is None else RawJson.dump(preview.to_dict())
+        # send_text's share of the application's Defaults, resolved (and serialized) once.
+        self._send_defaults: dict[str, object] = {}
+        if defaults is not None:
+            preview = defaults.link_preview_options
+            for name, value in (
+                ("parse_mode", defaults.parse_mode),
+                ("disable_notification", defaults.disable_notification),
+                ("protect_content", defaults.protect_content),
+                (
+                    "link_preview_options",
+                    None if preview is None else RawJson.dump(preview.to_dict()),
+                ),
+            ):
+                if value is not None:
+                    self._send_defaults[name] = value
         # id(markup) -> (markup, its JSON); holding the markup keeps its id from being reused.
         self._keyboards: OrderedDict[int, tuple[InlineKeyboardMarkup, RawJson]] = OrderedDict()
 
@@ -92,17 +104,11 @@ class FastBot(ExtBot[None]):
         self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
     ) -> None:
         """sendMessage when the sent Message is not needed: raises what `send_message` raises."""
-        data: dict[str, Any] = {
-            "chat_id": chat_id,
-            "text": text,
-            # Filled from the application's Defaults by ExtBot, as for send_message.
-            "parse_mode": DEFAULT_NONE,
-            "link_preview_options": self._link_preview,
-            "disable_notification": DEFAULT_NONE,
-            "protect_content": DEFAULT_NONE,
-            "reply_markup": None if reply_markup is None else self.keyboard_json(reply_markup),
-        }
-        await self._post("sendMessage", data)
+        data: dict[str, Any] = {"chat_id": chat_id, "text": text, **self._send_defaults}
+        if reply_markup is not None:
+            data["reply_markup"] = self.keyboard_json(reply_markup)
+        # ExtBot's _do_post: the rate limiter (if any), then the request, whose errors it raises.
+        await self._do_post("sendMessage", data)
 
     def keyboard_json(self, markup: InlineKeyboardMarkup) -> RawJson:
         """The keyboard's JSON, computed once per keyboard object (PTB's objects are immutable)."""

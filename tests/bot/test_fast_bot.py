@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.app import MAX_UPDATES_IN_FLIGHT
 from tests.broadcasting import confirm, draft, start_with_subscribers, wait_for_report
-from tests.conftest import BotProcess, ask, write_config
+from tests.conftest import BotProcess, ask, callbacks, write_config
 from tgemu import BotApiEmulator
 
 USER = 4_100_001
@@ -141,3 +141,17 @@ async def test_a_burst_is_fetched_no_faster_than_it_is_answered(
     while len({c.chat_id for c in emulator.calls("sendMessage") if c.ok} & set(users)) < len(users):
         assert asyncio.get_running_loop().time() < deadline, "not everyone was answered"
         await asyncio.sleep(0.05)
+
+
+async def test_an_echo_free_reply_carries_the_defaults_and_the_keyboard(
+    emulator: BotApiEmulator, bot: BotProcess
+) -> None:
+    """HTML, no link previews, the card's keyboard: the same request send_message would make."""
+    first = await ask(emulator, USER, "/about")
+    second = await ask(emulator, USER + 1, "/about")
+    for call in (first, second):
+        assert call.ok
+        assert call.params["parse_mode"] == "HTML"
+        assert call.params["link_preview_options"] == {"is_disabled": True}
+        assert callbacks(call) and callbacks(call) == callbacks(first)
+    assert "<b>" in first.params["text"] and first.result["entities"]
