@@ -19,6 +19,7 @@ import asyncio
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 from telegram import InlineKeyboardMarkup, Update
@@ -26,13 +27,19 @@ from telegram._utils.defaultvalue import DEFAULT_NONE
 from telegram._utils.types import ODVInput, TimePeriod
 from telegram.error import NetworkError
 from telegram.ext import Defaults, ExtBot
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, RequestData
+from telegram.request._requestparameter import RequestParameter
 
+from bot.aiohttp_request import AiohttpRequest
 from bot.wire import RawJson
 
-__all__ = ["FastBot", "FetchJournal", "JournalNotWritten", "UpdateGate"]
+__all__ = ["FastBot", "FetchJournal", "JournalNotWritten", "ReplyRequest", "UpdateGate"]
 
 log = logging.getLogger(__name__)
+
+# Set while send_text waits for its answer: the echoed Message is not wanted.
+_ANSWER_UNREAD: ContextVar[bool] = ContextVar("answer_unread", default=False)
+_OK_PREFIX = b'{"ok":true'
 
 # Keyboards whose JSON is kept: every cached card's, with room for one-off ones to pass through.
 KEYBOARD_CACHE = 512
@@ -107,8 +114,33 @@ class FastBot(ExtBot[None]):
         data: dict[str, Any] = {"chat_id": chat_id, "text": text, **self._send_defaults}
         if reply_markup is not None:
             data["reply_markup"] = self.keyboard_json(reply_markup)
-        # ExtBot's _do_post: the rate limiter (if any), then the request, whose errors it raises.
-        await self._do_post("sendMessage", data)
+        token = _ANSWER_UNREAD.set(True)
+        try:
+            if self.rate_limiter is None:
+                await self._post_encoded("sendMessage", data)
+            else:
+                # What ExtBot._do_post does: every request goes through the limiter.
+                await self.rate_limiter.process_request(
+                    callback=self._post_encoded,
+                    args=("sendMessage", data),
+                    kwargs={},
+                    endpoint="sendMessage",
+                    data=data,
+                    rate_limit_args=None,
+                )
+        finally:
+            _ANSWER_UNREAD.reset(token)
+
+    async def _post_encoded(self, endpoint: str, data: dict[str, Any]) -> Any:
+        """POST `data`, whose values are already what goes on the wire (str, int, RawJson).
+
+        Bot._do_post would run RequestParameter.from_input on each value to find files and
+        objects to convert; there are none here. BaseRequest.post raises Telegram's errors.
+        """
+        request_data = RequestData(
+            [RequestParameter(key, value, []) for key, value in data.items()]
+        )
+        return await self.request.post(f"{self.base_url}/{endpoint}", request_data)
 
     def keyboard_json(self, markup: InlineKeyboardMarkup) -> RawJson:
         """The keyboard's JSON, computed once per keyboard object (PTB's objects are immutable)."""
@@ -166,6 +198,25 @@ class FastBot(ExtBot[None]):
         if self._gate is not None:
             self._gate.taken(len(updates))
         return updates
+
+
+class ReplyRequest(AiohttpRequest):
+    """The bot's transport: a successful answer to `send_text` is not parsed, only checked.
+
+    PTB parses every answer with `parse_json_payload` (documented as the method to override).
+    Telegram's success answer is `{"ok":true,"result":…}` and `send_text` does not read the
+    result, so during `send_text` an answer with that prefix skips `json.loads` of the echoed
+    message. Error answers (and every other call) are parsed and raised exactly as before.
+    """
+
+    __slots__ = ()
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Telegram's answer as JSON, or just "ok" when send_text does not read it."""
+        if _ANSWER_UNREAD.get() and payload.startswith(_OK_PREFIX):
+            return {"ok": True, "result": True}
+        return AiohttpRequest.parse_json_payload(payload)
 
 
 class UpdateGate:

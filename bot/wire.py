@@ -38,5 +38,6 @@ def json_body(parameters: Mapping[str, object]) -> bytes:
         return json.dumps(parameters, ensure_ascii=False, separators=_SEPARATORS).encode()
     plain = {key: value for key, value in parameters.items() if not isinstance(value, RawJson)}
     head = json.dumps(plain, ensure_ascii=False, separators=_SEPARATORS)[:-1]
-    tail = ",".join(f"{json.dumps(key)}:{value}" for key, value in raw)
+    # Keys are Bot API parameter names: plain ASCII identifiers, nothing to escape.
+    tail = ",".join(f'"{key}":{value}' for key, value in raw)
     return f"{head}{',' if plain else ''}{tail}}}".encode()
