@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 # Set while send_text waits for its answer: the echoed Message is not wanted.
 _ANSWER_UNREAD: ContextVar[bool] = ContextVar("answer_unread", default=False)
-_OK_PREFIX = b'{"ok":true'
+# Telegram answers compactly; the emulator (and any pretty printer) puts a space after the colon.
+_OK_PREFIXES = (b'{"ok":true', b'{"ok": true')
 
 # Keyboards whose JSON is kept: every cached card's, with room for one-off ones to pass through.
 KEYBOARD_CACHE = 512
@@ -214,7 +215,7 @@ class ReplyRequest(AiohttpRequest):
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
         """Telegram's answer as JSON, or just "ok" when send_text does not read it."""
-        if _ANSWER_UNREAD.get() and payload.startswith(_OK_PREFIX):
+        if _ANSWER_UNREAD.get() and payload.startswith(_OK_PREFIXES):
             return {"ok": True, "result": True}
         return AiohttpRequest.parse_json_payload(payload)
 

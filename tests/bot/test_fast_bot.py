@@ -155,3 +155,20 @@ async def test_an_echo_free_reply_carries_the_defaults_and_the_keyboard(
         assert call.params["link_preview_options"] == {"is_disabled": True}
         assert callbacks(call) and callbacks(call) == callbacks(first)
     assert "<b>" in first.params["text"] and first.result["entities"]
+
+
+async def test_only_send_text_skips_parsing_a_success_answer() -> None:
+    """The echo is left unparsed only while send_text waits; errors and other calls are parsed."""
+    from bot.fast_bot import _ANSWER_UNREAD, ReplyRequest  # the contextvar send_text sets
+
+    echo = b'{"ok":true,"result":{"message_id":7}}'
+    spaced = b'{"ok": true, "result": {"message_id": 7}}'
+    error = b'{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}'
+    assert ReplyRequest.parse_json_payload(echo)["result"] == {"message_id": 7}
+    token = _ANSWER_UNREAD.set(True)
+    try:
+        assert ReplyRequest.parse_json_payload(echo) == {"ok": True, "result": True}
+        assert ReplyRequest.parse_json_payload(spaced) == {"ok": True, "result": True}
+        assert ReplyRequest.parse_json_payload(error)["error_code"] == 400
+    finally:
+        _ANSWER_UNREAD.reset(token)
