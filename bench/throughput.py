@@ -76,7 +76,7 @@ async def one_round(
 
 async def run(quick: bool) -> Result:
     """Alternate ours, bare and floor; report rates, CPU per update and the ratios per round."""
-    count, rounds = (200, 1) if quick else (5000, 5)
+    count, rounds = (600, 1) if quick else (5000, 5)
     result = Result(NAME)
     rates: dict[str, list[float]] = {kind: [] for kind in CONTENDERS}
     cpu: dict[str, list[float]] = {kind: [] for kind in CONTENDERS}
