@@ -77,6 +77,11 @@ def build_application(
         await delivery.start()
         data.started_delivery = delivery
         await publish_commands(application.bot, data)
+        if settings.web.enabled:
+            from web.serve import build_server  # only a process that serves the site loads it
+
+            data.web = build_server(settings, data.store, data.translate, data.bot_username)
+            await data.web.start(settings.web.host, settings.web.port)
         # Everything alive now (modules, PTB's classes, catalogs) lives as long as the process:
         # keep it out of the collector's scans, and collect young objects less often. Under a
         # burst this was ~10 % of the CPU per update (BENCHMARKS.md).

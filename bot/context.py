@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from bot.flood import FloodGuard
     from bot.i18n import Translator
     from storage.store import Store
+    from web.server import WebServer
 
 
 class BotData:
@@ -33,12 +34,15 @@ class BotData:
     opened_store: Store | None
     # The broadcast delivery worker (bot/delivery.py), once started.
     started_delivery: DeliveryWorker | None
+    # The process's web server (site, health checks) when `[web] enabled`: started in post_init.
+    web: WebServer | None
 
     def __init__(self) -> None:
         self.cards = {}
         self.bot_username = ""
         self.opened_store = None
         self.started_delivery = None
+        self.web = None
 
     @property
     def store(self) -> Store:
@@ -55,7 +59,10 @@ class BotData:
         return self.started_delivery
 
     async def close(self) -> None:
-        """Stop the worker and close the database, whichever of them was started."""
+        """Stop the web server and the worker, then close the database: whichever was started."""
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None

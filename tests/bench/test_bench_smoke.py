@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory", "burst")
+BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory", "burst", "web")
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +100,11 @@ def test_broadcasts_reached_every_recipient(report: dict[str, Any]) -> None:
     memory = _result(report, "memory")
     assert memory["counts"]["reached"] == [100, 1000]
     assert _metric(memory, "peak RSS, 100 subscribers")["median"] > 10
+
+
+def test_web_benchmark_loaded_every_page_kind_without_errors(report: dict[str, Any]) -> None:
+    """The load generator counts non-200 answers as a failure, so figures mean served pages."""
+    result = _result(report, "web")
+    assert set(result["counts"]["requests"]) == {"hello", "card", "search", "fresh"}
+    assert all(count > 0 for count in result["counts"]["requests"].values())
+    assert _metric(result, "card page ÷ bare hello")["target"] == "≥ 0.5"
