@@ -33,7 +33,7 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query"
 CONCURRENT_UPDATES = 64
 # Updates fetched but not finished, at most (plus one getUpdates batch): memory stays flat under
 # a burst of any size, the rest waits at Telegram (BENCHMARKS.md, burst).
-MAX_UPDATES_IN_FLIGHT = 256
+MAX_UPDATES_IN_FLIGHT = 128
 # Python's defaults are (700, 10, 10); a reply allocates a few thousand objects, nearly all freed
 # by reference counting, so young-generation collections every 700 allocations find little.
 GC_THRESHOLDS = (10_000, 20, 20)
@@ -85,6 +85,7 @@ def build_application(
         # Everything alive now (modules, PTB's classes, catalogs) lives as long as the process:
         # keep it out of the collector's scans, and collect young objects less often. Under a
         # burst this was ~10 % of the CPU per update (BENCHMARKS.md).
+        gc.collect()  # start-up's garbage first: frozen objects are never collected
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
         log.info("Bot @%s is up", data.bot_username)
