@@ -22,6 +22,7 @@ BENCHMARKS = (
     "latency",
     "pacing",
     "memory",
+    "burst",
     "web",
     "scheduled",
 )

@@ -17,9 +17,12 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.wire import json_body
+
 __all__ = ["AiohttpRequest"]
 
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s]+")
+_JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -83,7 +86,7 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """One HTTP request; form-encoded parameters, multipart when files are attached."""
+        """One HTTP request; a JSON body, multipart when files are attached."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
@@ -97,7 +100,8 @@ class AiohttpRequest(BaseRequest):
         timeout = aiohttp.ClientTimeout(
             total=None, connect=pool, sock_connect=connect, sock_read=sock_read
         )
-        data: aiohttp.FormData | dict[str, str] | None = None
+        data: aiohttp.FormData | bytes | None = None
+        headers = None
         if request_data is not None:
             files = request_data.multipart_data
             if files:
@@ -108,10 +112,17 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 data = form
             else:
-                data = request_data.json_parameters
+                # JSON, as Telegram accepts for any method without files (bot/wire.py: why).
+                data = json_body(request_data.parameters)
+                headers = _JSON_HEADERS
         try:
             async with self._session.request(
-                method, url, data=data, timeout=timeout, proxy=self._proxy_for(url)
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=timeout,
+                proxy=self._proxy_for(url),
             ) as response:
                 return response.status, await response.read()
         except TimeoutError:

@@ -33,7 +33,7 @@ from bot.i18n import Html
 from bot.keyboards import BROADCAST, button, keyboard
 from bot.telegram_text import callback_text, utf16_length
 from handlers.auth import admin_only
-from handlers.common import reply, user_language
+from handlers.common import reply, reply_message, user_language
 from storage.broadcasts import Audience, Broadcast, BroadcastStatus, MediaKind
 from storage.content import LANGUAGES
 
@@ -354,7 +354,7 @@ async def _confirm(
         queued = t(language, "schedule.queued", id=broadcast.id, due=due)
     else:
         queued = t(language, "broadcast.queued", id=broadcast.id)
-    progress = await reply(update, queued)
+    progress = await reply_message(update, queued)
     total = await data.delivery.enqueue(
         broadcast.id,
         audience,

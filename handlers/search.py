@@ -15,7 +15,7 @@ from bot.i18n import Html
 from bot.keyboards import CARD, RESULTS, button, keyboard
 from bot.telegram_text import callback_text
 from handlers.cards import FEATURED_ORGANIZATION, get_card
-from handlers.common import reply, shorten, show, user_language
+from handlers.common import reply, reply_message, shorten, show, user_language
 from storage.cards import CardKey, org_card
 
 # The best fact and at most two more.
@@ -79,7 +79,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
         await show(update, Html("\n\n".join(parts)), keyboard(*buttons))
         sent = update.callback_query.message
     else:
-        sent = await reply(update, Html("\n\n".join(parts)), keyboard(*buttons))
+        sent = await reply_message(update, Html("\n\n".join(parts)), keyboard(*buttons))
     if isinstance(sent, Message):
         _remember(context, sent.message_id, query)
 

@@ -42,10 +42,12 @@ class Store:
         connection = await connect(path)
         try:
             await sync_content(connection, content, digest)
+            store = cls(connection, content_path)
+            await store.users.load_choices()
         except BaseException:
             await connection.close()
             raise
-        return cls(connection, content_path)
+        return store
 
     async def reload_content(self) -> bool:
         """Re-read the content file; return True if the store changed."""
@@ -60,5 +62,8 @@ class Store:
         return await event_time_zone(self.connection)
 
     async def close(self) -> None:
-        """Close the connection (WAL is checkpointed by SQLite on last close)."""
-        await self.connection.close()
+        """Write the noted users, close the connection (WAL is checkpointed on last close)."""
+        try:
+            await self.users.flush()
+        finally:
+            await self.connection.close()

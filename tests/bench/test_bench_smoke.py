@@ -24,6 +24,7 @@ BENCHMARKS = (
     "latency",
     "pacing",
     "memory",
+    "burst",
     "web",
     "scheduled",
 )
@@ -38,7 +39,7 @@ def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=240,
+        timeout=270,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr[-4000:]
@@ -73,14 +74,17 @@ def test_every_benchmark_ran_with_finite_positive_figures(report: dict[str, Any]
             assert metric["min"] <= metric["median"] <= metric["max"]
 
 
-def test_throughput_answered_every_user_for_both_bots(report: dict[str, Any]) -> None:
+def test_throughput_answered_every_user_for_every_contender(report: dict[str, Any]) -> None:
     result = _result(report, "throughput")
     count = result["counts"]["updates_per_round"]
-    assert count == 200
-    assert result["counts"]["answered"] == {"ours": [200], "bare": [200]}
-    ours = _metric(result, "ours:")["median"]
-    bare = _metric(result, "bare PTB:")["median"]
-    assert _metric(result, "ours ÷ bare")["median"] == pytest.approx(ours / bare)
+    assert count == 600
+    assert result["counts"]["answered"] == {"ours": [600], "bare": [600], "floor": [600]}
+    ours = _metric(result, "ours: 600")["median"]
+    bare = _metric(result, "bare PTB: 600")["median"]
+    assert _metric(result, "ours ÷ bare PTB")["median"] == pytest.approx(ours / bare)
+    ours_cpu = _metric(result, "ours: CPU")["median"]
+    floor_cpu = _metric(result, "floor: CPU")["median"]
+    assert _metric(result, "ours ÷ floor")["median"] == pytest.approx(ours_cpu / floor_cpu)
 
 
 def test_search_finds_known_words_and_misses_absent_ones(report: dict[str, Any]) -> None:
