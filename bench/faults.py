@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import dump_toml
-from bot.emulator import BotApiEmulator, Call
 from storage.content import bundled_content_path
 from storage.store import Store
+from tgemu import BotApiEmulator, Call
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:FAULTS-BENCH"

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import dump_toml
-from bot.emulator import EmulatorClient
+from tgemu import EmulatorClient
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-TOKEN"
@@ -153,7 +153,7 @@ def _child_env() -> dict[str, str]:
 
 
 class Emulator:
-    """`python -m bot.emulator` in its own process, driven through EmulatorClient."""
+    """`python -m tgemu` in its own process, driven through EmulatorClient."""
 
     def __init__(self) -> None:
         self.process: asyncio.subprocess.Process | None = None
@@ -170,7 +170,7 @@ class Emulator:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.emulator",
+            "tgemu",
             "--port",
             "0",
             "--no-strict-chats",
@@ -287,6 +287,23 @@ class BotProcess:
             directory / "bare.log",
         )
 
+    @classmethod
+    def floor(cls, base_url: str, directory: Path, card: Path) -> BotProcess:
+        return cls(
+            [
+                sys.executable,
+                "-m",
+                "bench.floor_bot",
+                "--base-url",
+                base_url,
+                "--token",
+                TOKEN,
+                "--card",
+                str(card),
+            ],
+            directory / "floor.log",
+        )
+
     @property
     def pid(self) -> int:
         assert self.process is not None
@@ -334,6 +351,15 @@ class BotProcess:
 
     def rss_kib(self) -> int:
         return _status_kib(self.pid, "VmRSS")
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system, every thread) the process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        # After the ")" closing the command name: state is field 3, utime 14 and stime 15.
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _status_kib(pid: int, key: str) -> int:

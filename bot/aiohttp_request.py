@@ -28,9 +28,12 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.wire import json_body
+
 __all__ = ["AiohttpRequest", "ConnectTimedOut", "ConnectionLost", "NotSent"]
 
 _TOKEN_IN_URL = re.compile(r"/bot[^/\s]+")
+_JSON_HEADERS = {"Content-Type": "application/json"}
 
 
 class NotSent(NetworkError):
@@ -136,7 +139,7 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
         pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        """One HTTP request; form-encoded parameters, multipart when files are attached."""
+        """One HTTP request; a JSON body, multipart when files are attached."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         read = self._read_timeout if isinstance(read_timeout, DefaultValue) else read_timeout
@@ -145,7 +148,6 @@ class AiohttpRequest(BaseRequest):
             self._connect_timeout if isinstance(connect_timeout, DefaultValue) else connect_timeout
         )
         pool = self._pool_timeout if isinstance(pool_timeout, DefaultValue) else pool_timeout
-        data: aiohttp.FormData | dict[str, str] | None = None
         files = request_data.multipart_data if request_data is not None else None
         # One budget for the whole request; uploading files may take the write timeout on top.
         total = None if read is None else read + (write or 0 if files else 0)
@@ -154,6 +156,8 @@ class AiohttpRequest(BaseRequest):
             connect=_within(pool, total),
             sock_connect=_within(connect, total),
         )
+        data: aiohttp.FormData | bytes | None = None
+        headers = None
         if request_data is not None:
             if files:
                 form = aiohttp.FormData(quote_fields=False)
@@ -163,13 +167,16 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 data = form
             else:
-                data = request_data.json_parameters
+                # JSON, as Telegram accepts for any method without files (bot/wire.py: why).
+                data = json_body(request_data.parameters)
+                headers = _JSON_HEADERS
         progress = _Progress()
         try:
             async with self._session.request(
                 method,
                 url,
                 data=data,
+                headers=headers,
                 timeout=timeout,
                 proxy=self._proxy_for(url),
                 trace_request_ctx=progress,

@@ -6,17 +6,25 @@ and the progress it edits), so neither has to import the other to draw a message
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+from typing import TypeVar
+from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, Message
 
 from bot.i18n import Html, Translator
 from bot.keyboards import BROADCAST, SUBSCRIPTION, button, keyboard
-from storage.broadcasts import Broadcast, BroadcastStatus, Counts
+from bot.schedule_time import in_utc, in_zone
+from storage.broadcasts import Broadcast, BroadcastStatus, Counts, MediaKind, Version
 from storage.content import LANGUAGES
 
+T = TypeVar("T")
+# A scheduled broadcast that starts within this many seconds of its time started on time.
+ON_TIME = 2.0
 
-def choose_text(texts: dict[str, str], language: str, default_language: str) -> str | None:
+
+def choose_text(texts: dict[str, T], language: str, default_language: str) -> T | None:
     """The recipient's version, else the default language's, else any."""
     for candidate in (language, default_language, *LANGUAGES):
         if candidate in texts:
@@ -24,24 +32,27 @@ def choose_text(texts: dict[str, str], language: str, default_language: str) -> 
     return next(iter(texts.values()), None)
 
 
+async def send_version(
+    bot: Bot, chat_id: int, version: Version, markup: InlineKeyboardMarkup | None
+) -> Message:
+    """One language version as its recipients get it: the text, or the photo/document by the
+    file_id Telegram gave it (never uploaded again) with the text as its caption."""
+    caption = version.body or None
+    if version.media_kind is MediaKind.PHOTO and version.media_file_id:
+        return await bot.send_photo(
+            chat_id, version.media_file_id, caption=caption, reply_markup=markup
+        )
+    if version.media_kind is MediaKind.DOCUMENT and version.media_file_id:
+        return await bot.send_document(
+            chat_id, version.media_file_id, caption=caption, reply_markup=markup
+        )
+    return await bot.send_message(chat_id, version.body, reply_markup=markup)
+
+
 @functools.lru_cache(maxsize=32)
 def unsubscribe_markup(translate: Translator, language: str) -> InlineKeyboardMarkup:
     """The one-tap unsubscribe button every broadcast message carries."""
     return keyboard([button(translate(language, "button.unsubscribe"), f"{SUBSCRIPTION}:off")])
-
-
-def broadcast_message(
-    translate: Translator, texts: dict[str, str], language: str, default_language: str
-) -> tuple[Html, InlineKeyboardMarkup]:
-    """The message a recipient speaking `language` gets: one message, text and button.
-
-    The delivery worker sends it; the preview and the test button show this very message.
-    `texts` must not be empty.
-    """
-    text = choose_text(texts, language, default_language)
-    if text is None:
-        raise ValueError("a broadcast without text")
-    return Html(text), unsubscribe_markup(translate, language)
 
 
 def format_duration(seconds: float) -> str:
@@ -77,11 +88,14 @@ def render_progress(
     )
 
 
-def render_report(translate: Translator, broadcast: Broadcast, counts: Counts) -> Html:
-    """The final report: the progress message's last edit."""
+def render_report(
+    translate: Translator, broadcast: Broadcast, counts: Counts, zone: ZoneInfo | None = None
+) -> Html:
+    """The final report: the progress message's last edit (a scheduled broadcast's report also
+    says when it was due and how late it started)."""
     lang = broadcast.author_language
     key = "broadcast.stopped" if broadcast.status is BroadcastStatus.STOPPED else "broadcast.report"
-    return translate(
+    report = translate(
         lang,
         key,
         id=broadcast.id,
@@ -92,6 +106,31 @@ def render_report(translate: Translator, broadcast: Broadcast, counts: Counts) -
         blocked=counts.blocked,
         cancelled=counts.cancelled,
     )
+    if broadcast.due_at is None or broadcast.started_at is None:
+        return report
+    return Html(f"{report}\n{render_lateness(translate, broadcast, zone or ZoneInfo('UTC'))}")
+
+
+def render_due(translate: Translator, language: str, due_at: float, zone: ZoneInfo) -> Html:
+    """When a scheduled broadcast goes out, in the event's time zone and in UTC."""
+    moment = dt.datetime.fromtimestamp(due_at, dt.UTC)
+    return translate(
+        language,
+        "schedule.due",
+        local=in_zone(moment, zone),
+        zone=str(zone),
+        utc=in_utc(moment),
+    )
+
+
+def render_lateness(translate: Translator, broadcast: Broadcast, zone: ZoneInfo) -> Html:
+    """The report's line on a scheduled broadcast: when it was due and when it started."""
+    lang = broadcast.author_language
+    due = render_due(translate, lang, broadcast.due_at or 0.0, zone)
+    late = (broadcast.started_at or 0.0) - (broadcast.due_at or 0.0)
+    if late < ON_TIME:
+        return translate(lang, "schedule.on_time", due=due)
+    return translate(lang, "schedule.late", due=due, late=format_duration(late))
 
 
 def stop_markup(translate: Translator, broadcast: Broadcast) -> InlineKeyboardMarkup:

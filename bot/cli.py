@@ -1,21 +1,31 @@
-"""Command line: `python -m bot run|chat …`."""
+"""Command line: `python -m bot run|chat|web|qr …`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from telegram.error import InvalidToken
 
-from bot.config import ConfigError, default_config_path, load_settings, require_token
+from bot.config import (
+    TOKEN_ENV,
+    ConfigError,
+    Settings,
+    default_config_path,
+    load_settings,
+    require_token,
+)
 from bot.redaction import install as install_redaction
 from bot.redaction import redact, register_secret
 from storage.content import LANGUAGES, ContentError, load_content
 from storage.db import DatabaseTooNewError, StorageUnavailableError
+from web.server import ListenError
 
 EXIT_CONFIG = 2
 
@@ -41,6 +51,44 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     chat.add_argument("--config", type=Path, default=None, help="optional config file")
     chat.add_argument("--lang", choices=LANGUAGES, default=None, help="your Telegram language")
+    chat.add_argument(
+        "--admin",
+        action="store_true",
+        help="you (Telegram user 1) are an organizer: /broadcast, /stats, /reload",
+    )
+    chat.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the bot's log to FILE (by default the chat prints no log lines)",
+    )
+
+    site = commands.add_parser("web", help="serve the web site only, no token needed")
+    site.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="optional config file (default: bundled content, temporary database)",
+    )
+    site.add_argument("--host", default=None, help="address to listen on (default: [web] host)")
+    site.add_argument(
+        "--port", type=int, default=None, help="port to listen on, 0 for any (default: [web] port)"
+    )
+
+    qr = commands.add_parser(
+        "qr",
+        help="write a QR code (PNG and SVG) of every deep link, with an index page, for printing",
+    )
+    qr.add_argument("--out", type=Path, required=True, help="directory for the files")
+    qr.add_argument(
+        "--config", type=Path, default=None, help="config file (default: as for run, if present)"
+    )
+    qr.add_argument(
+        "--username",
+        default=None,
+        help="the bot's @username (default: [telegram] username, else asked of Telegram)",
+    )
     return parser.parse_args(argv)
 
 
@@ -59,6 +107,25 @@ def _no_invalid_token_traceback(record: logging.LogRecord) -> bool:
     return True
 
 
+def _chat_logging(path: Path | None) -> None:
+    """The transcript is the chat's output: log lines go to a file, or nowhere."""
+    if path is None:
+        logging.getLogger().addHandler(logging.NullHandler())
+        logging.getLogger().setLevel(logging.CRITICAL + 1)
+        return
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"--log {path}: cannot write: {error.strerror}") from None
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.INFO,
+        handlers=[handler],
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `conference-bot` script."""
     install_redaction()  # idempotent; `python -m bot` has already done it
@@ -66,8 +133,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args.config or default_config_path())
-        return _chat(args.config, args.lang)
-    except (ConfigError, ContentError, DatabaseTooNewError, StorageUnavailableError) as error:
+        if args.command == "web":
+            return _web(args.config, args.host, args.port)
+        if args.command == "qr":
+            return _qr(args.out, args.config, args.username)
+        return _chat(args)
+    except (
+        ConfigError,
+        ContentError,
+        DatabaseTooNewError,
+        ListenError,
+        StorageUnavailableError,
+    ) as error:
         print(redact(f"error: {error}"), file=sys.stderr)
         return EXIT_CONFIG
     except InvalidToken:
@@ -80,12 +157,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(path: Path) -> int:
     from bot.app import ALLOWED_UPDATES, build_application, close_requests
+    from bot.preflight import check_storage, check_telegram
 
     settings = load_settings(path)
     token = require_token(settings, path)
     register_secret(token)
     # Validate the content before connecting anywhere, so a broken file is one line and exit 2.
     content = load_content(settings.storage.content)
+    # First-run mistakes (database path, rejected token, unreachable server) as one line each.
+    check_storage(settings)
+    asyncio.run(check_telegram(settings, token, path))
     configure_logging()
     application = build_application(settings, token, content)
     try:
@@ -97,13 +178,80 @@ def _run(path: Path) -> int:
     return 0
 
 
-def _chat(path: Path | None, language: str | None) -> int:
-    from bot.chat import run_chat
+def _chat(args: argparse.Namespace) -> int:
+    from bot.chat import ChatOptions, run_chat
+    from bot.preflight import check_storage
 
-    settings = load_settings(path) if path else None
-    configure_logging(logging.WARNING)
+    settings = load_settings(args.config) if args.config else None
+    if settings is not None:
+        check_storage(settings)
+    _chat_logging(args.log)
     try:
-        return asyncio.run(run_chat(settings, language))
+        return asyncio.run(run_chat(settings, ChatOptions(language=args.lang, admin=args.admin)))
     except KeyboardInterrupt:
         # Ctrl-C before the chat was ready; once it is, run_chat itself ends cleanly.
         return 0
+
+
+def _web(path: Path | None, host: str | None, port: int | None) -> int:
+
+    from web.serve import serve_site
+
+    settings = load_settings(path) if path else None
+    if settings is not None:
+        # Validate the content up front, as `run` does: a broken file is one line and exit 2.
+        load_content(settings.storage.content)
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(f"--port: must be 0..65535 (got {port})")
+    configure_logging()
+    return asyncio.run(serve_site(settings, host, port))
+
+
+# Telegram usernames: 5-32 characters, a letter first, then letters, digits, underscores.
+USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
+
+
+def _qr(out: Path, config: Path | None, username: str | None) -> int:
+
+    path = config or default_config_path()
+    settings = load_settings(path, require_file=config is not None)
+    return asyncio.run(_print_set(out, settings, path, username))
+
+
+async def _print_set(out: Path, settings: Settings, path: Path, username: str | None) -> int:
+    from bot.i18n import Translator, load_catalogs
+    from bot.posters import write_print_set
+    from handlers.posters import poster_links
+    from storage.store import Store
+
+    name = username or settings.telegram.username or await _ask_username(settings, path)
+    name = name.removeprefix("@")
+    if not USERNAME.match(name):
+        raise ConfigError(f"bot username {name!r}: not a Telegram username")
+    loaded = load_content(settings.storage.content)
+    with tempfile.TemporaryDirectory() as scratch:
+        # The codes come from the content file alone: a scratch store, never the bot's database.
+        store = await Store.open(Path(scratch) / "qr.sqlite3", settings.storage.content, loaded)
+        try:
+            links = await poster_links(store.facts, Translator(load_catalogs()), name)
+        finally:
+            await store.close()
+    try:
+        write_print_set(out, links)
+    except OSError as error:
+        raise ConfigError(f"{out}: cannot write: {error.strerror or error}") from None
+    print(f"{len(links)} QR codes (PNG and SVG) and index.html written to {out}")
+    return 0
+
+
+async def _ask_username(settings: Settings, path: Path) -> str:
+    """The bot's username from getMe with the configured token (a ConfigError if that fails)."""
+    from bot.preflight import check_telegram
+
+    token = settings.telegram.token.get_secret_value().strip()
+    if not token:
+        raise ConfigError(
+            "bot username unknown: pass --username, set [telegram] username, or give a token "
+            f"(telegram.token in {path} or {TOKEN_ENV}) so Telegram can be asked"
+        )
+    return await check_telegram(settings, token, path)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.flood import FloodGuard
     from bot.i18n import Translator
     from storage.store import Store
+    from web.server import WebServer
 
 
 class BotData:
@@ -37,6 +38,8 @@ class BotData:
     started_delivery: DeliveryWorker | None
     # Whether the database is failing right now (full disk, read-only, locked): for /readyz.
     storage_health: StorageHealth
+    # The process's web server (site, health checks) when `[web] enabled`: started in post_init.
+    web: WebServer | None
 
     def __init__(self) -> None:
         self.storage_health = StorageHealth()
@@ -44,6 +47,7 @@ class BotData:
         self.bot_username = ""
         self.opened_store = None
         self.started_delivery = None
+        self.web = None
 
     @property
     def store(self) -> Store:
@@ -62,6 +66,10 @@ class BotData:
     async def close(self) -> None:
         """Stop the worker and close the database, whichever of them was started."""
         await self.storage_health.close()
+        """Stop the web server and the worker, then close the database: whichever was started."""
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None

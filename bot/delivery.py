@@ -27,6 +27,11 @@ Outcomes, per outbox row:
   transport (bot/aiohttp_request.py) tells the two cases apart, and bounds each request by
   `[broadcast] request_timeout` in all.
 
+Scheduled broadcasts: the loop also starts every scheduled broadcast whose time has come
+(`BroadcastStore.start_due`: its status and all its outbox rows in one transaction, the audience
+as it is at that moment) and sleeps no longer than until the next one is due. A broadcast that
+came due while the process was down starts as soon as the worker does; its report says how late.
+
 Crash safety: rows are marked `sending` (claimed, several in one write) right before their
 requests; outcomes are written by one recorder task, many per transaction under load, and a
 row's slot is freed only once its outcome is on disk, so at most `MAX_IN_FLIGHT` rows are
@@ -64,10 +69,12 @@ from telegram.ext import Defaults, ExtBot
 
 from bot.aiohttp_request import AiohttpRequest, ConnectionLost, NotSent
 from bot.broadcast_view import (
-    broadcast_message,
+    choose_text,
     render_progress,
     render_report,
+    send_version,
     stop_markup,
+    unsubscribe_markup,
 )
 from bot.flood_wait import retry_seconds
 from bot.health import StorageHealth
@@ -80,8 +87,10 @@ from storage.broadcasts import (
     OutboxRow,
     OutboxState,
     Outcome,
+    Version,
 )
 from storage.db import connect, is_storage_failure
+from storage.loader import event_time_zone
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +109,8 @@ PROGRESS_INTERVAL = 3.0
 # Posting or editing the progress message may take this long: it is not a recipient's message,
 # so a slow answer is waited for rather than risking a second progress message.
 PROGRESS_TIMEOUT = 30.0
+# While a broadcast streams, scheduled broadcasts that came due are looked for this often.
+DUE_CHECK_INTERVAL = 0.5
 # Extra width of the pacing window, for jitter between our clock and the server's.
 # Answers that mean the chat is gone for good (403s are all of this kind).
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
@@ -203,9 +214,10 @@ class DeliveryWorker:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
         self._recorder: asyncio.Task[None] | None = None
-        self._texts: dict[int, dict[str, str]] = {}
+        self._texts: dict[int, dict[str, Version]] = {}
         self._pace: dict[int, _Pace] = {}
         self._last_check = 0.0
+        self._next_due_check = 0.0
         # A broadcast was confirmed or stopped: report on it at once (its first progress).
         self._news = True
 
@@ -250,6 +262,11 @@ class DeliveryWorker:
             await self._connection.close()
             self._connection = None
 
+    def _require_connection(self) -> aiosqlite.Connection:
+        if self._connection is None:
+            raise RuntimeError("delivery worker not started")
+        return self._connection
+
     def wake(self) -> None:
         """New work (a confirmed or stopped broadcast): look at the outbox now."""
         self._news = True
@@ -260,11 +277,17 @@ class DeliveryWorker:
         broadcast_id: int,
         audience: Audience,
         progress_chat_id: int | None,
+        language: str | None = None,
     ) -> int | None:
-        """Confirm a draft (one transaction on the worker's connection) and start sending;
-        the progress message is posted in `progress_chat_id`."""
+        """Confirm a draft (one transaction on the worker's connection) and start sending, or
+        for a scheduled one, wait for its time; `language`: only that language's readers.
+        The progress message is posted in `progress_chat_id` by the worker."""
         total = await self.store.enqueue(
-            broadcast_id, audience, self.default_language, progress_chat_id
+            broadcast_id,
+            audience,
+            self.default_language,
+            progress_chat_id,
+            language,
         )
         self.wake()
         return total
@@ -275,13 +298,23 @@ class DeliveryWorker:
         after = (0, 0)
         while True:
             try:
+                # Scheduled broadcasts that came due start now (mid-stream, _start_rows looks
+                # twice a second); the queue is then read from its start.
+                if (after == (0, 0) or time.monotonic() >= self._next_due_check) and (
+                    await self._start_scheduled()
+                ):
+                    after = (0, 0)
+                    self._news = True
                 if self._news:
-                    # A broadcast was just confirmed: its progress message goes up first.
+                    # A broadcast was just confirmed or started: its progress message goes up
+                    # before its first send.
                     await self._check_progress()
                 rows = await self.store.due(time.time(), BATCH, after)
                 if rows:
-                    await self._start_rows(rows)
-                    after = (rows[-1].broadcast_id, rows[-1].user_id)
+                    if await self._start_rows(rows):
+                        after = (rows[-1].broadcast_id, rows[-1].user_id)
+                    else:
+                        after = (0, 0)  # a scheduled broadcast started: re-read the queue
                     continue
                 if after != (0, 0):
                     after = (0, 0)  # wrap around for rows that came due again (retries)
@@ -297,18 +330,31 @@ class DeliveryWorker:
                     log.exception("Delivery worker error; retrying in a second")
                 await asyncio.sleep(1)
 
+    async def _start_scheduled(self) -> bool:
+        """Start the scheduled broadcasts that have come due (on time, or late after downtime);
+        whether any did."""
+        self._next_due_check = time.monotonic() + DUE_CHECK_INTERVAL
+        started = await self.store.start_due(time.time(), self.default_language)
+        for broadcast in started:
+            late = time.time() - (broadcast.due_at or time.time())
+            log.info("Scheduled broadcast %d started (%.1f s after its time)", broadcast.id, late)
+        return bool(started)
+
     async def _sleep(self) -> None:
         timeout = PROGRESS_INTERVAL
-        next_retry = await self.store.next_retry_at()
-        if next_retry is not None:
-            timeout = min(timeout, max(next_retry - time.time(), 0.05))
+        for moment in (await self.store.next_retry_at(), await self.store.next_due_at()):
+            if moment is not None:
+                timeout = min(timeout, max(moment - time.time(), 0.05))
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._wake.wait()
         self._wake.clear()
 
-    async def _start_rows(self, rows: list[OutboxRow]) -> None:
-        """Start sending `rows` as slots free up, claiming every free slot's row in one write."""
+    async def _start_rows(self, rows: list[OutboxRow]) -> bool:
+        """Start sending `rows` as slots free up, claiming every free slot's row in one write.
+
+        False if it stopped early because a scheduled broadcast came due and was started (the
+        rows not taken stay pending), so the queue is read again from its start."""
         start = 0
         while start < len(rows):
             await self._slots.acquire()
@@ -332,6 +378,9 @@ class DeliveryWorker:
                 self._in_flight.add(task)
                 task.add_done_callback(self._in_flight.discard)
             await self._check_progress()
+            if time.monotonic() >= self._next_due_check and await self._start_scheduled():
+                return False
+        return True
 
     @contextlib.asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -364,19 +413,21 @@ class DeliveryWorker:
         self._outcomes.put_nowait(outcome)
 
     async def _send(self, row: OutboxRow) -> Outcome:
-        texts = self._texts.get(row.broadcast_id)
-        if texts is None:
-            texts = self._texts[row.broadcast_id] = await self.store.texts(row.broadcast_id)
+        versions = self._texts.get(row.broadcast_id)
+        if versions is None:
+            versions = self._texts[row.broadcast_id] = await self.store.versions(row.broadcast_id)
+        version = choose_text(versions, row.lang, self.default_language)
 
         def outcome(state: OutboxState, error: str | None = None, retry_at: float = 0.0) -> Outcome:
             return Outcome(row.broadcast_id, row.user_id, state, error, retry_at)
 
-        if not texts:
+        if version is None:
             return outcome(OutboxState.FAILED, "no text")
-        text, markup = broadcast_message(self.translate, texts, row.lang, self.default_language)
         try:
             async with self._turn():
-                await self.bot.send_message(row.user_id, text, reply_markup=markup)
+                await send_version(
+                    self.bot, row.user_id, version, unsubscribe_markup(self.translate, row.lang)
+                )
         except RetryAfter as error:
             self._pause(error)
             return Outcome(
@@ -475,7 +526,9 @@ class DeliveryWorker:
                 self._texts.pop(broadcast.id, None)
                 if final is not None:
                     log.info("Broadcast %d finished: %s", broadcast.id, counts)
-                    await self._edit(final, render_report(self.translate, final, counts), None)
+                    zone = await event_time_zone(self._require_connection())
+                    report = render_report(self.translate, final, counts, zone)
+                    await self._edit(final, report, None)
             return
         if now - pace.last_edit < PROGRESS_INTERVAL:
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from enum import Enum
 
 TRACKED_USERS = 10_000
@@ -21,7 +21,9 @@ class FloodGuard:
     def __init__(self, burst: int, window: float) -> None:
         self.burst = burst
         self.window = window
-        self._recent: OrderedDict[int, deque[float]] = OrderedDict()
+        # Lists, not deques: a deque costs ~760 bytes even for one stamp, a list ~90, and a
+        # burst of new users fills all TRACKED_USERS entries (BENCHMARKS.md, burst memory).
+        self._recent: OrderedDict[int, list[float]] = OrderedDict()
         self._notified: dict[int, float] = {}
 
     def check(self, user_id: int, now: float | None = None) -> Verdict:
@@ -29,14 +31,16 @@ class FloodGuard:
         now = time.monotonic() if now is None else now
         stamps = self._recent.get(user_id)
         if stamps is None:
-            stamps = self._recent[user_id] = deque(maxlen=self.burst + 1)
+            stamps = self._recent[user_id] = []
             if len(self._recent) > TRACKED_USERS:
                 old_user, _ = self._recent.popitem(last=False)
                 self._notified.pop(old_user, None)
         self._recent.move_to_end(user_id)
         stamps.append(now)
+        if len(stamps) > self.burst + 1:
+            del stamps[0]
         while stamps and now - stamps[0] > self.window:
-            stamps.popleft()
+            del stamps[0]
         if len(stamps) <= self.burst:
             self._notified.pop(user_id, None)
             return Verdict.ALLOW

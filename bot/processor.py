@@ -9,16 +9,27 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.fast_bot import UpdateGate
+
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Different chats are served in parallel; one chat's updates run one after another."""
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, gate: UpdateGate | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
+        # Told when each update is finished, so the bot fetches more (bot/fast_bot.py).
+        self._gate = gate
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run the update's handlers under its chat's lock."""
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            if self._gate is not None:
+                self._gate.done()
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
             await coroutine

@@ -17,8 +17,19 @@ from telegram.ext import (
 )
 
 from bot.context import HandlerCallback
-from bot.keyboards import BROADCAST, CARD, LANG, SUBSCRIPTION
-from handlers import admin, content_admin, fallback, info, inline, language, search, subscriptions
+from bot.keyboards import BROADCAST, CARD, LANG, RESULTS, SUBSCRIPTION
+from handlers import (
+    admin,
+    content_admin,
+    fallback,
+    info,
+    inline,
+    language,
+    posters,
+    schedule,
+    search,
+    subscriptions,
+)
 
 __all__ = ["register"]
 
@@ -47,6 +58,7 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
             filters.ChatType.PRIVATE
             & filters.UpdateType.MESSAGE
             & ~filters.COMMAND
+            & ~filters.CaptionRegex(schedule.CAPTION_COMMAND)
             & filters.User(user_id=admins),
             admin.compose_input,
         ),
@@ -88,10 +100,25 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
     application.add_handler(_command("skip", admin.skip_command))
     application.add_handler(_command("cancel", admin.cancel_command))
     application.add_handler(_command("stats", admin.stats_command))
+    application.add_handler(_command("schedule", schedule.schedule_command))
+    application.add_handler(_command("scheduled", schedule.scheduled_command))
+    # A photo or document captioned /broadcast or /schedule: a broadcast of that file.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE
+            & filters.UpdateType.MESSAGE
+            & (filters.PHOTO | filters.Document.ALL)
+            & filters.CaptionRegex(schedule.CAPTION_COMMAND),
+            schedule.media_command,
+        )
+    )
     application.add_handler(_command("reload", content_admin.reload_content))
+    application.add_handler(_command("links", posters.links_command))
+    application.add_handler(_command("qr", posters.qr_command))
 
     # Buttons.
     application.add_handler(CallbackQueryHandler(info.open_card, pattern=f"^{CARD}:"))
+    application.add_handler(CallbackQueryHandler(search.back_to_results, pattern=f"^{RESULTS}$"))
     application.add_handler(CallbackQueryHandler(language.set_language, pattern=f"^{LANG}:"))
     application.add_handler(
         CallbackQueryHandler(subscriptions.subscription_button, pattern=f"^{SUBSCRIPTION}:")

@@ -4,16 +4,23 @@ Admins are the user ids in `[bot] admins`; anyone else gets a polite refusal and
 happens. The guided flow's state lives in SQLite (a broadcast in status 'composing' with the
 language it awaits), so it survives restarts; /cancel or the cancel button ends it.
 
-Buttons: bc:send:<token> (subscribers), bc:all:<token> (everyone who started the bot),
-bc:test:<token> (to myself), bc:cancel:<token> (drop the draft), bc:skip:<token> (skip a
-language), bc:stop:<token> (stop a broadcast being sent). The token is the broadcast's
-unguessable id; only the broadcast's author may press its buttons (others see it in /stats).
+A language version may be a photo or a document: its caption is the text, and it is sent to
+every recipient by the file_id Telegram gave it (never uploaded again). /schedule (in
+handlers/schedule.py) makes the same drafts with a due time.
 
-Confirming writes first and tells afterwards: the draft is marked `confirming`, the outbox is
-written in one transaction (which clears the mark), and only then is the press answered and
-the keyboard removed; the delivery worker posts the progress message. If the database fails,
-the organizer is told so and the buttons stay, to press again. If the process dies before the
-outbox is on disk, the mark survives and on start the organizer gets the preview again.
+Buttons: bc:send:<token> (subscribers), bc:all:<token> (everyone who started the bot),
+bc:ru|zh|en:<token> (subscribers reading that language), bc:test:<token> (to myself),
+bc:cancel:<token> (drop the draft), bc:skip:<token> (skip a language), bc:stop:<token> (stop a
+broadcast being sent), bc:drop:<token> (cancel a scheduled broadcast; once started, the same as
+stop). The token is the broadcast's unguessable id; only the broadcast's author may press its
+buttons (other organizers see it in /stats).
+
+Confirming writes first and tells afterwards: the draft is marked `confirming`, the outbox (or
+the schedule) is written in one transaction that clears the mark, and only then is the press
+answered and the keyboard removed; the delivery worker posts the progress message. If the
+database fails, the organizer is told so and keeps the buttons, to press again. If the process
+dies before the outbox is on disk, the mark survives and on start the organizer gets the
+preview again.
 """
 
 from __future__ import annotations
@@ -30,14 +37,14 @@ from telegram import InputFile, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ExtBot
 
-from bot.broadcast_view import broadcast_message
+from bot.broadcast_view import choose_text, render_due, send_version, unsubscribe_markup
 from bot.context import BotContext, BotData
 from bot.i18n import Html
 from bot.keyboards import BROADCAST, button, keyboard
 from bot.telegram_text import callback_text, message_html, utf16_length
 from handlers.auth import admin_only
-from handlers.common import reply, user_language
-from storage.broadcasts import Audience, Broadcast, BroadcastStatus
+from handlers.common import reply, reply_message, user_language
+from storage.broadcasts import Audience, Broadcast, BroadcastStatus, MediaKind
 from storage.content import LANGUAGES
 from storage.db import is_storage_failure
 
@@ -49,7 +56,10 @@ BROADCAST_LIMIT = 4000
 # The guided flow asks for the text in each language, in this order.
 STEPS = LANGUAGES
 RECENT_SHOWN = 5
-_CALLBACK = re.compile(rf"^{BROADCAST}:(send|all|test|cancel|skip|stop):([A-Za-z0-9_-]{{16,43}})$")
+# Telegram's limit on a photo's or document's caption, in UTF-16 code units.
+CAPTION_LIMIT = 1024
+_ACTIONS = "|".join(("send", "all", "test", "cancel", "skip", "stop", "drop", *LANGUAGES))
+_CALLBACK = re.compile(rf"^{BROADCAST}:({_ACTIONS}):([A-Za-z0-9_-]{{16,43}})$")
 
 
 def _command_body(message: Message) -> tuple[str, int]:
@@ -79,22 +89,23 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     if body:
         if length > BROADCAST_LIMIT:
             await reply(
-                update, t(language, "broadcast.too_long", length=length, limit=BROADCAST_LIMIT)
+                update, t(language, "broadcast.too_long", count=length, limit=BROADCAST_LIMIT)
             )
             return
         broadcast_id = await store.create(user.id, language, texts={language: body})
-        await _preview(context.bot, context.bot_data, message.chat_id, broadcast_id, language)
+        await preview(update, context, broadcast_id, language)
         return
     broadcast_id = await store.create(user.id, language, step=STEPS[0])
-    draft = await store.get(broadcast_id)
-    if draft is not None:
-        await _ask(update, context, draft, STEPS[0], language)
+    await ask(update, context, broadcast_id, STEPS[0], language)
 
 
-async def _ask(
-    update: Update, context: BotContext, draft: Broadcast, step: str, language: str
+async def ask(
+    update: Update, context: BotContext, broadcast_id: int, step: str, language: str
 ) -> None:
     t = context.bot_data.translate
+    draft = await context.bot_data.store.broadcasts.get(broadcast_id)
+    if draft is None:
+        return
     markup = keyboard(
         [
             button(t(language, "button.broadcast_skip"), f"{BROADCAST}:skip:{draft.token}"),
@@ -139,15 +150,43 @@ async def _take_composed(
     store = context.bot_data.store.broadcasts
     language = await user_language(update, context)
     t = context.bot_data.translate
+    media = message_media(message)
+    if media is not None:
+        caption = message.caption or ""
+        if not await caption_fits(update, context, caption, language):
+            return
+        body = message_html(caption, message.caption_entities) if caption else ""
+        await store.set_text(draft.id, step, body, media)
+        await _advance(update, context, draft, language)
+        return
     if not message.text:
-        await reply(update, t(language, "broadcast.text_expected"))
+        await reply(update, t(language, "media.expected"))
         return
     length = utf16_length(message.text)
     if length > BROADCAST_LIMIT:
-        await reply(update, t(language, "broadcast.too_long", length=length, limit=BROADCAST_LIMIT))
+        await reply(update, t(language, "broadcast.too_long", count=length, limit=BROADCAST_LIMIT))
         return
     await store.set_text(draft.id, step, message_html(message.text, message.entities))
     await _advance(update, context, draft, language)
+
+
+def message_media(message: Message) -> tuple[MediaKind, str] | None:
+    """(kind, file_id) of the photo (its largest size) or document a message carries, if any."""
+    if message.photo:
+        return MediaKind.PHOTO, message.photo[-1].file_id
+    if message.document:
+        return MediaKind.DOCUMENT, message.document.file_id
+    return None
+
+
+async def caption_fits(update: Update, context: BotContext, caption: str, language: str) -> bool:
+    """Whether a caption is within Telegram's limit; if not, say so and return False."""
+    length = utf16_length(caption)
+    if length <= CAPTION_LIMIT:
+        return True
+    t = context.bot_data.translate
+    await reply(update, t(language, "media.caption_too_long", length=length, limit=CAPTION_LIMIT))
+    return False
 
 
 async def _advance(update: Update, context: BotContext, draft: Broadcast, language: str) -> None:
@@ -157,14 +196,13 @@ async def _advance(update: Update, context: BotContext, draft: Broadcast, langua
     following = STEPS[index + 1] if index + 1 < len(STEPS) else None
     await store.advance(draft.id, following)
     if following is not None:
-        await _ask(update, context, draft, following, language)
+        await ask(update, context, draft.id, following, language)
         return
     if not await store.texts(draft.id):
         await store.cancel(draft.id)
         await reply(update, context.bot_data.translate(language, "broadcast.no_text"))
         return
-    chat_id = update.effective_chat.id if update.effective_chat else draft.author_id
-    await _preview(context.bot, context.bot_data, chat_id, draft.id, language)
+    await preview(update, context, draft.id, language)
 
 
 @admin_only
@@ -193,41 +231,63 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     await reply(update, context.bot_data.translate(language, key))
 
 
-async def _preview(
+async def preview(update: Update, context: BotContext, broadcast_id: int, language: str) -> None:
+    """Each language version exactly as recipients will see it, then the confirm buttons."""
+    chat = update.effective_chat
+    if chat is not None:
+        await send_preview(context.bot, context.bot_data, chat.id, broadcast_id, language)
+
+
+async def send_preview(
     bot: ExtBot[None], data: BotData, chat_id: int, broadcast_id: int, language: str
 ) -> None:
-    """Each language version exactly as recipients will get it, then the confirm buttons."""
+    """The preview in `chat_id` (also on start, for a confirmation a crash interrupted)."""
     t = data.translate
     store = data.store.broadcasts
     broadcast = await store.get(broadcast_id)
     if broadcast is None:
         return
-    texts = await store.texts(broadcast_id)
+    versions = await store.versions(broadcast_id)
     for lang in STEPS:
-        if lang in texts:
-            # The very message the delivery worker sends a recipient in this language.
-            text, markup = broadcast_message(t, texts, lang, lang)
-            await bot.send_message(chat_id, text, reply_markup=markup)
+        if lang in versions:
+            # The very message the delivery worker sends a reader of this language.
+            await send_version(bot, chat_id, versions[lang], unsubscribe_markup(t, lang))
     subscribers, users = await store.audience_sizes()
-    languages = ", ".join(t(lang, "language.name") for lang in STEPS if lang in texts)
+    by_language = await data.store.subscribers.stats(data.settings.bot.default_language)
+    languages = ", ".join(t(lang, "language.name") for lang in STEPS if lang in versions)
     token = broadcast.token
     markup = keyboard(
         [
             button(
-                t(language, "button.broadcast_send", count=subscribers), f"{BROADCAST}:send:{token}"
+                t(language, "button.broadcast_send", count=subscribers),
+                f"{BROADCAST}:send:{token}",
             )
         ],
         [button(t(language, "button.broadcast_all", count=users), f"{BROADCAST}:all:{token}")],
+        *[
+            [
+                button(
+                    t(
+                        language,
+                        "audience.button",
+                        language=t(lang, "language.name"),
+                        count=by_language.by_language.get(lang, (0, 0))[1],
+                    ),
+                    f"{BROADCAST}:{lang}:{token}",
+                )
+            ]
+            for lang in LANGUAGES
+        ],
         [
             button(t(language, "button.broadcast_test"), f"{BROADCAST}:test:{token}"),
             button(t(language, "button.broadcast_cancel"), f"{BROADCAST}:cancel:{token}"),
         ],
     )
-    await bot.send_message(
-        chat_id,
-        t(language, "broadcast.preview", id=broadcast_id, languages=languages, count=subscribers),
-        reply_markup=markup,
-    )
+    text = t(language, "broadcast.preview", id=broadcast_id, languages=languages, count=subscribers)
+    if broadcast.due_at is not None:
+        due = render_due(t, language, broadcast.due_at, await data.store.time_zone())
+        text = Html(f"{text}\n\n{t(language, 'schedule.preview', due=due)}")
+    await bot.send_message(chat_id, text, reply_markup=markup)
 
 
 async def resume_confirmations(bot: ExtBot[None], data: BotData) -> None:
@@ -241,7 +301,7 @@ async def resume_confirmations(bot: ExtBot[None], data: BotData) -> None:
             await bot.send_message(
                 draft.author_id, data.translate(language, "broadcast.interrupted", id=draft.id)
             )
-            await _preview(bot, data, draft.author_id, draft.id, language)
+            await send_preview(bot, data, draft.author_id, draft.id, language)
         except TelegramError as error:
             log.warning("Could not show broadcast %d to its author again: %s", draft.id, error)
 
@@ -269,6 +329,8 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     action = match.group(1)
     if action == "stop":
         await _stop(update, context, broadcast, language)
+    elif action == "drop":
+        await _drop(update, context, broadcast, language)
     elif action == "skip":
         if broadcast.status is not BroadcastStatus.COMPOSING:
             await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
@@ -288,8 +350,10 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     elif action == "test":
         await _test(update, context, broadcast, language)
     else:
-        audience = Audience.SUBSCRIBERS if action == "send" else Audience.ALL
-        await _confirm(update, context, broadcast, audience, language)
+        audience = Audience.ALL if action == "all" else Audience.SUBSCRIBERS
+        await _confirm(
+            update, context, broadcast, audience, action if action in LANGUAGES else None, language
+        )
 
 
 async def _test(update: Update, context: BotContext, broadcast: Broadcast, language: str) -> None:
@@ -298,23 +362,26 @@ async def _test(update: Update, context: BotContext, broadcast: Broadcast, langu
     chat = update.effective_chat
     if query is None or chat is None:
         return
-    texts = await data.store.broadcasts.texts(broadcast.id)
-    if not texts:
+    versions = await data.store.broadcasts.versions(broadcast.id)
+    version = choose_text(versions, language, data.settings.bot.default_language)
+    if version is None:
         await query.answer(
             callback_text(data.translate(language, "broadcast.stale")), show_alert=True
         )
         return
-    text, markup = broadcast_message(
-        data.translate, texts, language, data.settings.bot.default_language
-    )
     await query.answer(callback_text(data.translate(language, "broadcast.test_sent")))
-    await chat.send_message(text, reply_markup=markup)
+    await send_version(context.bot, chat.id, version, unsubscribe_markup(data.translate, language))
 
 
 async def _confirm(
-    update: Update, context: BotContext, broadcast: Broadcast, audience: Audience, language: str
+    update: Update,
+    context: BotContext,
+    broadcast: Broadcast,
+    audience: Audience,
+    audience_language: str | None,
+    language: str,
 ) -> None:
-    """Write the outbox first (one transaction), then answer; see the module docstring."""
+    """Write the outbox (or the schedule) first, in one transaction, then answer."""
     data = context.bot_data
     t = data.translate
     query = update.callback_query
@@ -324,7 +391,7 @@ async def _confirm(
     store = data.store.broadcasts
     try:
         await store.begin_confirm(broadcast.id)
-        total = await data.delivery.enqueue(broadcast.id, audience, chat.id)
+        total = await data.delivery.enqueue(broadcast.id, audience, chat.id, audience_language)
     except Exception as error:
         if not is_storage_failure(error):
             raise
@@ -342,6 +409,14 @@ async def _confirm(
         return
     await query.answer(callback_text(t(language, "broadcast.confirmed", id=broadcast.id)))
     await _drop_keyboard(query.message)
+    if broadcast.due_at is not None:
+        # Waiting for its time: this message shows it, and becomes its progress message.
+        due = render_due(t, language, broadcast.due_at, await data.store.time_zone())
+        scheduled = await reply_message(
+            update, t(language, "schedule.queued", id=broadcast.id, due=due)
+        )
+        if scheduled is not None:
+            await store.set_progress_message(broadcast.id, scheduled.message_id, only_if_unset=True)
 
 
 async def _stop(update: Update, context: BotContext, broadcast: Broadcast, language: str) -> None:
@@ -354,6 +429,26 @@ async def _stop(update: Update, context: BotContext, broadcast: Broadcast, langu
         return
     context.bot_data.delivery.wake()
     await query.answer(callback_text(t(language, "broadcast.stopping")))
+
+
+async def _drop(update: Update, context: BotContext, broadcast: Broadcast, language: str) -> None:
+    """Cancel a scheduled broadcast; if it has already started, stop it like the Stop button."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = context.bot_data.translate
+    store = context.bot_data.store.broadcasts
+    if broadcast.due_at is not None and await store.cancel(broadcast.id):
+        await query.answer()
+        await _drop_keyboard(query.message)
+        await reply(update, t(language, "schedule.cancelled", id=broadcast.id))
+        return
+    if broadcast.due_at is not None and await store.stop(broadcast.id):
+        context.bot_data.delivery.wake()
+        await query.answer(callback_text(t(language, "schedule.stopping", id=broadcast.id)))
+        await _drop_keyboard(query.message)
+        return
+    await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
 
 
 async def _drop_keyboard(message: object) -> None:
@@ -398,7 +493,6 @@ async def stats_command(update: Update, context: BotContext) -> None:
     lines.append("")
     lines.append(t(language, "stats.broadcasts") if recent else t(language, "stats.no_broadcasts"))
     for broadcast, counts in recent:
-        # Every outbox state on its own, so the parts add up to the total.
         lines.append(
             t(
                 language,

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.context import BotContext
 from bot.i18n import Html, Translator, escape
 from bot.keyboards import CARD, LANG, SUBSCRIPTION, button, keyboard, pairs
+from bot.telegram_text import plain_text
 from handlers.common import PUBLIC_COMMANDS
 from storage.cards import CardKey, CardKind, org_card, person_card, split_card
 from storage.content import LANGUAGES
@@ -34,7 +35,7 @@ async def get_card(context: BotContext, key: str, language: str) -> Card | None:
     data = context.bot_data
     cached = data.cards.get((key, language))
     if cached is None:
-        cached = await _render(key, language, data.store.facts, data.translate)
+        cached = await _render(key, language, data.store.facts, data.translate, data.bot_username)
         if cached is None:
             return None
         data.cards[(key, language)] = cached
@@ -42,7 +43,9 @@ async def get_card(context: BotContext, key: str, language: str) -> Card | None:
     return card
 
 
-async def _render(key: str, lang: str, facts: FactStore, t: Translator) -> Card | None:
+async def _render(
+    key: str, lang: str, facts: FactStore, t: Translator, bot_username: str
+) -> Card | None:
     parts = split_card(key)
     if parts is None:
         return None
@@ -51,6 +54,8 @@ async def _render(key: str, lang: str, facts: FactStore, t: Translator) -> Card 
         return await _org(ident, lang, facts, t)
     if kind is CardKind.PERSON:
         return await _person(ident, lang, facts, t)
+    if kind in _NAMING_THE_BOT:
+        return await _NAMING_THE_BOT[kind](lang, facts, t, f"@{bot_username}")
     return await _SIMPLE[kind](lang, facts, t)
 
 
@@ -64,6 +69,36 @@ async def event_names(facts: FactStore, lang: str) -> dict[str, str]:
         "year": str(event.date.year),
         "featured": _org_label(featured.summary) if featured else FEATURED_ORGANIZATION.upper(),
     }
+
+
+async def deep_link_cards(facts: FactStore) -> list[str]:
+    """Every card a deep link can open: the plain ones, each organization, each person."""
+    orgs = await facts.organizations(LANGUAGES[0])
+    people = await facts.people(LANGUAGES[0])
+    return [
+        *(key.value for key in CardKey),
+        *(org_card(org.id) for org in orgs),
+        *(person_card(person.id) for person in people),
+    ]
+
+
+async def card_title(key: str, lang: str, facts: FactStore, t: Translator) -> str | None:
+    """A card's name in plain text (for captions and link lists); None if there is no such card."""
+    parts = split_card(key)
+    if parts is None:
+        return None
+    kind, ident = parts
+    if kind is CardKind.ORG:
+        org = await facts.organization(ident, lang)
+        if org is None:
+            return None
+        summary = org.summary
+        short = summary.short_name
+        return f"{summary.name} ({short})" if short and short != summary.name else summary.name
+    if kind is CardKind.PERSON:
+        person = await facts.person(ident, lang)
+        return person.name if person else None
+    return plain_text(t(lang, f"card_title.{kind}"))
 
 
 def _card_button(text: str, card: str) -> InlineKeyboardButton:
@@ -184,7 +219,8 @@ async def _organizers(lang: str, facts: FactStore, t: Translator) -> Card:
 
 async def _orgs(lang: str, facts: FactStore, t: Translator) -> Card:
     orgs = await facts.organizations(lang)
-    text = t(lang, "orgs.title", count=len(orgs))
+    # No count: the source names organizations but never says how many took part.
+    text = t(lang, "orgs.title")
     buttons = [_card_button(_org_label(o), org_card(o.id)) for o in orgs]
     return Card(text, keyboard(*[[b] for b in buttons], _menu_row(lang, t)))
 
@@ -199,19 +235,23 @@ def _org_card(org: Organization, lang: str, t: Translator) -> Card:
     title: str = f"<b>{escape(summary.name)}</b>"
     if summary.short_name and summary.short_name != summary.name:
         title = t(lang, "org.title_with_short", name=summary.name, short_name=summary.short_name)
-    roles = ", ".join(t(lang, f"org_role.{role}") for role in summary.roles)
+    roles = t(lang, "list_separator").join(t(lang, f"org_role.{role}") for role in summary.roles)
     sections = [f"{title}\n<i>{roles}</i>", escape(org.role_text)]
     if org.founded:
         sections.append(t(lang, "org.founded", date=t.year_month(lang, org.founded)))
     sections.extend(escape(paragraph) for paragraph in org.paragraphs)
     if org.figures:
-        figures = "\n".join(f"▪️ <b>{escape(f.value)}</b> — {escape(f.label)}" for f in org.figures)
+        figures = "\n".join(
+            f"▪️ <b>{t.number(lang, f.value)}</b> — {escape(f.label)}" for f in org.figures
+        )
         sections.append(f"<b>{t(lang, 'org.figures')}</b>\n{figures}")
     if org.people:
         people = "\n".join(f"• {escape(p.name)} — {escape(p.title)}" for p in org.people)
         sections.append(f"<b>{t(lang, 'org.people')}</b>\n{people}")
     if org.contacts:
-        contacts = "\n".join(f"{escape(c.label)}: {escape(c.value)}" for c in org.contacts)
+        contacts = "\n".join(
+            t(lang, "org.contact", label=c.label, value=c.value) for c in org.contacts
+        )
         sections.append(f"<b>{t(lang, 'org.contacts')}</b>\n{contacts}")
     buttons = [_card_button(p.name, person_card(p.id)) for p in org.people]
     markup = keyboard(
@@ -229,7 +269,7 @@ async def _person(person_id: str, lang: str, facts: FactStore, t: Translator) ->
     statements = [s for s in await facts.statements(lang) if s.person.id == person.id]
     rows = [[_card_button(_org_label(person.organization), org_card(person.organization.id))]]
     if statements:
-        sections.append(t(lang, "person.interview", outlet=statements[0].published_in.name))
+        # The role text already says the interview was given; the button opens it.
         rows.append([_card_button(t(lang, "button.interview"), CardKey.INTERVIEW)])
     rows.append([_card_button(t(lang, "button.speakers"), CardKey.SPEAKERS), *_menu_row(lang, t)])
     return Card(Html("\n\n".join(sections)), keyboard(*rows))
@@ -247,19 +287,26 @@ async def _interview(lang: str, facts: FactStore, t: Translator) -> Card:
         title=first.person.title,
         outlet=first.published_in.name,
     )
-    quotes = "\n\n".join(t(lang, "quote", text=s.text) for s in statements)
+    # Reported speech in the source's own words: never inside quotation marks.
+    reported = "\n\n".join(f"• {escape(s.text)}" for s in statements)
     markup = keyboard(
         [_card_button(first.person.name, person_card(first.person.id))],
         [_card_button(t(lang, "button.source"), CardKey.SOURCE), *_menu_row(lang, t)],
     )
-    return Card(Html(f"{header}\n\n{quotes}"), markup)
+    return Card(Html(f"{header}\n\n{reported}"), markup)
 
 
 async def _contacts(lang: str, facts: FactStore, t: Translator) -> Card:
     contacts = await facts.contacts(lang)
     lines = [f"<b>{t(lang, 'contacts.title')}</b>"]
     lines += [
-        f"{escape(c.label)} ({escape(_org_label(c.organization))}): {escape(c.value)}"
+        t(
+            lang,
+            "contacts.item",
+            label=c.label,
+            organization=_org_label(c.organization),
+            value=c.value,
+        )
         for c in contacts
     ]
     return Card(Html("\n\n".join(lines)), keyboard(_menu_row(lang, t)))
@@ -291,19 +338,19 @@ async def _source(lang: str, facts: FactStore, t: Translator) -> Card:
     )
 
 
-async def _search_tips(lang: str, facts: FactStore, t: Translator) -> Card:
+async def _search_tips(lang: str, facts: FactStore, t: Translator, bot: str) -> Card:
     names = await event_names(facts, lang)
-    text = t(lang, "search.tips", featured=names["featured"], city=names["city"])
+    text = t(lang, "search.tips", featured=names["featured"], city=names["city"], bot=bot)
     return Card(text, keyboard(_menu_row(lang, t)))
 
 
-async def _help(lang: str, facts: FactStore, t: Translator) -> Card:
+async def _help(lang: str, facts: FactStore, t: Translator, bot: str) -> Card:
     names = await event_names(facts, lang)
     commands = "\n".join(
         f"/{name} — {t(lang, f'command.{name}', **names)}" for name in PUBLIC_COMMANDS
     )
     return Card(
-        Html(f"{t(lang, 'help.title')}\n\n{commands}\n\n{t(lang, 'help.footer')}"),
+        Html(f"{t(lang, 'help.title')}\n\n{commands}\n\n{t(lang, 'help.footer', bot=bot)}"),
         keyboard(_menu_row(lang, t)),
     )
 
@@ -326,8 +373,11 @@ _SIMPLE: dict[CardKey, Callable[[str, FactStore, Translator], Awaitable[Card]]] 
     CardKey.INTERVIEW: _interview,
     CardKey.CONTACTS: _contacts,
     CardKey.SOURCE: _source,
-    CardKey.SEARCH_TIPS: _search_tips,
-    CardKey.HELP: _help,
     CardKey.LANGUAGE: _language,
 }
-assert set(_SIMPLE) == set(CardKey), "every plain card key has a renderer"
+# Cards that tell the user how to mention the bot (@username for inline mode).
+_NAMING_THE_BOT: dict[CardKey, Callable[[str, FactStore, Translator, str], Awaitable[Card]]] = {
+    CardKey.SEARCH_TIPS: _search_tips,
+    CardKey.HELP: _help,
+}
+assert set(_SIMPLE) | set(_NAMING_THE_BOT) == set(CardKey), "every card key has a renderer"

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from bot.context import BotContext
+from bot.fast_bot import FastBot
+from bot.health import StorageHealth
 from bot.i18n import Html, language_from_telegram
 from bot.telegram_text import split_visible
+from storage.db import is_storage_failure
+from storage.users import UserStore
 
 log = logging.getLogger(__name__)
 
@@ -39,28 +45,59 @@ PUBLIC_COMMANDS = [
 
 
 async def user_language(update: Update, context: BotContext) -> str:
-    """The stored choice, else Telegram's language_code, else the configured default."""
+    """The stored choice, else Telegram's language_code, else the configured default.
+
+    Nothing is awaited: the choice is read from memory and the contact noted for the next batch
+    (ContactJournal below writes it before Telegram is told the update arrived).
+    """
     data = context.bot_data
     user = update.effective_user
     if user is None:
         return data.settings.bot.default_language
-    chosen = await data.store.users.seen(user.id, user.language_code)
+    users = data.store.users
+    users.note(user.id, user.language_code)
+    chosen = users.chosen(user.id)
     return (
         chosen or language_from_telegram(user.language_code) or data.settings.bot.default_language
     )
 
 
-def language_from_memory(update: Update, context: BotContext) -> str:
-    """The user's language without a database call: the remembered choice, else Telegram's
-    language_code, else the default (for replies when the database is what failed)."""
-    data = context.bot_data
-    user = update.effective_user
-    if user is None:
-        return data.settings.bot.default_language
-    chosen = data.opened_store.users.remembered(user.id) if data.opened_store else None
-    return (
-        chosen or language_from_telegram(user.language_code) or data.settings.bot.default_language
-    )
+class ContactJournal:
+    """The FetchJournal of bot/fast_bot.py: who wrote to the bot, on disk before the ack.
+
+    While the database is unavailable (a full disk, a read-only file, a lock held too long)
+    the bot keeps answering: the contacts stay noted in memory and the first flush that
+    succeeds writes them; meanwhile a flush is tried at most every `RETRY_WHILE_FAILING`
+    seconds, so fetching updates is not held up by a database that is known to fail. Only a
+    crash during the outage loses them (their updates were answered).
+    """
+
+    RETRY_WHILE_FAILING = 2.0
+
+    def __init__(self, users: UserStore, health: StorageHealth | None = None) -> None:
+        self._users = users
+        self._health = health
+        self._next_try = 0.0
+
+    def fetched(self, updates: Sequence[Update]) -> None:
+        """Note every sender (first contact, Telegram's language) for the next flush."""
+        for update in updates:
+            user = update.effective_user
+            if user is not None:
+                self._users.note(user.id, user.language_code)
+
+    async def flush(self) -> None:
+        """Write the noted senders in batches (see the class docstring for a failing disk)."""
+        health = self._health
+        if health is not None and health.failing and time.monotonic() < self._next_try:
+            return
+        try:
+            await self._users.flush()
+        except Exception as error:
+            if health is None or not is_storage_failure(error):
+                raise
+            health.failed(error)
+            self._next_try = time.monotonic() + self.RETRY_WHILE_FAILING
 
 
 def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
@@ -77,10 +114,28 @@ def split_html(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return split_visible(text, limit)
 
 
-async def reply(
+async def reply(update: Update, text: Html, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Send `text` to the update's chat, split if long; the keyboard goes on the last piece.
+
+    Telegram's echo of the message is not read (FastBot.send_text); errors raise as usual.
+    """
+    chat = update.effective_chat
+    if chat is None:
+        return
+    bot = update.get_bot()
+    pieces = split_html(text)
+    for index, piece in enumerate(pieces):
+        piece_markup = markup if index == len(pieces) - 1 else None
+        if isinstance(bot, FastBot):
+            await bot.send_text(chat.id, piece, piece_markup)
+        else:
+            await chat.send_message(piece, reply_markup=piece_markup)
+
+
+async def reply_message(
     update: Update, text: Html, markup: InlineKeyboardMarkup | None = None
 ) -> Message | None:
-    """Send `text` to the update's chat, split if long; the keyboard goes on the last piece."""
+    """Like `reply`, returning the last sent Message, for a caller that edits it later."""
     chat = update.effective_chat
     if chat is None:
         return None

@@ -11,7 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import BotContext
 from bot.flood import Verdict
 from bot.telegram_text import callback_text
-from handlers.common import language_from_memory, reply, shorten, user_language
+from handlers.common import reply, shorten, user_language
 from storage.db import is_storage_failure
 
 log = logging.getLogger(__name__)
@@ -29,12 +29,19 @@ async def flood_guard(update: Update, context: BotContext) -> None:
     verdict = context.bot_data.flood.check(user.id)
     if verdict is Verdict.ALLOW:
         return
-    if update.callback_query:
-        # A press must always be answered, or the user's button spins.
-        await update.callback_query.answer()
-    elif verdict is Verdict.NOTIFY:
+    notice = None
+    if verdict is Verdict.NOTIFY:
         language = await user_language(update, context)
-        await reply(update, context.bot_data.translate(language, "flood"))
+        notice = context.bot_data.translate(language, "flood")
+    if update.callback_query:
+        # A press must always be answered, or the user's button spins; the first one over the
+        # limit carries the notice as an alert, so the user learns why nothing happens.
+        if notice is None:
+            await update.callback_query.answer()
+        else:
+            await update.callback_query.answer(callback_text(notice), show_alert=True)
+    elif notice is not None:
+        await reply(update, notice)
     raise ApplicationHandlerStop
 
 
@@ -45,10 +52,10 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         return
     command = message.text.split()[0]
     name, _, addressee = command.partition("@")
-    if (
-        message.chat.type != "private"
-        and addressee.lower() != context.bot_data.bot_username.lower()
-    ):
+    ours = context.bot_data.bot_username.lower()
+    if addressee and addressee.lower() != ours:
+        return  # /cmd@otherbot is for another bot, in a private chat as in a group
+    if message.chat.type != "private" and not addressee:
         return  # in a group, a command without our name may belong to another bot
     language = await user_language(update, context)
     await reply(
@@ -95,7 +102,7 @@ async def error_handler(update: object, context: BotContext) -> None:
     if not isinstance(update, Update) or isinstance(error, Forbidden):
         return
     try:
-        language = language_from_memory(update, context)
+        language = await user_language(update, context)  # from memory, never the database
         text = context.bot_data.translate(language, "unavailable" if unavailable else "error")
         if update.callback_query:
             await update.callback_query.answer(callback_text(text), show_alert=True)

@@ -1,8 +1,9 @@
 """Broadcasts: drafts, per-language texts, the delivery outbox and the news they become.
 
-Life of a broadcast: composing (guided flow) → draft → sending → done | stopped; a draft may
-be cancelled. Confirming writes one outbox row per recipient in one transaction with
-INSERT … SELECT, so recipients never pass through Python. The delivery worker streams due
+Life of a broadcast: composing (guided flow) → draft → [scheduled →] sending → done | stopped;
+a draft or a scheduled broadcast may be cancelled. Starting to send writes one outbox row per
+recipient in one transaction with INSERT … SELECT, so recipients never pass through Python: at
+confirmation, or for a scheduled broadcast when it comes due (the audience is who it is then). The delivery worker streams due
 rows in key order, claims each one (pending → sending) right before its request and records
 the outcome (sent / failed / blocked / uncertain, or back to pending for a retry).
 """
@@ -18,6 +19,7 @@ from enum import StrEnum
 
 import aiosqlite
 
+from storage.content import LANGUAGES
 from storage.db import transaction
 from storage.subscribers import LANGUAGE_SQL
 
@@ -27,6 +29,7 @@ class BroadcastStatus(StrEnum):
 
     COMPOSING = "composing"
     DRAFT = "draft"
+    SCHEDULED = "scheduled"
     SENDING = "sending"
     DONE = "done"
     STOPPED = "stopped"
@@ -52,6 +55,13 @@ class Audience(StrEnum):
     ALL = "all"
 
 
+class MediaKind(StrEnum):
+    """What a language version is besides its text (the `broadcast_texts.media_kind` column)."""
+
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
 # The states a send can end in (or `pending` again, for a retry).
 OUTCOMES = frozenset(
     {
@@ -64,8 +74,8 @@ OUTCOMES = frozenset(
 )
 
 _BROADCAST_COLUMNS = """id, author_id, author_language, status, step, audience, total,
-    created_at, queued_at, finished_at, progress_chat_id, progress_message_id, token,
-    confirming_at"""
+    created_at, queued_at, finished_at, progress_chat_id, progress_message_id,
+    audience_language, due_at, started_at, token, confirming_at"""
 
 # Bytes of randomness in a broadcast's token (22 URL-safe characters in callback data).
 TOKEN_BYTES = 16
@@ -85,10 +95,24 @@ class Broadcast:
     finished_at: int | None
     progress_chat_id: int | None
     progress_message_id: int | None
+    # Only readers of this language (None: every language).
+    audience_language: str | None = None
+    # Unix time a scheduled broadcast is due, and when sending actually began.
+    due_at: float | None = None
+    started_at: float | None = None
     # Unguessable: what buttons carry instead of the sequential id.
-    token: str
+    token: str = ""
     # Set while a confirmation is being written; still set after a crash means "interrupted".
-    confirming_at: int | None
+    confirming_at: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One language's version: a text, or a photo/document (by file_id) with it as caption."""
+
+    body: str
+    media_kind: MediaKind | None = None
+    media_file_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,13 +254,44 @@ class BroadcastStore:
         )
         return {str(lang): str(body) for lang, body in rows}
 
-    async def set_text(self, broadcast_id: int, lang: str, body: str) -> None:
-        """Store (or replace) the text in one language."""
+    async def set_text(
+        self,
+        broadcast_id: int,
+        lang: str,
+        body: str,
+        media: tuple[MediaKind, str] | None = None,
+    ) -> None:
+        """Store (or replace) the version in one language: a text, or with `media` (kind,
+        file_id) a photo or document whose caption is `body`."""
+        kind, file_id = media if media else (None, None)
         async with self._lock:
             await self._db.execute(
-                """INSERT INTO broadcast_texts (broadcast_id, lang, body) VALUES (?, ?, ?)
-                ON CONFLICT (broadcast_id, lang) DO UPDATE SET body = excluded.body""",
-                (broadcast_id, lang, body),
+                """INSERT INTO broadcast_texts (broadcast_id, lang, body, media_kind, media_file_id)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (broadcast_id, lang) DO UPDATE SET body = excluded.body,
+                    media_kind = excluded.media_kind, media_file_id = excluded.media_file_id""",
+                (broadcast_id, lang, body, kind, file_id),
+            )
+
+    async def versions(self, broadcast_id: int) -> dict[str, Version]:
+        """The broadcast's version in each language (text, or media with a caption)."""
+        rows = await self._db.execute_fetchall(
+            """SELECT lang, body, media_kind, media_file_id FROM broadcast_texts
+            WHERE broadcast_id = ? ORDER BY lang""",
+            (broadcast_id,),
+        )
+        return {
+            str(lang): Version(str(body), MediaKind(kind) if kind else None, file_id)
+            for lang, body, kind, file_id in rows
+        }
+
+    async def set_due(self, broadcast_id: int, due_at: float) -> None:
+        """Make a draft (or one being composed) a scheduled one: it will wait until `due_at`."""
+        async with self._lock:
+            await self._db.execute(
+                """UPDATE broadcasts SET due_at = ?
+                WHERE id = ? AND status IN ('composing', 'draft')""",
+                (due_at, broadcast_id),
             )
 
     async def advance(self, broadcast_id: int, step: str | None) -> None:
@@ -249,11 +304,12 @@ class BroadcastStore:
             )
 
     async def cancel(self, broadcast_id: int) -> bool:
-        """Cancel a draft or a broadcast being composed; False if it is past that."""
+        """Cancel a draft, a broadcast being composed or one waiting for its time; False if it
+        is past that (sending has begun: see `stop`)."""
         async with self._lock:
             cursor = await self._db.execute(
                 """UPDATE broadcasts SET status = 'cancelled', step = NULL, finished_at = ?
-                WHERE id = ? AND status IN ('composing', 'draft')""",
+                WHERE id = ? AND status IN ('composing', 'draft', 'scheduled')""",
                 (int(time.time()), broadcast_id),
             )
         return cursor.rowcount > 0
@@ -303,11 +359,15 @@ class BroadcastStore:
         )
         return [_broadcast(row) for row in rows]
 
-    async def set_progress_message(self, broadcast_id: int, message_id: int) -> None:
-        """The message that shows the broadcast's progress (posted by the delivery worker)."""
+    async def set_progress_message(
+        self, broadcast_id: int, message_id: int, *, only_if_unset: bool = False
+    ) -> None:
+        """The message that shows the broadcast's progress (posted by the delivery worker; for
+        a scheduled broadcast, its confirmation, `only_if_unset` the worker posted none yet)."""
+        condition = " AND progress_message_id IS NULL" if only_if_unset else ""
         async with self._lock:
             await self._db.execute(
-                "UPDATE broadcasts SET progress_message_id = ? WHERE id = ?",
+                f"UPDATE broadcasts SET progress_message_id = ? WHERE id = ?{condition}",
                 (message_id, broadcast_id),
             )
 
@@ -317,36 +377,59 @@ class BroadcastStore:
         audience: Audience,
         default_language: str,
         progress_chat_id: int | None = None,
+        language: str | None = None,
     ) -> int | None:
-        """Confirm a draft: one outbox row per recipient, all in one transaction.
+        """Confirm a draft: one outbox row per recipient, all in one transaction; a draft with
+        a due time becomes `scheduled` instead, its recipients resolved when it comes due.
 
-        Returns the number of recipients, or None if the broadcast was not a draft (a second
-        press of the confirm button, a cancelled draft). The progress message is posted in
-        `progress_chat_id` by the delivery worker, once this is on disk.
+        Returns the number of recipients (0 for a scheduled one), or None if the broadcast was
+        not a draft (a second press of the confirm button, a cancelled draft). The progress
+        message is posted in `progress_chat_id` by the delivery worker, once this is on disk.
         """
         audience = Audience(audience)
+        if language is not None and language not in LANGUAGES:
+            raise ValueError(f"not a language: {language!r}")
+        total: int | None = None
+        async with self._lock, transaction(self._db):
+            now = time.time()
+            rows = await self._db.execute_fetchall(
+                """UPDATE broadcasts SET
+                    status = CASE WHEN due_at IS NULL THEN 'sending' ELSE 'scheduled' END,
+                    started_at = CASE WHEN due_at IS NULL THEN ? END,
+                    audience = ?, audience_language = ?, queued_at = ?,
+                    progress_chat_id = ?, progress_message_id = NULL, confirming_at = NULL
+                WHERE id = ? AND status = 'draft'
+                RETURNING status""",
+                (now, audience, language, int(now), progress_chat_id, broadcast_id),
+            )
+            status = next(iter(rows), None)
+            if status is not None:
+                total = 0
+                if status[0] == BroadcastStatus.SENDING:
+                    total = await self._fill_outbox(
+                        broadcast_id, audience, language, default_language
+                    )
+        return total
+
+    async def _fill_outbox(
+        self, broadcast_id: int, audience: Audience, language: str | None, default_language: str
+    ) -> int:
+        """Inside a transaction: one outbox row per recipient of the audience as it is now."""
         condition = (
             "subscribed = 1 AND blocked = 0" if audience is Audience.SUBSCRIBERS else "blocked = 0"
         )
-        total: int | None = None
-        async with self._lock, transaction(self._db):
-            cursor = await self._db.execute(
-                """UPDATE broadcasts SET status = 'sending', audience = ?, queued_at = ?,
-                    progress_chat_id = ?, progress_message_id = NULL, confirming_at = NULL
-                WHERE id = ? AND status = 'draft'""",
-                (audience, int(time.time()), progress_chat_id, broadcast_id),
-            )
-            if cursor.rowcount == 1:
-                # The condition is one of two constants above, never input.
-                cursor = await self._db.execute(
-                    f"""INSERT INTO outbox (broadcast_id, user_id, lang)
-                    SELECT :broadcast, id, {LANGUAGE_SQL} FROM users WHERE {condition}""",
-                    {"broadcast": broadcast_id, "default": default_language},
-                )
-                total = cursor.rowcount
-                await self._db.execute(
-                    "UPDATE broadcasts SET total = ? WHERE id = ?", (total, broadcast_id)
-                )
+        if language is not None:
+            condition += f" AND {LANGUAGE_SQL} = :language"
+        # The condition is built from constants above, never input (values are bound).
+        cursor = await self._db.execute(
+            f"""INSERT INTO outbox (broadcast_id, user_id, lang)
+            SELECT :broadcast, id, {LANGUAGE_SQL} FROM users WHERE {condition}""",
+            {"broadcast": broadcast_id, "default": default_language, "language": language},
+        )
+        total = cursor.rowcount
+        await self._db.execute(
+            "UPDATE broadcasts SET total = ? WHERE id = ?", (total, broadcast_id)
+        )
         return total
 
     # ------------------------------------------------------------------ delivery
@@ -546,8 +629,55 @@ class BroadcastStore:
         """Confirmed broadcasts, newest first, with their delivery counts."""
         rows = await self._db.execute_fetchall(
             f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
-            WHERE status IN ('sending', 'done', 'stopped') ORDER BY id DESC LIMIT ?""",
+            WHERE status IN ('scheduled', 'sending', 'done', 'stopped') ORDER BY id DESC LIMIT ?""",
             (-1 if limit is None else limit,),
         )
         broadcasts = [_broadcast(row) for row in rows]
         return [(broadcast, await self.counts(broadcast.id)) for broadcast in broadcasts]
+
+    # ------------------------------------------------------------------ scheduling
+
+    async def start_due(self, now: float, default_language: str) -> list[Broadcast]:
+        """Start every scheduled broadcast whose time has come (this one or a past one, if the
+        process was down): each one's recipients are written in one transaction with its
+        status, so a crash leaves it either still scheduled or fully queued, never both."""
+        rows = await self._db.execute_fetchall(
+            f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
+            WHERE status = 'scheduled' AND due_at <= ? ORDER BY due_at, id""",
+            (now,),
+        )
+        started = []
+        for broadcast in map(_broadcast, rows):
+            async with self._lock, transaction(self._db):
+                cursor = await self._db.execute(
+                    """UPDATE broadcasts SET status = 'sending', started_at = ?
+                    WHERE id = ? AND status = 'scheduled'""",
+                    (now, broadcast.id),
+                )
+                began = cursor.rowcount == 1  # else cancelled in the meantime
+                if began:
+                    await self._fill_outbox(
+                        broadcast.id,
+                        broadcast.audience or Audience.SUBSCRIBERS,
+                        broadcast.audience_language,
+                        default_language,
+                    )
+            if began:
+                started.append(broadcast)
+        return started
+
+    async def next_due_at(self) -> float | None:
+        """When the earliest scheduled broadcast is due, if any."""
+        rows = await self._db.execute_fetchall(
+            "SELECT min(due_at) FROM broadcasts WHERE status = 'scheduled'"
+        )
+        row = next(iter(rows), None)
+        return float(row[0]) if row and row[0] is not None else None
+
+    async def scheduled(self) -> list[Broadcast]:
+        """Broadcasts waiting for their time, soonest first."""
+        rows = await self._db.execute_fetchall(
+            f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
+            WHERE status = 'scheduled' ORDER BY due_at, id"""
+        )
+        return [_broadcast(row) for row in rows]

@@ -65,3 +65,9 @@ def card_from_payload(payload: str) -> str | None:
 def payload_for(card: str) -> str:
     """The deep-link payload that opens `card` (allowed characters: A-Z a-z 0-9 _ -)."""
     return card.replace(":", "-", 1)
+
+
+def deep_link(bot_username: str, card: str | None) -> str:
+    """`https://t.me/<bot>?start=<payload>` for `card` (the bot's start page for None/welcome)."""
+    base = f"https://t.me/{bot_username.lstrip('@')}"
+    return base if card in (None, CardKey.WELCOME) else f"{base}?start={payload_for(card)}"

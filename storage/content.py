@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -32,6 +34,18 @@ EntryId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,23}$")
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Year and month, for facts the source dates only to the month ("founded in December 2013").
 YearMonth = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+
+
+def _known_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {name!r} (e.g. Asia/Shanghai)") from None
+    return name
+
+
+# An IANA time zone name ("Asia/Shanghai"), checked against the system's zone database.
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 
 OrganizationRole = Literal["organizer", "participant", "media"]
 PersonRole = Literal["chair", "speaker"]
@@ -59,6 +73,8 @@ class Figure(_Model):
 
     value: Annotated[str, StringConstraints(pattern=r"^\d[\d+]*$")]
     label: Localized
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
 
 class Source(_Model):
@@ -70,6 +86,8 @@ class Source(_Model):
 class Event(_Model):
     title: Localized
     date: dt.date
+    # Where the event happens, for scheduling: organizers' times are read in this zone.
+    time_zone: TimeZoneName
     city: Localized
     province: Localized
     # Where the conference sits: Russia Week, CIEP-2020 and the Years of cooperation.
@@ -80,6 +98,8 @@ class Event(_Model):
     presented: list[Localized] = Field(min_length=1)
     # Who else took part without being an organization of their own (the public, …).
     other_participants: list[Localized] = Field(default_factory=list)
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
 
 class Organization(_Model):
@@ -94,6 +114,8 @@ class Organization(_Model):
     founded: YearMonth | None = None
     description: list[Localized] = Field(default_factory=list)
     figures: list[Figure] = Field(default_factory=list)
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
 
 class Person(_Model):
@@ -104,14 +126,38 @@ class Person(_Model):
     role: PersonRole
     # What this person did at the conference, in a sentence.
     role_text: Localized
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
+
+
+# Quotation marks of the three languages (and ASCII): a statement may not sit inside them.
+QUOTATION_MARKS = "«»“”„‟「」『』\"'"
 
 
 class Statement(_Model):
+    """What the source reports a person said: reported speech, never a verbatim quote.
+
+    The source gives statements as reported speech ("he said that …"), so the text is the
+    source's own wording and is shown as such, never inside quotation marks.
+    """
+
     id: EntryId
     person: EntryId
     # The organization (a media outlet) that published the statement.
     published_in: EntryId
     text: Localized
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _not_quoted(self) -> Statement:
+        for language in LANGUAGES:
+            text = self.text.get(language).rstrip(".。")
+            if text and (text[0] in QUOTATION_MARKS or text[-1] in QUOTATION_MARKS):
+                raise ValueError(
+                    f"{language}: a statement is reported speech, not a quote in quotation marks"
+                )
+        return self
 
 
 class Contact(_Model):
@@ -120,6 +166,8 @@ class Contact(_Model):
     value: Annotated[str, StringConstraints(pattern=r"^[^@\s<>&\"]+@[^@\s<>&\"]+\.[a-z]{2,}$")]
     organization: EntryId
     label: Localized
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
 
 class Content(_Model):

@@ -113,14 +113,30 @@ async def migrate(connection: aiosqlite.Connection, target: int = SCHEMA_VERSION
         raise DatabaseTooNewError(
             f"database schema version {current} is newer than this bot supports ({SCHEMA_VERSION})"
         )
-    for version in range(current + 1, target + 1):
-        log.info("Migrating database to schema version %d", version)
-        async with transaction(connection):
-            # executescript() would COMMIT first, so statements go one by one inside our transaction.
-            for statement in _statements(MIGRATIONS[version - 1]):
-                await connection.execute(statement)
-            # PRAGMA takes no parameters; `version` is an int from range(), never user input.
-            await connection.execute(f"PRAGMA user_version = {int(version)}")
+    if current >= target:
+        return
+    # Foreign keys off while migrating (SQLite's procedure for rebuilding a table: dropping a
+    # parent must not cascade into its children); each migration proves them intact before
+    # it commits. The pragma is a no-op inside a transaction, so it is set around them.
+    await connection.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version in range(current + 1, target + 1):
+            await _apply(connection, version)
+    finally:
+        await connection.execute("PRAGMA foreign_keys = ON")
+
+
+async def _apply(connection: aiosqlite.Connection, version: int) -> None:
+    log.info("Migrating database to schema version %d", version)
+    async with transaction(connection):
+        # executescript() would COMMIT first, so statements go one by one inside our transaction.
+        for statement in _statements(MIGRATIONS[version - 1]):
+            await connection.execute(statement)
+        broken = await connection.execute_fetchall("PRAGMA foreign_key_check")
+        if list(broken):
+            raise sqlite3.IntegrityError(f"migration {version} broke foreign keys: {broken}")
+        # PRAGMA takes no parameters; `version` is an int from range(), never user input.
+        await connection.execute(f"PRAGMA user_version = {int(version)}")
 
 
 @contextlib.asynccontextmanager

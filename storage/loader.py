@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from storage.answer_index import ANSWER_TABLES, index_digest, index_rows
 from storage.cards import CardKey, org_card, person_card
 from storage.content import LANGUAGES, Content, Localized
 from storage.db import transaction
+from storage.vocabulary import load_vocabularies
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,11 @@ CONTENT_TABLES = (
     "source_i18n",
     "source",
     "search_index",
+    *ANSWER_TABLES,
 )
+
+# The event's IANA time zone, kept beside the digest (read by FactStore.time_zone).
+TIME_ZONE_KEY = "time_zone"
 
 EVENT_SECTIONS = ("context", "format", "presented", "other_participants")
 
@@ -53,8 +60,23 @@ async def content_digest(connection: aiosqlite.Connection) -> str | None:
     return str(row[0]) if row else None
 
 
+async def event_time_zone(connection: aiosqlite.Connection) -> ZoneInfo:
+    """The loaded event's time zone (UTC for a store loaded before zones were recorded)."""
+    rows = await connection.execute_fetchall(
+        "SELECT value FROM content_meta WHERE key = ?", (TIME_ZONE_KEY,)
+    )
+    row = next(iter(rows), None)
+    return ZoneInfo(str(row[0])) if row else ZoneInfo("UTC")
+
+
 async def sync_content(connection: aiosqlite.Connection, content: Content, digest: str) -> bool:
-    """Make the store hold `content`; return True if anything had to be written."""
+    """Make the store hold `content`; return True if anything had to be written.
+
+    The stored digest also covers the answer engine's vocabulary and index version, so a
+    changed vocabulary rebuilds the index too.
+    """
+    vocabularies, vocabulary_digest = load_vocabularies()
+    digest = index_digest(digest, vocabulary_digest)
     if await content_digest(connection) == digest:
         return False
     # Readers on other connections see the old content until the COMMIT, then the new.
@@ -62,12 +84,12 @@ async def sync_content(connection: aiosqlite.Connection, content: Content, diges
         for table in CONTENT_TABLES:
             # Table names come from the constant above, never from input.
             await connection.execute(f"DELETE FROM {table}")
-        for sql, rows in _rows(content):
+        for sql, rows in (*_rows(content), *index_rows(content, vocabularies)):
             await connection.executemany(sql, rows)
-        await connection.execute(
-            "INSERT INTO content_meta (key, value) VALUES ('digest', ?)"
+        await connection.executemany(
+            "INSERT INTO content_meta (key, value) VALUES (?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (digest,),
+            [("digest", digest), (TIME_ZONE_KEY, content.event.time_zone)],
         )
     log.info(
         "Content loaded: %d organizations, %d people",

@@ -210,7 +210,90 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_state ON outbox (state, broadcast_id, user_id);
 """
 
-# 3: drafts belong to their author and are addressed by an unguessable token (buttons carry
+# 3: the answer engine (storage/answers.py): one row per answerable unit of the content, an
+#    FTS5 index over its stemmed/segmented terms in all languages (rowid = unit id; plain
+#    unicode61, the terms are already normalized), the Chinese segmenter's dictionary and the
+#    known word forms for typo and transliteration matching. Filled by storage/loader.py.
+ANSWERS = """
+CREATE TABLE answer_units (
+    id     INTEGER PRIMARY KEY,
+    card   TEXT NOT NULL,
+    form   TEXT NOT NULL,
+    kinds  TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    -- Space-separated terms of the names of what the unit is about, and of all its text.
+    subject_terms TEXT NOT NULL,
+    terms  TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE answer_index USING fts5(
+    subject,
+    body,
+    tokenize = 'unicode61 remove_diacritics 0'
+);
+-- A term in the names of what a fact is about counts twice a term in its text.
+INSERT INTO answer_index (answer_index, rank) VALUES ('rank', 'bm25(2.0, 1.0)');
+CREATE TABLE answer_lexicon (
+    word TEXT PRIMARY KEY,
+    freq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE answer_words (
+    form TEXT PRIMARY KEY,
+    term TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+# 4: the organizers' toolkit. Broadcasts may wait for a due time (status 'scheduled', `due_at`;
+#    `started_at` records when sending actually began, so the report can say how late) and may
+#    go to one language's readers (`audience_language`); each language version may be a photo
+#    or a document sent by its Telegram file_id, the text being its caption.
+#    SQLite cannot widen a CHECK constraint in place, so `broadcasts` is rebuilt the documented
+#    way (create, copy, drop, rename); migrations run with foreign keys off (storage/db.py), so
+#    dropping the old table does not cascade into the outbox and texts that refer to it.
+ORGANIZERS = """
+CREATE TABLE broadcasts_new (
+    id                  INTEGER PRIMARY KEY,
+    author_id           INTEGER NOT NULL,
+    author_language     TEXT NOT NULL CHECK (author_language IN ('ru', 'zh', 'en')),
+    status              TEXT NOT NULL CHECK (
+        status IN ('composing', 'draft', 'scheduled', 'sending', 'done', 'stopped', 'cancelled')
+    ),
+    -- While composing: the language whose text is awaited next.
+    step                TEXT CHECK (step IN ('ru', 'zh', 'en')),
+    audience            TEXT CHECK (audience IN ('subscribers', 'all')),
+    total               INTEGER NOT NULL DEFAULT 0,
+    created_at          INTEGER NOT NULL,
+    queued_at           INTEGER,
+    finished_at         INTEGER,
+    progress_chat_id    INTEGER,
+    progress_message_id INTEGER,
+    -- Only recipients who read this language (NULL: every language).
+    audience_language   TEXT CHECK (audience_language IN ('ru', 'zh', 'en')),
+    -- Unix time a scheduled broadcast is due (NULL: sent as soon as it is confirmed).
+    due_at              REAL,
+    -- Unix time its recipients were resolved and sending began.
+    started_at          REAL
+);
+INSERT INTO broadcasts_new (
+    id, author_id, author_language, status, step, audience, total, created_at, queued_at,
+    finished_at, progress_chat_id, progress_message_id, started_at
+)
+SELECT id, author_id, author_language, status, step, audience, total, created_at, queued_at,
+    finished_at, progress_chat_id, progress_message_id, queued_at
+FROM broadcasts;
+DROP TABLE broadcasts;
+ALTER TABLE broadcasts_new RENAME TO broadcasts;
+CREATE INDEX broadcasts_status ON broadcasts (status, id);
+CREATE INDEX broadcasts_author ON broadcasts (author_id, status);
+-- The worker's look for broadcasts that have come due.
+CREATE INDEX broadcasts_due ON broadcasts (due_at) WHERE status = 'scheduled';
+
+ALTER TABLE broadcast_texts ADD COLUMN media_kind TEXT CHECK (media_kind IN ('photo', 'document'));
+ALTER TABLE broadcast_texts ADD COLUMN media_file_id TEXT;
+"""
+
+
+# 5: drafts belong to their author and are addressed by an unguessable token (buttons carry
 #    it, never the sequential id); `confirming_at` marks a confirmation in progress, so a
 #    crash before the outbox was written is shown to the organizer again on start.
 BROADCAST_TOKENS = """
@@ -221,4 +304,4 @@ CREATE UNIQUE INDEX broadcasts_token ON broadcasts (token);
 CREATE INDEX broadcasts_confirming ON broadcasts (id) WHERE confirming_at IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS, BROADCAST_TOKENS)
+MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS, ANSWERS, ORGANIZERS, BROADCAST_TOKENS)

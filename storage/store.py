@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from storage.answers import AnswerEngine
 from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect
 from storage.facts import FactStore
-from storage.loader import sync_content
+from storage.loader import event_time_zone, sync_content
 from storage.subscribers import SubscriberStore
 from storage.users import UserStore
 
@@ -26,6 +28,8 @@ class Store:
         self.content_path = content_path
         self.path = path
         self.facts = FactStore(connection)
+        # The answer engine (plain-text questions, /search, inline mode, the web site's search).
+        self.answers = AnswerEngine(connection, self.facts)
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
         self.broadcasts = BroadcastStore(connection)
@@ -42,10 +46,12 @@ class Store:
         connection = await connect(path)
         try:
             await sync_content(connection, content, digest)
+            store = cls(connection, content_path, path)
+            await store.users.load_choices()
         except BaseException:
             await connection.close()
             raise
-        return cls(connection, content_path, path)
+        return store
 
     async def reload_content(self) -> bool:
         """Re-read the content file; return True if the store changed.
@@ -59,9 +65,16 @@ class Store:
         content, digest = load_content(self.content_path)
         connection = await connect(self.path)
         try:
-            return await sync_content(connection, content, digest)
+            changed = await sync_content(connection, content, digest)
         finally:
             await connection.close()
+        if changed:
+            self.answers.reset()
+        return changed
+
+    async def time_zone(self) -> ZoneInfo:
+        """The event's time zone from the loaded content: organizers' times are read in it."""
+        return await event_time_zone(self.connection)
 
     async def probe_write(self) -> None:
         """A small real write (a fresh value, so pages really change): does the disk take it?"""
@@ -72,5 +85,8 @@ class Store:
         )
 
     async def close(self) -> None:
-        """Close the connection (WAL is checkpointed by SQLite on last close)."""
-        await self.connection.close()
+        """Write the noted users, close the connection (WAL is checkpointed on last close)."""
+        try:
+            await self.users.flush()
+        finally:
+            await self.connection.close()

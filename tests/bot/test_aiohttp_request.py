@@ -9,9 +9,9 @@ import pytest
 from telegram.error import NetworkError, TimedOut
 
 from bot.aiohttp_request import AiohttpRequest, ConnectionLost, ConnectTimedOut, NotSent
-from bot.emulator import BotApiEmulator
 from tests.conftest import TOKEN
 from tests.netfaults import full_backlog_socket
+from tgemu import BotApiEmulator
 
 
 def test_proxy_from_environment_with_no_proxy_bypass(monkeypatch: pytest.MonkeyPatch) -> None:

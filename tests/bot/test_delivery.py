@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 from bot.delivery import MAX_IN_FLIGHT
-from bot.emulator import BotApiEmulator, Call
 from tests.broadcasting import (
     WriteLock,
     confirm,
@@ -26,6 +25,7 @@ from tests.broadcasting import (
 )
 from tests.conftest import BotProcess, write_config
 from tests.netfaults import BlackholeProxy
+from tgemu import BotApiEmulator, Call
 
 
 def subscriber_sends(emulator: BotApiEmulator, users: set[int], since: int) -> list[Call]:

@@ -49,50 +49,155 @@ def test_chinese_has_one_form(count: int) -> None:
 @pytest.mark.parametrize(
     ("count", "expected"),
     [
-        (1, "1 организация"),
-        (2, "2 организации"),
-        (4, "4 организации"),
-        (5, "5 организаций"),
-        (10, "10 организаций"),
-        (11, "11 организаций"),
-        (21, "21 организация"),
-        (22, "22 организации"),
+        (1, "1 последняя новость"),
+        (2, "2 последние новости"),
+        (4, "4 последние новости"),
+        (5, "5 последних новостей"),
+        (10, "10 последних новостей"),
+        (11, "11 последних новостей"),
+        (21, "21 последняя новость"),
+        (22, "22 последние новости"),
     ],
 )
-def test_russian_organizations(count: int, expected: str) -> None:
-    text = t("ru", "orgs.title", count=count)
-    assert expected in text
-    assert ("участвовала" in text) == (expected.endswith("организация"))
+def test_russian_news(count: int, expected: str) -> None:
+    assert expected in t("ru", "news.title", count=count)
 
 
 @pytest.mark.parametrize(
     ("count", "expected"),
     [
-        (1, "1 карточка"),
-        (3, "3 карточки"),
-        (5, "5 карточек"),
-        (12, "12 карточек"),
-        (31, "31 карточка"),
+        (1, "1 последняя новость"),
+        (3, "3 последние новости"),
+        (5, "5 последних новостей"),
+        (12, "12 последних новостей"),
+        (31, "31 последняя новость"),
     ],
 )
-def test_russian_search_results(count: int, expected: str) -> None:
-    assert expected in t("ru", "search.found", count=count, query="JITRI")
+def test_russian_news_counts(count: int, expected: str) -> None:
+    # (Search replies no longer count cards: they answer; the news title has the same forms.)
+    assert expected in t("ru", "news.title", count=count)
 
 
 @pytest.mark.parametrize(
-    ("count", "organizations", "cards"),
+    ("count", "updates"),
     [
-        (1, "1 organization<", "1 card<"),
-        (2, "2 organizations", "2 cards"),
-        (10, "10 organizations", "10 cards"),
+        (1, "The latest update<"),
+        (2, "2 updates"),
+        (10, "10 updates"),
     ],
 )
-def test_english_counts(count: int, organizations: str, cards: str) -> None:
-    assert organizations in t("en", "orgs.title", count=count)
-    assert cards in t("en", "search.found", count=count, query="x")
+def test_english_counts(count: int, updates: str) -> None:
+    assert updates in t("en", "news.title", count=count)
 
 
 @pytest.mark.parametrize("count", [1, 2, 5])
 def test_chinese_counts(count: int) -> None:
-    assert f"{count} 家机构" in t("zh", "orgs.title", count=count)
-    assert f"卡片共 {count} 张" in t("zh", "search.found", count=count, query="x")
+    assert f"最新 {count} 条消息" in t("zh", "news.title", count=count)
+
+
+# Every pluralised catalog key, with what a reader must see for each count, written out by hand.
+COUNTS = (1, 2, 5, 11, 21, 101)
+EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
+    "button.broadcast_send": {
+        "ru": (
+            "Отправить 1 подписчику",
+            "Отправить 2 подписчикам",
+            "Отправить 5 подписчикам",
+            "Отправить 11 подписчикам",
+            "Отправить 21 подписчику",
+            "Отправить 101 подписчику",
+        ),
+        "en": ("Send to 1 subscriber", *(f"Send to {n} subscribers" for n in COUNTS[1:])),
+    },
+    "news.title": {
+        "ru": (
+            "1 последняя новость",
+            "2 последние новости",
+            "5 последних новостей",
+            "11 последних новостей",
+            "21 последняя новость",
+            "101 последняя новость",
+        ),
+        "en": ("<b>The latest update</b>", *(f"The latest {n} updates" for n in COUNTS[1:])),
+    },
+    "broadcast.preview": {
+        "ru": (
+            "получит 1 подписчик.",
+            "получат 2 подписчика.",
+            "получат 5 подписчиков.",
+            "получат 11 подписчиков.",
+            "получит 21 подписчик.",
+            "получит 101 подписчик.",
+        ),
+        "en": ("to 1 subscriber now", *(f"to {n} subscribers now" for n in COUNTS[1:])),
+    },
+    "broadcast.report": {
+        "ru": (
+            "1 получатель\n",
+            "2 получателя\n",
+            "5 получателей\n",
+            "11 получателей\n",
+            "21 получатель\n",
+            "101 получатель\n",
+        ),
+        "en": ("1 recipient\n", *(f"{n} recipients\n" for n in COUNTS[1:])),
+    },
+    "broadcast.stopped": {
+        "ru": (
+            "1 получатель\n",
+            "2 получателя\n",
+            "5 получателей\n",
+            "11 получателей\n",
+            "21 получатель\n",
+            "101 получатель\n",
+        ),
+        "en": ("1 recipient\n", *(f"{n} recipients\n" for n in COUNTS[1:])),
+    },
+    "broadcast.too_long": {
+        "ru": (
+            "1 символ при",
+            "2 символа при",
+            "5 символов при",
+            "11 символов при",
+            "21 символ при",
+            "101 символ при",
+        ),
+        "en": ("1 character,", *(f"{n} characters," for n in COUNTS[1:])),
+    },
+}
+PARAMS = {
+    "query": "JITRI",
+    "id": 7,
+    "languages": "ru",
+    "limit": 4000,
+    "sent": 0,
+    "failed": 0,
+    "uncertain": 0,
+    "blocked": 0,
+    "cancelled": 0,
+}
+
+
+def test_every_pluralised_key_is_checked() -> None:
+    pluralised = {
+        key for key, message in load_catalogs()["en"].items() if isinstance(message, dict)
+    }
+    assert pluralised == set(EXPECTED)
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_pluralised_messages_read_right(key: str, language: str) -> None:
+    for count, expected in zip(COUNTS, EXPECTED[key][language], strict=True):
+        assert expected in t(language, key, count=count, **PARAMS), (key, language, count)
+
+
+def test_the_issue_examples() -> None:
+    assert "4001 символ при" in t("ru", "broadcast.too_long", count=4001, limit=4000)
+    assert "The latest 1 update" not in t("en", "news.title", count=1)
+
+
+def test_statistics_never_say_1_users() -> None:
+    line = t("en", "stats.language", language="English", users=1, subscribers=1)
+    assert "1 users" not in line and "1 subscribers" not in line
+    assert "users: 1" in line and "subscribers: 1" in line

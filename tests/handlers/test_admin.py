@@ -9,8 +9,6 @@ import re
 import sqlite3
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
-from bot.emulator.telegram_html import parse_html
 from tests.broadcasting import (
     Bot,
     button_data,
@@ -30,6 +28,8 @@ from tests.broadcasting import (
     wait_for_report,
 )
 from tests.conftest import ADMIN_ID
+from tgemu import BotApiEmulator
+from tgemu.telegram_html import parse_html
 
 STRANGER = 6666
 
@@ -78,6 +78,9 @@ async def test_preview_confirm_delivers_to_subscribers_only(
     assert callbacks(control) == [
         f"bc:send:{token}",
         f"bc:all:{token}",
+        f"bc:ru:{token}",
+        f"bc:zh:{token}",
+        f"bc:en:{token}",
         f"bc:test:{token}",
         f"bc:cancel:{token}",
     ]
@@ -346,8 +349,8 @@ async def test_progress_message_stop_and_stats(emulator: BotApiEmulator, tmp_pat
         text = stats[0].params["text"]
         assert "Users: 61" in text  # 60 subscribers and the admin
         assert "Subscribers: 59" in text and "Blocked the bot: 1" in text
-        assert "• English: 30 users, 29 subscribers" in text  # the admin and 29 reachable
-        assert "• Русский: 30 users, 30 subscribers" in text
+        assert "• English — users: 30, subscribers: 29" in text  # the admin and 29 reachable
+        assert "• Русский — users: 30, subscribers: 30" in text
         # Every state on its own, adding up to the total (uncertain and cancelled included).
         line = next(li for li in text.splitlines() if li.startswith(f"#{broadcast_id} "))
         assert line == (

@@ -7,7 +7,6 @@ import sqlite3
 import time
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
 from tests.broadcasting import (
     WriteLock,
     button_data,
@@ -25,6 +24,7 @@ from tests.broadcasting import (
     wait_for_report,
 )
 from tests.conftest import ADMIN_ID, running_bot
+from tgemu import BotApiEmulator
 
 OTHER_ADMIN = 900_002
 

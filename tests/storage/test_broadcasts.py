@@ -12,9 +12,17 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from storage.broadcasts import Audience, BroadcastStatus, Counts, OutboxRow, OutboxState
+from storage.broadcasts import (
+    Audience,
+    BroadcastStatus,
+    Counts,
+    MediaKind,
+    OutboxRow,
+    OutboxState,
+    Version,
+)
 from storage.db import SCHEMA_VERSION, migrate, schema_version
-from storage.migrations import BROADCASTS
+from storage.migrations import MIGRATIONS
 from storage.store import Store
 
 
@@ -215,11 +223,106 @@ async def test_claim_takes_only_pending_rows_in_one_write(tmp_path: Path) -> Non
 
 @pytest.mark.parametrize(
     ("column", "words"),
-    [("status", BroadcastStatus), ("state", OutboxState), ("audience", Audience)],
+    [
+        ("status", BroadcastStatus),
+        ("state", OutboxState),
+        ("audience", Audience),
+        ("media_kind", MediaKind),
+    ],
 )
 def test_status_words_are_the_schemas(column: str, words: type[StrEnum]) -> None:
-    """The enums and the schema's CHECK constraints name the same words (one home each)."""
-    check = re.search(rf"{column}\s+TEXT[^(]*CHECK \(\s*{column} IN \(([^)]*)\)", BROADCASTS)
-    assert check is not None, column
-    in_schema = {word.strip().strip("'") for word in check.group(1).split(",")}
+    """The enums and the schema's CHECK constraints name the same words (one home each); a
+    later migration that redefines a column is the one that counts."""
+    checks = re.findall(
+        rf"{column}\s+TEXT[^(]*CHECK \(\s*{column} IN \(([^)]*)\)", "\n".join(MIGRATIONS)
+    )
+    assert checks, column
+    in_schema = {word.strip().strip("'") for word in checks[-1].split(",")}
     assert in_schema == {str(word) for word in words}
+
+
+async def test_a_scheduled_broadcast_waits_and_takes_the_audience_of_its_time(
+    store: Store,
+) -> None:
+    broadcasts = store.broadcasts
+    await store.subscribers.subscribe(1, "en")
+    broadcast_id = await broadcasts.create(99, "en", texts={"en": "Doors open"})
+    await broadcasts.set_due(broadcast_id, 1_000.0)
+    # Confirming a draft with a due time queues nobody yet.
+    assert await broadcasts.enqueue(broadcast_id, Audience.SUBSCRIBERS, "en", 5) == 0
+    scheduled = await broadcasts.get(broadcast_id)
+    assert scheduled is not None
+    assert scheduled.status is BroadcastStatus.SCHEDULED
+    assert scheduled.due_at == 1_000.0
+    assert await broadcasts.counts(broadcast_id) == Counts()
+    assert [b.id for b in await broadcasts.scheduled()] == [broadcast_id]
+    assert await broadcasts.next_due_at() == 1_000.0
+    # A second press is refused; the worker starts nothing before the time.
+    assert await broadcasts.enqueue(broadcast_id, Audience.SUBSCRIBERS, "en") is None
+    assert await broadcasts.start_due(999.0, "en") == []
+    # Someone subscribes in between: they are in the audience when it starts.
+    await store.subscribers.subscribe(2, "ru")
+    started = await broadcasts.start_due(1_003.5, "en")
+    assert [b.id for b in started] == [broadcast_id]
+    after = await broadcasts.get(broadcast_id)
+    assert after is not None
+    assert after.status is BroadcastStatus.SENDING
+    assert after.started_at == 1_003.5
+    assert after.total == 2
+    assert [(r.user_id, r.lang) for r in await broadcasts.due(time.time(), 10)] == [
+        (1, "en"),
+        (2, "ru"),
+    ]
+    # Started once: a second look finds nothing to start, and no row is written twice.
+    assert await broadcasts.start_due(2_000.0, "en") == []
+    assert await broadcasts.counts(broadcast_id) == Counts(pending=2)
+    assert await broadcasts.next_due_at() is None
+
+
+async def test_a_cancelled_schedule_never_starts(store: Store) -> None:
+    broadcasts = store.broadcasts
+    await store.subscribers.subscribe(1, "en")
+    broadcast_id = await broadcasts.create(99, "en", texts={"en": "Never"})
+    await broadcasts.set_due(broadcast_id, 1_000.0)
+    await broadcasts.enqueue(broadcast_id, Audience.ALL, "en")
+    assert await broadcasts.cancel(broadcast_id)
+    assert await broadcasts.start_due(5_000.0, "en") == []
+    cancelled = await broadcasts.get(broadcast_id)
+    assert cancelled is not None
+    assert cancelled.status is BroadcastStatus.CANCELLED
+    assert await broadcasts.counts(broadcast_id) == Counts()
+    assert await broadcasts.scheduled() == []
+
+
+async def test_language_audience_takes_only_its_readers(store: Store) -> None:
+    broadcasts = store.broadcasts
+    # 1 chose Chinese; 2 has a Chinese Telegram; 3 reads Russian; 4 falls back to the default;
+    # 5 reads Chinese but is not subscribed.
+    for user_id, code in ((1, "en"), (2, "zh-hans"), (3, "ru"), (4, "de")):
+        await store.subscribers.subscribe(user_id, code)
+    await store.users.seen(5, "zh")
+    await store.users.set_language(1, "zh")
+    broadcast_id = await broadcasts.create(99, "en", texts={"zh": "你好"})
+    assert await broadcasts.enqueue(broadcast_id, Audience.SUBSCRIBERS, "ru", language="zh") == 2
+    assert [r.user_id for r in await broadcasts.due(time.time(), 10)] == [1, 2]
+    saved = await broadcasts.get(broadcast_id)
+    assert saved is not None and saved.audience_language == "zh"
+    other = await broadcasts.create(99, "en", texts={"ru": "Привет"})
+    # The default language's readers include those whose language we do not speak.
+    assert await broadcasts.enqueue(other, Audience.SUBSCRIBERS, "ru", language="ru") == 2
+    with pytest.raises(ValueError, match="not a language"):
+        await broadcasts.enqueue(other, Audience.SUBSCRIBERS, "ru", language="de")
+
+
+async def test_a_version_may_be_a_photo_or_a_document(store: Store) -> None:
+    broadcasts = store.broadcasts
+    broadcast_id = await broadcasts.create(99, "en", texts={"en": "Plain"})
+    await broadcasts.set_text(broadcast_id, "ru", "Программа", (MediaKind.DOCUMENT, "doc-1"))
+    await broadcasts.set_text(broadcast_id, "zh", "", (MediaKind.PHOTO, "photo-7"))
+    versions = await broadcasts.versions(broadcast_id)
+    assert versions["en"] == Version("Plain")
+    assert versions["ru"] == Version("Программа", MediaKind.DOCUMENT, "doc-1")
+    assert versions["zh"] == Version("", MediaKind.PHOTO, "photo-7")
+    # Sending text in place of the photo replaces it entirely.
+    await broadcasts.set_text(broadcast_id, "zh", "文字")
+    assert (await broadcasts.versions(broadcast_id))["zh"] == Version("文字")

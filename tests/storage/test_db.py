@@ -88,3 +88,45 @@ def test_migrations_are_append_only_scripts() -> None:
     for number, script in enumerate(MIGRATIONS, start=1):
         assert script.strip(), f"migration {number} is empty"
         assert sqlite3.complete_statement(script), f"migration {number} ends mid-statement"
+
+
+async def test_rebuilding_broadcasts_keeps_their_texts_and_outbox(tmp_path: Path) -> None:
+    """Migration 4 rebuilds `broadcasts`; the children that refer to it survive (no cascade),
+    and foreign keys are enforced again afterwards."""
+    path = tmp_path / "bot.sqlite3"
+    old = await aiosqlite.connect(path, isolation_level=None)
+    await old.execute("PRAGMA foreign_keys = ON")
+    await migrate(old, target=2)
+    await old.execute(
+        "INSERT INTO broadcasts (id, author_id, author_language, status, audience, total,"
+        " created_at, queued_at) VALUES (7, 1, 'en', 'sending', 'all', 2, 100, 101)"
+    )
+    await old.execute("INSERT INTO broadcast_texts VALUES (7, 'en', 'Hello')")
+    await old.execute("INSERT INTO outbox (broadcast_id, user_id, lang) VALUES (7, 11, 'en')")
+    await old.execute(
+        "INSERT INTO outbox (broadcast_id, user_id, lang, state) VALUES (7, 12, 'ru', 'sent')"
+    )
+    await old.close()
+
+    connection = await connect(path)
+    try:
+        rows = await connection.execute_fetchall(
+            "SELECT id, status, audience, total, queued_at, started_at, due_at FROM broadcasts"
+        )
+        assert [tuple(r) for r in rows] == [(7, "sending", "all", 2, 101, 101.0, None)]
+        texts = await connection.execute_fetchall("SELECT * FROM broadcast_texts")
+        assert [tuple(r) for r in texts] == [(7, "en", "Hello", None, None)]
+        outbox = await connection.execute_fetchall(
+            "SELECT user_id, state FROM outbox ORDER BY user_id"
+        )
+        assert [tuple(r) for r in outbox] == [(11, "pending"), (12, "sent")]
+        # The new status is allowed, and the outbox still refers to broadcasts for real.
+        await connection.execute("UPDATE broadcasts SET status = 'scheduled' WHERE id = 7")
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            await connection.execute(
+                "INSERT INTO outbox (broadcast_id, user_id, lang) VALUES (99, 1, 'en')"
+            )
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            await connection.execute("UPDATE broadcasts SET status = 'later' WHERE id = 7")
+    finally:
+        await connection.close()

@@ -169,3 +169,20 @@ async def test_find_organizations_by_any_name(store: Store) -> None:
         assert (await store.facts.find_organizations(name))[0] == "jitri", name
     assert await store.facts.find_organizations("jitr") == ["jitri"]  # a typo still finds it
     assert await store.facts.find_organizations("nonexistent org") == []
+
+
+async def test_event_time_zone_is_kept_and_follows_a_reload(tmp_path: Path) -> None:
+    content = tmp_path / "content.toml"
+    text = bundled_content_path().read_text(encoding="utf-8")
+    content.write_text(text, encoding="utf-8")
+    store = await Store.open(tmp_path / "bot.sqlite3", content)
+    try:
+        assert str(await store.time_zone()) == "Asia/Shanghai"
+        content.write_text(
+            text.replace('time_zone = "Asia/Shanghai"', 'time_zone = "Europe/Moscow"'),
+            encoding="utf-8",
+        )
+        assert await store.reload_content() is True
+        assert str(await store.time_zone()) == "Europe/Moscow"
+    finally:
+        await store.close()
