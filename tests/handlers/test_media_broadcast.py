@@ -10,9 +10,11 @@ import sqlite3
 
 from tests.broadcasting import (
     Bot,
+    button_data,
     callbacks,
     confirm,
     outbox_states,
+    preview_id,
     say,
     subscribe_users,
     wait_for_report,
@@ -31,7 +33,7 @@ async def media_draft(emulator: BotApiEmulator, kind: str, caption: str) -> tupl
         since=since,
         predicate=lambda c: any(d.startswith("bc:send:") for d in callbacks(c)),
     )
-    return int(callbacks(control)[0].rsplit(":", 1)[1]), control
+    return preview_id(control), control
 
 
 def sent_files(emulator: BotApiEmulator, method: str, user_id: int, since: int = 0) -> list[Call]:
@@ -94,8 +96,8 @@ async def test_document_as_a_composition_step_and_a_language_audience(
     (document,) = sent_files(emulator, "sendDocument", ADMIN_ID, since)
     assert document.params["caption"] == "Программа в PDF"
     file_id = document.params["document"]
-    broadcast_id = int(callbacks(control)[0].rsplit(":", 1)[1])
-    assert f"bc:ru:{broadcast_id}" in callbacks(control)
+    broadcast_id = preview_id(control)
+    assert button_data(control, "ru").startswith("bc:ru:")
     # The audience buttons show each language's subscriber count.
     labels = [b["text"] for row in control.params["reply_markup"]["inline_keyboard"] for b in row]
     assert any("Русский (2)" in label for label in labels), labels

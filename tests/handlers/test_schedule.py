@@ -12,11 +12,13 @@ import time
 from pathlib import Path
 
 from tests.broadcasting import (
+    button_data,
     callbacks,
     confirm,
     message_id,
     outbox_states,
     press,
+    preview_id,
     say,
     start_with_subscribers,
     subscribe_users,
@@ -36,7 +38,7 @@ async def schedule(emulator: BotApiEmulator, args: str) -> tuple[int, Call]:
         since=since,
         predicate=lambda c: any(d.startswith("bc:send:") for d in callbacks(c)),
     )
-    return int(callbacks(control)[0].rsplit(":", 1)[1]), control
+    return preview_id(control), control
 
 
 def deliveries(emulator: BotApiEmulator, user_id: int, text: str) -> list[Call]:
@@ -160,10 +162,11 @@ async def test_cancel_before_the_time_sends_nothing(
         assert f"#{broadcast_id}" in item.params["text"]
         assert "Maybe later" in item.params["text"]
         assert "everyone who started the bot" in item.params["text"]
-        assert callbacks(item) == [f"bc:drop:{broadcast_id}"]
-        answer = await press(
-            emulator, ADMIN_ID, f"bc:drop:{broadcast_id}", message_id=message_id(item)
+        (drop,) = callbacks(item)
+        assert drop.startswith("bc:drop:") and drop == button_data(control, "send").replace(
+            "send", "drop", 1
         )
+        answer = await press(emulator, ADMIN_ID, drop, message_id=message_id(item))
         assert answer.ok
         await asyncio.sleep(3.5)
         assert deliveries(emulator, 8401, "Maybe later") == []
@@ -171,7 +174,7 @@ async def test_cancel_before_the_time_sends_nothing(
         assert outbox_states(db_path, broadcast_id) == {}
         empty = await say(emulator, ADMIN_ID, "/scheduled")
         assert "No broadcast is waiting" in empty[0].params["text"]
-        again = await press(emulator, ADMIN_ID, f"bc:drop:{broadcast_id}")
+        again = await press(emulator, ADMIN_ID, drop)
         assert "already been sent or cancelled" in again.params["text"]
     finally:
         await finish(process)
@@ -191,9 +194,7 @@ async def test_cancel_after_it_started_stops_it(emulator: BotApiEmulator, tmp_pa
             "sendMessage", predicate=lambda c: c.chat_id in users, timeout=10
         )
         assert first.ok
-        answer = await press(
-            emulator, ADMIN_ID, f"bc:drop:{broadcast_id}", message_id=message_id(item)
-        )
+        answer = await press(emulator, ADMIN_ID, callbacks(item)[0], message_id=message_id(item))
         assert "stopping" in answer.params["text"]
         report = await wait_for_report(emulator, progress, word="stopped")
         assert "Not sent" in report["text"]
@@ -242,7 +243,7 @@ async def test_guided_composition_with_a_time(emulator: BotApiEmulator, tmp_path
         replies = await say(emulator, ADMIN_ID, "Doors open")
         control = replies[-1]
         assert "waits until" in control.params["text"]
-        broadcast_id = int(callbacks(control)[0].rsplit(":", 1)[1])
+        broadcast_id = preview_id(control)
         progress = await confirm(emulator, broadcast_id, control)
         await wait_for_report(emulator, progress)
         assert len(deliveries(emulator, 8701, "Двери открыты")) == 1
@@ -273,7 +274,7 @@ async def test_starts_on_time_while_another_broadcast_is_streaming(
             since=since,
             predicate=lambda c: any(d.startswith("bc:send:") for d in callbacks(c)),
         )
-        first_id = int(callbacks(first_control)[0].rsplit(":", 1)[1])
+        first_id = preview_id(first_control)
         await confirm(emulator, first_id, first_control)
         report = await wait_for_report(emulator, scheduled_progress, timeout=30)
         assert "on time" in report["text"]
