@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
 
-from bot.health import StorageHealth
+from bot.storage_health import StorageHealth
 
 if TYPE_CHECKING:
     from bot.config import Settings

@@ -37,7 +37,7 @@ requests; outcomes are written by one recorder task, many per transaction under 
 row's slot is freed only once its outcome is on disk, so at most `MAX_IN_FLIGHT` rows are
 `sending` at any moment. An outcome that cannot be written (the database locked, the disk
 full) is retried until it is: its slot stays held meanwhile, so sending pauses rather than
-stranding rows in `sending` (the operator gets one log line, see bot/health.py). After `kill -9` the rows
+stranding rows in `sending` (the operator gets one log line, see bot/storage_health.py). After `kill -9` the rows
 left `sending` may or may not have been delivered; **on startup they go back to the queue and
 are sent again**, because losing a recipient is worse than a rare duplicate. So a crash costs
 no recipient and at most `MAX_IN_FLIGHT` duplicate messages (the in-flight window). A clean
@@ -77,7 +77,7 @@ from bot.broadcast_view import (
     unsubscribe_markup,
 )
 from bot.flood_wait import retry_seconds
-from bot.health import StorageHealth
+from bot.storage_health import StorageHealth
 from bot.i18n import Html, Translator
 from storage.broadcasts import (
     Audience,

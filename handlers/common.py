@@ -12,7 +12,7 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.fast_bot import FastBot
-from bot.health import StorageHealth
+from bot.storage_health import StorageHealth
 from bot.i18n import Html, language_from_telegram
 from bot.telegram_text import split_visible
 from storage.db import is_storage_failure

@@ -91,7 +91,7 @@ async def error_handler(update: object, context: BotContext) -> None:
 
     The apology never touches the database (it may be what failed): the language comes from
     memory or from Telegram. A storage failure (full disk, read-only file, a lock held too
-    long) is one log line per outage (bot/health.py) and a "temporarily unavailable" reply.
+    long) is one log line per outage (bot/storage_health.py) and a "temporarily unavailable" reply.
     """
     error = context.error
     unavailable = is_storage_failure(error)
