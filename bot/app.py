@@ -16,6 +16,8 @@ from bot.context import BotData
 from bot.delivery import DeliveryWorker
 from bot.flood import FloodGuard
 from bot.i18n import Translator, load_catalogs
+from bot.inbox import Inbox, UpdateSource
+from bot.polling import PollingSource, UpdatesRequest
 from bot.processor import PerChatUpdateProcessor
 from handlers.content_admin import publish_commands
 from storage.content import LoadedContent
@@ -34,7 +36,10 @@ CONNECTION_POOL = 128
 def build_application(
     settings: Settings, token: str, content: LoadedContent | None = None
 ) -> BotApplication:
-    """The bot, ready for run_polling(); services start in post_init.
+    """The bot, ready for bot.runner.serve(); services start in post_init.
+
+    There is no PTB Updater: updates come through the durable inbox (bot/inbox.py), fed by
+    long polling or the webhook, whichever the settings choose.
 
     `content` is the already validated content file, if the caller checked it up front.
     """
@@ -44,9 +49,15 @@ def build_application(
         parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
     )
 
+    inbox = Inbox()
+    updates_request = UpdatesRequest()
+
     async def post_init(application: BotApplication) -> None:
         data = application.bot_data
         data.settings = settings
+        # Before anything else touches the database: the inbox holds what users are waiting for.
+        data.opened_inbox = inbox
+        await inbox.open(settings.storage.path, application.bot, application.update_queue)
         data.translate = Translator(load_catalogs())
         data.flood = FloodGuard(settings.bot.flood_burst, settings.bot.flood_window)
         data.opened_store = await Store.open(
@@ -66,6 +77,7 @@ def build_application(
         await delivery.start()
         data.started_delivery = delivery
         await publish_commands(application.bot, data)
+        data.source = await _update_source(application, settings, inbox, updates_request)
         log.info("Bot @%s is up", data.bot_username)
 
     async def post_shutdown(application: BotApplication) -> None:
@@ -77,13 +89,26 @@ def build_application(
         .base_url(settings.telegram.base_url)
         .defaults(defaults)
         .context_types(ContextTypes(bot_data=BotData))
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, on_done=inbox.done))
         # aiohttp, not PTB's default httpx: 3x the replies per second under load (BENCHMARKS.md).
         .request(AiohttpRequest(CONNECTION_POOL, pool_timeout=10))
-        .get_updates_request(AiohttpRequest(1))
+        .get_updates_request(updates_request)
+        # Our own update source instead of PTB's Updater: see bot/inbox.py.
+        .updater(None)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
     handlers.register(application, settings.bot.admins)
     return application
+
+
+async def _update_source(
+    application: BotApplication, settings: Settings, inbox: Inbox, request: UpdatesRequest
+) -> UpdateSource:
+    """The webhook if [webhook] is configured, long polling otherwise."""
+    if settings.webhook is None:
+        return PollingSource(application.bot, request, inbox, ALLOWED_UPDATES)
+    from bot.webhook import WebhookSource
+
+    return await WebhookSource.create(application, inbox, settings.webhook, ALLOWED_UPDATES)

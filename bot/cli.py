@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, default_config_path, load_settings, require_token
+from bot.inbox import StopBot
+from bot.instance import AlreadyRunningError, InstanceLock
 from storage.content import LANGUAGES, ContentError, load_content
 from storage.db import DatabaseTooNewError
 
@@ -23,7 +25,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="serve Telegram by long polling")
+    run = commands.add_parser("run", help="serve Telegram (long polling, or the webhook if set)")
     run.add_argument(
         "--config",
         type=Path,
@@ -53,21 +55,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(args.config or default_config_path())
         return _chat(args.config, args.lang)
-    except (ConfigError, ContentError, DatabaseTooNewError) as error:
+    except (
+        ConfigError,
+        ContentError,
+        DatabaseTooNewError,
+        AlreadyRunningError,
+        StopBot,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
 
 def _run(path: Path) -> int:
-    from bot.app import ALLOWED_UPDATES, build_application
+    import asyncio
+
+    from bot.app import build_application
+    from bot.runner import serve
 
     settings = load_settings(path)
     token = require_token(settings, path)
     # Validate the content before connecting anywhere, so a broken file is one line and exit 2.
     content = load_content(settings.storage.content)
-    configure_logging()
-    application = build_application(settings, token, content)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    lock = InstanceLock(settings.storage.path)
+    lock.acquire()
+    try:
+        configure_logging()
+        application = build_application(settings, token, content)
+        asyncio.run(serve(application))
+    finally:
+        lock.release()
     return 0
 
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from bot.delivery import DeliveryWorker
     from bot.flood import FloodGuard
     from bot.i18n import Translator
+    from bot.inbox import Inbox, UpdateSource
     from storage.store import Store
 
 
@@ -33,12 +34,18 @@ class BotData:
     opened_store: Store | None
     # The broadcast delivery worker (bot/delivery.py), once started.
     started_delivery: DeliveryWorker | None
+    # The durable inbox (bot/inbox.py), opened in post_init, and what feeds it (polling or
+    # webhook), started by bot/runner.py once the application runs.
+    opened_inbox: Inbox | None
+    source: UpdateSource | None
 
     def __init__(self) -> None:
         self.cards = {}
         self.bot_username = ""
         self.opened_store = None
         self.started_delivery = None
+        self.opened_inbox = None
+        self.source = None
 
     @property
     def store(self) -> Store:
@@ -55,13 +62,17 @@ class BotData:
         return self.started_delivery
 
     async def close(self) -> None:
-        """Stop the worker and close the database, whichever of them was started."""
+        """Stop the worker, close the database and the inbox, whichever of them was started."""
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None
         if self.opened_store is not None:
             await self.opened_store.close()
             self.opened_store = None
+        # Last: the done marks of the updates handled while stopping are written here.
+        if self.opened_inbox is not None:
+            await self.opened_inbox.close()
+            self.opened_inbox = None
 
 
 BotContext: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
