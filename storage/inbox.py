@@ -5,6 +5,7 @@ bot/inbox.py decides when to call what; this module only reads and writes rows.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Iterable, Sequence
@@ -28,6 +29,9 @@ class InboxStore:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
+        # One transaction at a time on this connection: the source's writes, the done marks and
+        # concurrent webhook deliveries would otherwise BEGIN inside each other's transaction.
+        self._transaction = asyncio.Lock()
 
     async def add(self, rows: Sequence[InboxRow], now: float) -> set[int]:
         """Store the rows not yet there, in one transaction; return the ids that were new.
@@ -37,6 +41,10 @@ class InboxStore:
         if not rows:
             return set()
         ids = [row.update_id for row in rows]
+        async with self._transaction:
+            return await self._add(ids, rows, now)
+
+    async def _add(self, ids: list[int], rows: Sequence[InboxRow], now: float) -> set[int]:
         await self._db.execute("BEGIN IMMEDIATE")
         try:
             known: set[int] = set()
@@ -80,25 +88,27 @@ class InboxStore:
         params = [(now, update_id) for update_id in update_ids]
         if not params:
             return
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            await self._db.executemany(
-                "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL", params
-            )
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await _rollback(self._db)
-            raise
+        async with self._transaction:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                await self._db.executemany(
+                    "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL", params
+                )
+                await self._db.execute("COMMIT")
+            except BaseException:
+                await _rollback(self._db)
+                raise
 
     async def prune(self, done_before: float) -> int:
         """Delete rows done before `done_before`, keeping the newest row (polling resumes there)."""
-        cursor = await self._db.execute(
-            "DELETE FROM inbox WHERE done_at < ?"
-            " AND update_id < (SELECT max(update_id) FROM inbox)",
-            (done_before,),
-        )
-        deleted = cursor.rowcount
-        await cursor.close()
+        async with self._transaction:
+            cursor = await self._db.execute(
+                "DELETE FROM inbox WHERE done_at < ?"
+                " AND update_id < (SELECT max(update_id) FROM inbox)",
+                (done_before,),
+            )
+            deleted = cursor.rowcount
+            await cursor.close()
         return deleted
 
     async def last_update_id(self) -> int | None:
@@ -126,8 +136,9 @@ class InboxStore:
 
     async def probe_write(self) -> None:
         """Take the write lock and give it back at once: raises if the database cannot be written."""
-        await self._db.execute("BEGIN IMMEDIATE")
-        await self._db.execute("ROLLBACK")
+        async with self._transaction:
+            await self._db.execute("BEGIN IMMEDIATE")
+            await self._db.execute("ROLLBACK")
 
 
 async def _rollback(db: aiosqlite.Connection) -> None:
