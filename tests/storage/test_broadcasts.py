@@ -34,7 +34,7 @@ async def test_v1_database_with_users_migrates_to_v2_keeping_them(tmp_path: Path
     await make_v1_database(path)
     store = await Store.open(path)
     try:
-        assert await schema_version(store.connection) == 2
+        assert await schema_version(store.connection) >= 2  # and on to the latest
         assert await store.users.count() == 3
         assert await store.users.seen(1, "en") == "zh"  # the chosen language survived
         assert not await store.subscribers.is_subscribed(2)
