@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import dump_toml
-from bot.emulator import EmulatorClient
+from tgemu import EmulatorClient
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-TOKEN"
@@ -153,7 +153,7 @@ def _child_env() -> dict[str, str]:
 
 
 class Emulator:
-    """`python -m bot.emulator` in its own process, driven through EmulatorClient."""
+    """`python -m tgemu` in its own process, driven through EmulatorClient."""
 
     def __init__(self) -> None:
         self.process: asyncio.subprocess.Process | None = None
@@ -170,7 +170,7 @@ class Emulator:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot.emulator",
+            "tgemu",
             "--port",
             "0",
             "--no-strict-chats",

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings, load_settings
-from bot.emulator import BotApiEmulator, Call
+from tgemu import BotApiEmulator, Call
 
 __all__ = ["USER_ID", "render_html", "run_chat"]
 

@@ -184,7 +184,8 @@ async def _organizers(lang: str, facts: FactStore, t: Translator) -> Card:
 
 async def _orgs(lang: str, facts: FactStore, t: Translator) -> Card:
     orgs = await facts.organizations(lang)
-    text = t(lang, "orgs.title", count=len(orgs))
+    # No count: the source names organizations but never says how many took part.
+    text = t(lang, "orgs.title")
     buttons = [_card_button(_org_label(o), org_card(o.id)) for o in orgs]
     return Card(text, keyboard(*[[b] for b in buttons], _menu_row(lang, t)))
 
@@ -199,7 +200,7 @@ def _org_card(org: Organization, lang: str, t: Translator) -> Card:
     title: str = f"<b>{escape(summary.name)}</b>"
     if summary.short_name and summary.short_name != summary.name:
         title = t(lang, "org.title_with_short", name=summary.name, short_name=summary.short_name)
-    roles = ", ".join(t(lang, f"org_role.{role}") for role in summary.roles)
+    roles = t(lang, "list_separator").join(t(lang, f"org_role.{role}") for role in summary.roles)
     sections = [f"{title}\n<i>{roles}</i>", escape(org.role_text)]
     if org.founded:
         sections.append(t(lang, "org.founded", date=t.year_month(lang, org.founded)))
@@ -211,7 +212,9 @@ def _org_card(org: Organization, lang: str, t: Translator) -> Card:
         people = "\n".join(f"• {escape(p.name)} — {escape(p.title)}" for p in org.people)
         sections.append(f"<b>{t(lang, 'org.people')}</b>\n{people}")
     if org.contacts:
-        contacts = "\n".join(f"{escape(c.label)}: {escape(c.value)}" for c in org.contacts)
+        contacts = "\n".join(
+            t(lang, "org.contact", label=c.label, value=c.value) for c in org.contacts
+        )
         sections.append(f"<b>{t(lang, 'org.contacts')}</b>\n{contacts}")
     buttons = [_card_button(p.name, person_card(p.id)) for p in org.people]
     markup = keyboard(
@@ -229,7 +232,7 @@ async def _person(person_id: str, lang: str, facts: FactStore, t: Translator) ->
     statements = [s for s in await facts.statements(lang) if s.person.id == person.id]
     rows = [[_card_button(_org_label(person.organization), org_card(person.organization.id))]]
     if statements:
-        sections.append(t(lang, "person.interview", outlet=statements[0].published_in.name))
+        # The role text already says the interview was given; the button opens it.
         rows.append([_card_button(t(lang, "button.interview"), CardKey.INTERVIEW)])
     rows.append([_card_button(t(lang, "button.speakers"), CardKey.SPEAKERS), *_menu_row(lang, t)])
     return Card(Html("\n\n".join(sections)), keyboard(*rows))
@@ -247,19 +250,26 @@ async def _interview(lang: str, facts: FactStore, t: Translator) -> Card:
         title=first.person.title,
         outlet=first.published_in.name,
     )
-    quotes = "\n\n".join(t(lang, "quote", text=s.text) for s in statements)
+    # Reported speech in the source's own words: never inside quotation marks.
+    reported = "\n\n".join(f"• {escape(s.text)}" for s in statements)
     markup = keyboard(
         [_card_button(first.person.name, person_card(first.person.id))],
         [_card_button(t(lang, "button.source"), CardKey.SOURCE), *_menu_row(lang, t)],
     )
-    return Card(Html(f"{header}\n\n{quotes}"), markup)
+    return Card(Html(f"{header}\n\n{reported}"), markup)
 
 
 async def _contacts(lang: str, facts: FactStore, t: Translator) -> Card:
     contacts = await facts.contacts(lang)
     lines = [f"<b>{t(lang, 'contacts.title')}</b>"]
     lines += [
-        f"{escape(c.label)} ({escape(_org_label(c.organization))}): {escape(c.value)}"
+        t(
+            lang,
+            "contacts.item",
+            label=c.label,
+            organization=_org_label(c.organization),
+            value=c.value,
+        )
         for c in contacts
     ]
     return Card(Html("\n\n".join(lines)), keyboard(_menu_row(lang, t)))

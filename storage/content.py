@@ -106,12 +106,32 @@ class Person(_Model):
     role_text: Localized
 
 
+# Quotation marks of the three languages (and ASCII): a statement may not sit inside them.
+QUOTATION_MARKS = "«»“”„‟「」『』\"'"
+
+
 class Statement(_Model):
+    """What the source reports a person said: reported speech, never a verbatim quote.
+
+    The source gives statements as reported speech ("he said that …"), so the text is the
+    source's own wording and is shown as such, never inside quotation marks.
+    """
+
     id: EntryId
     person: EntryId
     # The organization (a media outlet) that published the statement.
     published_in: EntryId
     text: Localized
+
+    @model_validator(mode="after")
+    def _not_quoted(self) -> Statement:
+        for language in LANGUAGES:
+            text = self.text.get(language).rstrip(".。")
+            if text and (text[0] in QUOTATION_MARKS or text[-1] in QUOTATION_MARKS):
+                raise ValueError(
+                    f"{language}: a statement is reported speech, not a quote in quotation marks"
+                )
+        return self
 
 
 class Contact(_Model):

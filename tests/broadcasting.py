@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from bot.emulator import BotApiEmulator, Call
 from storage.store import Store
 from tests.conftest import ADMIN_ID, BotProcess, callbacks, write_config
+from tgemu import BotApiEmulator, Call
 
 # A running bot and its database file.
 Bot = tuple[BotProcess, Path]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.config import dump_toml
-from bot.emulator import BotApiEmulator, Call
+from tgemu import BotApiEmulator, Call
 
 TOKEN = "123456:TEST-TOKEN"
 BOT_USERNAME = "conference_test_bot"

@@ -9,8 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
 from tests.conftest import ROOT, BotProcess, ask, write_config
+from tgemu import BotApiEmulator
 
 USER = 4242
 # Core commands every language's menu must list (a subset: more may be added).

@@ -137,7 +137,7 @@ def test_config_storage_is_used_but_never_the_network(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = _clean(chat("/contacts\n", "--config", str(config)))
-    assert "Mailbox (JITRI): lily@jitri.org" in out  # English: the config's default language
+    assert "E-mail (JITRI): lily@jitri.org" in out  # English: the config's default language
     # The configured database (relative to the config file) got the user.
     with sqlite3.connect(tmp_path / "chat.sqlite3") as db:
         assert db.execute("SELECT id FROM users").fetchall() == [(1,)]

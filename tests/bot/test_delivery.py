@@ -10,7 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 from bot.delivery import MAX_IN_FLIGHT
-from bot.emulator import BotApiEmulator, Call
 from tests.broadcasting import (
     confirm,
     draft,
@@ -23,6 +22,7 @@ from tests.broadcasting import (
     user_flags,
     wait_for_report,
 )
+from tgemu import BotApiEmulator, Call
 
 
 def subscriber_sends(emulator: BotApiEmulator, users: set[int], since: int) -> list[Call]:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator.telegram_html import parse_html
 from bot.i18n import (
     PLURAL_FORMS,
     Html,
@@ -17,6 +16,7 @@ from bot.i18n import (
     load_catalogs,
     placeholders,
 )
+from tgemu.telegram_html import parse_html
 
 CATALOGS = load_catalogs()
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,3 +104,83 @@ def test_no_russian_or_chinese_literals_in_code() -> None:
             ]
             offenders = [line for line in code if pattern.search(line)]
             assert not offenders, f"{path.relative_to(ROOT)}: {offenders[:3]}"
+
+
+# Counts the bot computes from its own data; the article gives no count of organizations.
+COUNTED_BY_THE_BOT = {
+    "broadcast.preview",
+    "broadcast.report",
+    "broadcast.stopped",
+    "button.broadcast_all",
+    "button.broadcast_send",
+    "news.title",
+    "search.found",
+}
+
+
+@pytest.mark.parametrize("language", sorted(CATALOGS))
+def test_catalogs_state_no_count_the_content_lacks(language: str) -> None:
+    catalog = CATALOGS[language]
+    counted = {key for key, message in catalog.items() if "count" in placeholders(message)}
+    assert counted == COUNTED_BY_THE_BOT
+    for key, message in catalog.items():
+        if key.startswith(("month.", "date.")):
+            continue
+        for text in message.values() if isinstance(message, dict) else [message]:
+            literal = re.sub(r"\{[^{}]*\}", "", text)
+            assert not re.search(r"\d", literal), f"{language}:{key}: a figure in {text!r}"
+
+
+# Things the bot does not have: no programme or agenda in the article, no registration.
+NOT_IN_THE_BOT = {
+    "ru": ["программ", "расписан", "повестк", "регистрац"],
+    "zh": ["日程", "议程", "会议内容", "报名"],
+    "en": ["program", "agenda", "schedule", "registration"],
+}
+
+
+@pytest.mark.parametrize("language", sorted(CATALOGS))
+def test_bot_description_promises_nothing_the_bot_lacks(language: str) -> None:
+    for key in ("bot.description", "bot.short_description"):
+        text = str(CATALOGS[language][key]).lower()
+        found = [word for word in NOT_IN_THE_BOT[language] if word in text]
+        assert not found, f"{language}:{key} promises {found}"
+
+
+# (word that calls the interview's statements quotes, word that says they are reported).
+QUOTE_WORDS = {"ru": ("цитат", "пересказ"), "zh": ("引文", "转述"), "en": ("quot", "reports")}
+
+
+@pytest.mark.parametrize("language", sorted(CATALOGS))
+def test_interview_statements_are_called_reported_not_quotes(language: str) -> None:
+    quote, reported = QUOTE_WORDS[language]
+    for key in ("interview.title", "source.interview"):
+        text = str(CATALOGS[language][key]).lower()
+        assert quote not in text, f"{language}:{key}: {text!r}"
+        assert reported in text, f"{language}:{key}: {text!r}"
+    assert "quote" not in CATALOGS[language]
+
+
+def _texts(language: str) -> list[tuple[str, str]]:
+    return [
+        (key, text)
+        for key, message in CATALOGS[language].items()
+        for text in (message.values() if isinstance(message, dict) else [message])
+    ]
+
+
+def test_chinese_catalog_typography() -> None:
+    cjk = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
+    half_width = re.compile(rf"{cjk} *[()\[\],;:!?]|[()\[\],;:!?] *{cjk}")
+    for key, text in _texts("zh"):
+        plain = re.sub(r"<[^>]+>", "", text)
+        match = half_width.search(plain)
+        assert not match, f"zh:{key}: {match.group()!r} in {text!r}"
+        assert "俄中" not in text, f"zh:{key}: China comes first in Chinese"
+
+
+def test_english_catalog_house_style() -> None:
+    for key, text in _texts("en"):
+        assert not re.search(r"\bcent(er|re)s?\b", text, re.IGNORECASE), f"en:{key}: {text!r}"
+        assert not re.search(r"\bthe Russia Week", text, re.IGNORECASE), f"en:{key}: {text!r}"
+        assert "mailbox" not in text.lower(), f"en:{key}: {text!r}"

@@ -49,20 +49,18 @@ def test_chinese_has_one_form(count: int) -> None:
 @pytest.mark.parametrize(
     ("count", "expected"),
     [
-        (1, "1 организация"),
-        (2, "2 организации"),
-        (4, "4 организации"),
-        (5, "5 организаций"),
-        (10, "10 организаций"),
-        (11, "11 организаций"),
-        (21, "21 организация"),
-        (22, "22 организации"),
+        (1, "1 последняя новость"),
+        (2, "2 последние новости"),
+        (4, "4 последние новости"),
+        (5, "5 последних новостей"),
+        (10, "10 последних новостей"),
+        (11, "11 последних новостей"),
+        (21, "21 последняя новость"),
+        (22, "22 последние новости"),
     ],
 )
-def test_russian_organizations(count: int, expected: str) -> None:
-    text = t("ru", "orgs.title", count=count)
-    assert expected in text
-    assert ("участвовала" in text) == (expected.endswith("организация"))
+def test_russian_news(count: int, expected: str) -> None:
+    assert expected in t("ru", "news.title", count=count)
 
 
 @pytest.mark.parametrize(
@@ -80,19 +78,19 @@ def test_russian_search_results(count: int, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("count", "organizations", "cards"),
+    ("count", "updates", "cards"),
     [
-        (1, "1 organization<", "1 card<"),
-        (2, "2 organizations", "2 cards"),
-        (10, "10 organizations", "10 cards"),
+        (1, "1 update<", "1 card<"),
+        (2, "2 updates", "2 cards"),
+        (10, "10 updates", "10 cards"),
     ],
 )
-def test_english_counts(count: int, organizations: str, cards: str) -> None:
-    assert organizations in t("en", "orgs.title", count=count)
+def test_english_counts(count: int, updates: str, cards: str) -> None:
+    assert updates in t("en", "news.title", count=count)
     assert cards in t("en", "search.found", count=count, query="x")
 
 
 @pytest.mark.parametrize("count", [1, 2, 5])
 def test_chinese_counts(count: int) -> None:
-    assert f"{count} 家机构" in t("zh", "orgs.title", count=count)
+    assert f"最新 {count} 条消息" in t("zh", "news.title", count=count)
     assert f"卡片共 {count} 张" in t("zh", "search.found", count=count, query="x")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import BotApiEmulator
 from tests.broadcasting import Bot, start_bot
 from tests.conftest import assert_token_not_logged
+from tgemu import BotApiEmulator
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import itertools
 import sqlite3
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
 from tests.broadcasting import (
     Bot,
     callbacks,
@@ -26,6 +25,7 @@ from tests.broadcasting import (
     wait_for_report,
 )
 from tests.conftest import ADMIN_ID
+from tgemu import BotApiEmulator
 
 STRANGER = 6666
 

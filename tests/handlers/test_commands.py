@@ -6,12 +6,12 @@ Expected values are written by hand from the source article.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 
-from bot.emulator import BotApiEmulator, Call
 from storage.store import Store
 from tests.conftest import (
     ask,
@@ -19,6 +19,7 @@ from tests.conftest import (
     markup_of,
     running_bot,
 )
+from tgemu import BotApiEmulator, Call
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -153,7 +154,7 @@ ABOUT_FACTS = {
         "俄罗斯周",
         "CIEP-2020",
         "2020—2021年",
-        "科技创新合作年",
+        "中俄科技创新年",
         "江苏省产业技术研究院",
         "中国国际专家交流中心",
     ],
@@ -173,7 +174,7 @@ ABOUT_FACTS = {
         "exchange of personnel",
         "Jiangsu Industrial Technology Research Institute",
         "International Union of Instrument Engineers",
-        "China International Center for Exchange of Experts",
+        "China International Centre for Exchange of Experts",
     ],
 }
 
@@ -249,7 +250,7 @@ ORGANIZER_FACTS = {
         "江苏省产业技术研究院",
     ],
     "en": [
-        "China International Center for Exchange of Experts",
+        "China International Centre for Exchange of Experts",
         "International Union of Instrument Engineers and Specialists in Information and Telecommunication Technologies",
         "Jiangsu Industrial Technology Research Institute",
     ],
@@ -264,13 +265,19 @@ async def test_organizers_are_the_three(live: BotApiEmulator, language: str) -> 
     assert orgs == ["card:org:expert-exchange-center", "card:org:msp-itt", "card:org:jitri"]
 
 
-ORG_COUNT = {"ru": "10 организаций", "zh": "10 家机构", "en": "10 organizations"}
+ORG_HEADER = {
+    "ru": "Все организации, названные в статье",
+    "zh": "文章提到的全部机构",
+    "en": "Every organization named in the article",
+}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_org_lists_every_organization(live: BotApiEmulator, language: str) -> None:
     call = await command(live, language, 6, "/org")
-    assert ORG_COUNT[language] in call.params["text"]
+    assert ORG_HEADER[language] in call.params["text"]
+    # The article never says how many organizations took part (and the outlet did not).
+    assert not re.search(r"\d", call.params["text"]), call.params["text"]
     orgs = [c for c in callbacks(call) if c.startswith("card:org:")]
     assert len(orgs) == 10
     for org in ("jitri", "msp-itt", "consulate-shanghai", "russian-cci", "yangtze-new-materials"):
@@ -388,8 +395,8 @@ async def test_source(live: BotApiEmulator, language: str) -> None:
     [
         ("about", ["9 September 2020", "Moscow"]),
         ("speakers", ["Oleg Azarov", "Guo Liping"]),
-        ("organizers", ["China International Center for Exchange of Experts"]),
-        ("orgs", ["10 organizations"]),
+        ("organizers", ["China International Centre for Exchange of Experts"]),
+        ("orgs", ["Every organization named in the article"]),
         ("interview", ["pandemic"]),
         ("contacts", ["lily@jitri.org"]),
         ("source", ["Innovations for Practice"]),
@@ -492,3 +499,92 @@ async def test_every_indexed_card_key_opens(
             c for c in live.calls(since=since) if c.method in ("editMessageText", "sendMessage")
         ]
         assert shown and all(c.ok for c in shown), key
+
+
+# --- the audit of every reply against the article (issue #9) ---------------------------------
+
+QUOTATION_MARKS = "«»“”„「」『』\"'"
+REPORTED = {"ru": "пересказ", "zh": "转述", "en": "article reports it"}
+# The verbatim wording of the article for the statement the bot had reworded in quotes.
+SUMMIT_AMID_PANDEMIC = {
+    "ru": "Организация нынешнего саммита в условиях пандемии стала свидетельством высокого уровня"
+    " двустороннего всеобъемлющего стратегического партнерства в новую эпоху.",
+    "zh": "全面战略协作伙伴关系",
+    "en": "Organizing this summit amid the pandemic",
+}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_interview_is_reported_speech_not_quotes(live: BotApiEmulator, language: str) -> None:
+    text = (await command(live, language, 12, "/interview")).params["text"]
+    assert_facts(text, [REPORTED[language], SUMMIT_AMID_PANDEMIC[language], "Дыхание Китая"])
+    statements = [line.removeprefix("• ") for line in text.splitlines() if line.startswith("• ")]
+    assert len(statements) == 4, text
+    for statement in statements:
+        assert statement[0] not in QUOTATION_MARKS, statement
+        assert statement.rstrip(".。")[-1] not in QUOTATION_MARKS, statement
+
+
+QUOTE_WORD = {"ru": "цитат", "zh": "引文", "en": "quote"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_source_does_not_call_the_statements_quotes(
+    live: BotApiEmulator, language: str
+) -> None:
+    text = (await command(live, language, 13, "/source")).params["text"]
+    assert QUOTE_WORD[language] not in text.lower(), text
+    assert REPORTED[language] in text, text
+
+
+INTERVIEW_WORD = {"ru": "интервью", "zh": "专访", "en": "interview"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_hu_yidong_card_mentions_the_interview_once(
+    live: BotApiEmulator, language: str
+) -> None:
+    call = await command(live, language, 14, "/start person-hu-yidong")
+    assert call.params["text"].lower().count(INTERVIEW_WORD[language]) == 1, call.params["text"]
+    assert "card:interview" in callbacks(call)
+
+
+ALL_CARDS = [
+    *("about", "speakers", "organizers", "orgs", "interview", "contacts", "source"),
+    *("help", "search_tips", "language"),
+    *(f"org-{org}" for org in ("expert-exchange-center", "msp-itt", "jitri")),
+    *(f"org-{org}" for org in ("jiangsu-sci-tech-dept", "consulate-shanghai", "russian-cci")),
+    *(f"org-{org}" for org in ("jiangsu-foreign-experts", "jiangsu-foreign-affairs")),
+    *(f"org-{org}" for org in ("yangtze-new-materials", "dykhanie-kitaya")),
+    *(f"person-{person}" for person in ("hu-yidong", "liu-yongzhi", "guo-liping", "oleg-azarov")),
+]
+CJK = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
+HALF_WIDTH_NEXT_TO_CJK = re.compile(rf"{CJK} *[()\[\],;:!?]|[()\[\],;:!?] *{CJK}")
+
+
+async def _every_card(live: BotApiEmulator, language: str, offset: int) -> list[str]:
+    """Every card's text and button labels in `language`, one fresh user per card."""
+    shown = []
+    for index, payload in enumerate(ALL_CARDS):
+        call = await command(live, language, offset + index, f"/start {payload}")
+        labels = [button["text"] for row in markup_of(call) for button in row]
+        shown.append("\n".join([re.sub(r"<[^>]+>", "", call.params["text"]), *labels]))
+    return shown
+
+
+async def test_chinese_cards_typography(live: BotApiEmulator) -> None:
+    for shown in await _every_card(live, "zh", 2000):
+        match = HALF_WIDTH_NEXT_TO_CJK.search(shown)
+        assert not match, f"{match.group()!r} in:\n{shown}"
+        assert "俄中" not in shown, shown
+        assert "МСП ИТТ联盟" not in shown, shown
+
+
+async def test_english_cards_house_style(live: BotApiEmulator) -> None:
+    shown = "\n\n".join(await _every_card(live, "en", 2000))
+    assert not re.search(r"\bcenters?\b", shown, re.IGNORECASE)
+    assert not re.search(r"\bthe Russia Week", shown, re.IGNORECASE)
+    assert "MSP ITT" not in shown and "Mailbox" not in shown
+    assert_facts(shown, ["Russia Week", "testing ground", "E-mail (JITRI): lily@jitri.org"])
+    # Every mention of the outlet carries its original name.
+    assert shown.count("Breath of China") == shown.count("Breath of China (Дыхание Китая)")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
 from storage.content import bundled_content_path
 from tests.conftest import ADMIN_ID, BotProcess, ask, write_config
+from tgemu import BotApiEmulator
 
 
 async def start_with_content(emulator: BotApiEmulator, tmp_path: Path) -> tuple[BotProcess, Path]:

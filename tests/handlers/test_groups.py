@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from bot.emulator import BotApiEmulator, Call
 from tests.conftest import BOT_USERNAME, running_bot
+from tgemu import BotApiEmulator, Call
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

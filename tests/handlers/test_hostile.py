@@ -15,10 +15,10 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.emulator import BotApiEmulator, Call
-from bot.emulator.telegram_html import parse_html
 from handlers.common import split_html
 from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, ask, running_bot, write_config
+from tgemu import BotApiEmulator, Call
+from tgemu.telegram_html import parse_html
 
 T = TypeVar("T")
 

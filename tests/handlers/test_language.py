@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.emulator import BotApiEmulator, Call
 from tests.conftest import ask, running_bot
+from tgemu import BotApiEmulator, Call
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

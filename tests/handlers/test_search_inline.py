@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.emulator import BotApiEmulator
 from tests.conftest import (
     ask,
     callbacks,
     running_bot,
 )
+from tgemu import BotApiEmulator
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 

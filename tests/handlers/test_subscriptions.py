@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator import BotApiEmulator
 from tests.broadcasting import (
     Bot,
     callbacks,
@@ -18,6 +17,7 @@ from tests.broadcasting import (
     user_flags,
     wait_for_report,
 )
+from tgemu import BotApiEmulator
 
 
 @pytest.mark.parametrize(

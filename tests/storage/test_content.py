@@ -130,6 +130,7 @@ STRUCTURED_FACTS = [
         id="contact-email",
     ),
     pytest.param(lambda c: c.contacts[0].label.ru, "Почтовый ящик", id="contact-label-mailbox"),
+    pytest.param(lambda c: c.contacts[0].label.en, "E-mail", id="contact-label-en"),
     pytest.param(
         lambda c: sorted(org.id for org in c.organizations if "organizer" in org.roles),
         sorted(["expert-exchange-center", "msp-itt", "jitri"]),
@@ -380,12 +381,16 @@ def test_chinese_texts_are_chinese(content: Content) -> None:
 
 
 def test_english_texts_have_no_cyrillic_outside_names(content: Content) -> None:
+    russian_names = {org.name.ru for org in content.organizations}
     for path, text in content.localized_texts():
+        if path.endswith(".short_name") and text.en == text.ru:
+            continue  # the organization's own abbreviation ("МСП ИТТ"), not a made-up one
         outside = re.sub(r"\([^()]*\)", "", text.en)
         assert not CYRILLIC.search(outside), f"{path}: Cyrillic in {text.en!r}"
-        if CYRILLIC.search(text.en):
-            # A Russian original in parentheses is allowed only to name something.
-            assert path.endswith(".name"), f"{path}: Cyrillic in {text.en!r}"
+        for inside in re.findall(r"\(([^()]*)\)", text.en):
+            if CYRILLIC.search(inside):
+                # A Russian original in parentheses only follows a name we translated.
+                assert inside in russian_names, f"{path}: Cyrillic in {text.en!r}"
 
 
 def test_russian_texts_are_russian(content: Content) -> None:
@@ -406,11 +411,145 @@ def test_texts_are_plain_and_dateless(content: Content) -> None:
             assert value == value.strip(), f"{path}.{language}: stray whitespace"
 
 
-# --- 5. broken content files are rejected with a useful message -----------------------------
+# --- 5. wording the article supports, and one house style ---------------------------------
+
+# Hu Yidong's four statements exactly as the article reports them (after «рассказал, что…»,
+# «Он сказал, что…», «По его словам,…»), copied by hand from the article.
+ARTICLE_CLAUSES = [
+    "в 2020-2021 годах Китай и Россия проводят Годы научно-технического и инновационного"
+    " сотрудничества",
+    "организация нынешнего саммита в условиях пандемии стала свидетельством высокого уровня"
+    " двустороннего всеобъемлющего стратегического партнерства в новую эпоху",
+    "JITRI идет в ногу со временем, точно следуя тенденциям развития и наращивая темпы"
+    " сотрудничества с Россией",
+    "в дальнейшем JITRI продолжит углублять взаимодействие с профильными организациями России,"
+    " чтобы расширить совместную инновационную деятельность",
+]
+QUOTATION_MARKS = "«»“”„「」『』\"'"
+# Half-width brackets and punctuation touching a Chinese character (spaces in between count).
+CJK_CHAR = r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]"
+HALF_WIDTH_NEXT_TO_CJK = re.compile(rf"{CJK_CHAR} *[()\[\],;:!?]|[()\[\],;:!?] *{CJK_CHAR}")
+
+
+def test_statements_are_the_articles_own_words(content: Content) -> None:
+    expected = [clause[0].upper() + clause[1:] + "." for clause in ARTICLE_CLAUSES]
+    assert [statement.text.ru for statement in content.statements] == expected
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_statements_are_not_in_quotation_marks(content: Content, language: str) -> None:
+    for statement in content.statements:
+        text = statement.text.get(language).rstrip(".。")
+        assert text[0] not in QUOTATION_MARKS, f"{statement.id}: {text!r}"
+        assert text[-1] not in QUOTATION_MARKS, f"{statement.id}: {text!r}"
+
+
+def test_chinese_puts_china_first(content: Content) -> None:
+    for path, text in content.localized_texts():
+        assert "俄中" not in text.zh, f"{path}: {text.zh!r}"
+    assert "中俄" in content.event.title.zh
+
+
+def test_chinese_official_terms(content: Content) -> None:
+    years = [text.zh for text in content.event.context if "2021" in text.zh]
+    years += [s.text.zh for s in content.statements if "2021" in s.text.zh]
+    assert len(years) == 2
+    assert all("中俄科技创新年" in text for text in years), years
+    said = "\n".join(s.text.zh for s in content.statements)
+    assert "全面战略协作伙伴关系" in said
+
+
+def test_no_half_width_punctuation_next_to_chinese(content: Content) -> None:
+    for path, text in content.localized_texts():
+        match = HALF_WIDTH_NEXT_TO_CJK.search(text.zh)
+        assert not match, f"{path}: {match.group()!r} in {text.zh!r}"
+
+
+def test_no_name_mixes_scripts(content: Content) -> None:
+    for path, text in content.localized_texts():
+        if path.endswith("name"):
+            for language in LANGUAGES:
+                words = re.findall(r"[^\s（）()“”]+", text.get(language))
+                mixed = [w for w in words if CYRILLIC.search(w) and CJK_IDEOGRAPH.search(w)]
+                assert not mixed, f"{path}.{language}: {mixed}"
+
+
+def test_english_house_style(content: Content) -> None:
+    for path, text in content.localized_texts():
+        assert not re.search(r"\bcenters?\b", text.en, re.IGNORECASE), f"{path}: {text.en!r}"
+        assert not re.search(r"\bthe Russia Week", text.en, re.IGNORECASE), f"{path}: {text.en!r}"
+        assert "experimental field" not in text.en, f"{path}: {text.en!r}"
+    assert "Russia Week" in "\n".join(text.en for text in content.event.context)
+    assert "“testing ground”" in "\n".join(text.en for text in _jitri(content).description)
+
+
+# Names that are our own translations, not official ones: (id, Russian original).
+TRANSLATED_NAMES = [
+    ("expert-exchange-center", "Китайский международный центр по обмену экспертами"),
+    (
+        "msp-itt",
+        "Международный союз приборостроителей и специалистов по информационным и"
+        " телекоммуникационным технологиям",
+    ),
+    ("jiangsu-foreign-experts", "Управление по делам иностранных специалистов провинции Цзянсу"),
+    ("jiangsu-foreign-affairs", "Канцелярия по иностранным делам провинции Цзянсу"),
+    ("yangtze-new-materials", "Институт новых материалов региона дельты Янцзы"),
+]
+
+
+@pytest.mark.parametrize(
+    ("org_id", "original"), [pytest.param(*name, id=name[0]) for name in TRANSLATED_NAMES]
+)
+def test_translated_names_carry_the_original(content: Content, org_id: str, original: str) -> None:
+    org = content.organization(org_id)
+    assert org.name.ru == original
+    assert org.name.zh.endswith(f"（{original}）"), org.name.zh
+    assert org.name.en.endswith(f" ({original})"), org.name.en
+    # Wherever else the translation appears, the original follows it.
+    translations = {
+        "zh": org.name.zh.removesuffix(f"（{original}）"),
+        "en": org.name.en.removesuffix(f" ({original})"),
+    }
+    for path, text in content.localized_texts():
+        for language, translation in translations.items():
+            value = text.get(language)
+            for match in re.finditer(re.escape(translation), value):
+                rest = value[match.end() :]
+                assert rest.startswith((f"（{original}）", f" ({original})")), f"{path}: {value!r}"
+
+
+def test_short_names_are_not_made_up(content: Content) -> None:
+    msp_itt = content.organization("msp-itt")
+    assert msp_itt.short_name == Localized(ru="МСП ИТТ", zh="МСП ИТТ", en="МСП ИТТ")
+    for path, text in content.localized_texts():
+        assert "MSP ITT" not in text.en, f"{path}: {text.en!r}"
+
+
+def test_the_outlet_is_always_named_in_the_original(content: Content) -> None:
+    outlet = content.organization("dykhanie-kitaya")
+    mentions = 0
+    for path, text in content.localized_texts():
+        for value in (text.zh, text.en):
+            if re.search(r"Breath of China|中国的呼吸|Дыхание Китая", value):
+                mentions += 1
+                assert "Дыхание Китая" in value, f"{path}: {value!r}"
+    assert mentions >= 4  # its name and Hu Yidong's role, in Chinese and English
+    assert "Дыхание Китая" in content.person("hu-yidong").role_text.en
+    assert outlet.name.en == "Breath of China (Дыхание Китая)"
+
+
+def test_hu_yidong_role_mentions_the_interview_once(content: Content) -> None:
+    role = content.person("hu-yidong").role_text
+    assert role.ru.count("интервью") == 1
+    assert role.zh.count("专访") == 1
+    assert role.en.count("interview") == 1
+
+
+# --- 6. broken content files are rejected with a useful message -----------------------------
 
 BROKEN = [
     pytest.param(
-        'zh = "МСП ИТТ联盟"\n',
+        'zh = "МСП ИТТ"\n',
         "",
         ["msp-itt", "short_name.zh", "Field required"],
         id="missing-zh",
@@ -432,6 +571,12 @@ BROKEN = [
         'id = "deepening-cooperation"\nperson = "hu-yidong"\npublished_in = "pravda"',
         ["deepening-cooperation", "published_in", "unknown id", "pravda"],
         id="statement-unknown-publisher",
+    ),
+    pytest.param(
+        'ru = "JITRI идет в ногу со временем',
+        'ru = "«JITRI идет в ногу со временем',
+        ["keeping-pace", "reported speech"],
+        id="statement-in-quotation-marks",
     ),
     pytest.param(
         'id = "oleg-azarov"\norganization = "consulate-shanghai"\nrole = "speaker"',

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.telegram_html import HtmlParseError, parse_html, utf16_len
+from tgemu.telegram_html import HtmlParseError, parse_html, utf16_len
 
 
 def test_plain_text_passes_through() -> None:

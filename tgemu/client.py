@@ -137,6 +137,35 @@ class EmulatorClient:
         """Forget recorded calls and stats."""
         await self._post("reset_calls", {})
 
+    async def push_raw(self, updates: list[JsonDict]) -> JsonDict:
+        """Push raw Update objects as they are; one that brings an update_id keeps it."""
+        return await self.push_updates([{"kind": "raw", "update": u} for u in updates])
+
+    async def webhook_deliveries(self, since: int = 0) -> JsonDict:
+        """{"pending": n, "deliveries": [{index, update_id, attempt, url, status, error, at}]}."""
+        result: JsonDict = await self._get("webhook/deliveries", {"since": str(since)})
+        return result
+
+    async def wait_webhook_idle(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until every pending update got a 2xx from the webhook; TimeoutError if not."""
+        async with self._http().post(
+            f"{self.url}/_emu/webhook/wait", json={"timeout": timeout}
+        ) as response:
+            payload = await response.json()
+            if response.status == 408:
+                raise TimeoutError(f"webhook still has {payload['pending']} pending update(s)")
+            if response.status != 200:
+                raise RuntimeError(f"emulator /_emu/webhook/wait failed: {payload}")
+
+    async def files(self) -> JsonDict:
+        """{"uploads": n, "files": [...]}: what the bot uploaded (sendPhoto/sendDocument)."""
+        result: JsonDict = await self._get("files", {})
+        return result
+
+    async def uploads(self) -> int:
+        """How many files the bot uploaded as bytes (file_id reuses do not count)."""
+        return int((await self.files())["uploads"])
+
     async def close(self) -> None:
         """Close the HTTP session if we own it."""
         if self._session is not None and self._owns_session:

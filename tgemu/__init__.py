@@ -1,6 +1,6 @@
 """Local Telegram Bot API emulator for offline tests and benchmarks."""
 
-from bot.emulator.client import EmulatorClient
-from bot.emulator.server import ApiError, BotApiEmulator, Call, UploadedFile
+from tgemu.client import EmulatorClient
+from tgemu.server import ApiError, BotApiEmulator, Call, UploadedFile
 
 __all__ = ["ApiError", "BotApiEmulator", "Call", "EmulatorClient", "UploadedFile"]

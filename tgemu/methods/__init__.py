@@ -1,0 +1,1 @@
+"""The Bot API methods, one module per area; the server merges their handler tables."""
