@@ -8,9 +8,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bot.emulator import BotApiEmulator
 from bot.inbox import MAX_IN_FLIGHT
 from tests.conftest import ROOT, BotProcess, assert_token_not_logged, write_config
+from tgemu import BotApiEmulator
 
 BACKLOG_USERS = 3000
 

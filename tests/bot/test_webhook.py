@@ -1,9 +1,13 @@
-"""Webhook mode, health checks: a real bot process serving HTTP, the test posting as Telegram."""
+"""Webhook mode and health checks: a real bot process serving HTTP.
+
+The emulator delivers updates to the webhook as Telegram does (secret header, retries until
+2xx, max_connections, one chat in order); the test itself posts what Telegram would not
+(wrong secrets, bodies that are not updates) and checks the database right after a 200.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import socket
 import sqlite3
@@ -15,10 +19,10 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.emulator import BotApiEmulator
 from bot.inbox import MAX_IN_FLIGHT
 from tests.bot.test_inbox import replies_per_chat, wait_all_answered, wait_for_replies
 from tests.conftest import BotProcess, assert_token_not_logged, write_config
+from tgemu import BotApiEmulator
 
 SECRET = "test-Secret_0123456789"
 PATH = "/telegram/hook"
@@ -34,9 +38,9 @@ def free_port() -> int:
 def webhook_config(
     tmp: Path, emulator: BotApiEmulator, port: int, secret: str | None = SECRET
 ) -> Path:
-    """Config with a [webhook] section (the public URL is the proxy's; we post to the port)."""
+    """Config with a [webhook] section; the emulator posts straight to it (no proxy)."""
     section: dict[str, object] = {
-        "url": f"https://bot.example.org{PATH}",
+        "url": f"http://127.0.0.1:{port}{PATH}",
         "listen": "127.0.0.1",
         "port": port,
         "max_connections": 40,
@@ -87,18 +91,6 @@ class Telegram:
         async with self.session.post(self.url, data=data, headers=headers) as response:
             return response.status, await response.text()
 
-    async def deliver(self, update: dict[str, Any], give_up: float = 120) -> None:
-        """Repeat the delivery until it is answered 200, as Telegram retries."""
-        deadline = asyncio.get_running_loop().time() + give_up
-        while True:
-            with contextlib.suppress(aiohttp.ClientError, asyncio.TimeoutError):
-                status, _ = await self.post(update)
-                if status == 200:
-                    return
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"update {update['update_id']} never accepted")
-            await asyncio.sleep(0.2)
-
     async def get(self, path: str) -> tuple[int, Any]:
         """GET a health endpoint; JSON body if it is JSON."""
         url = self.url.replace(PATH, path)
@@ -136,13 +128,14 @@ async def webhook_bot(
 async def test_set_webhook_is_called_with_url_secret_allowed_updates_and_max_connections(
     webhook_bot: tuple[BotProcess, Telegram],
 ) -> None:
-    bot, _ = webhook_bot
+    bot, telegram = webhook_bot
     registered = bot.emulator.webhook
     assert registered is not None
-    assert registered["url"] == f"https://bot.example.org{PATH}"
+    assert registered["url"] == telegram.url
     assert registered["secret_token"] == SECRET
-    assert int(registered["max_connections"]) == 40
-    assert registered["allowed_updates"] == [
+    assert registered["max_connections"] == 40
+    call = bot.emulator.calls("setWebhook")[-1]
+    assert call.params["allowed_updates"] == [
         "message",
         "edited_message",
         "callback_query",
@@ -150,6 +143,12 @@ async def test_set_webhook_is_called_with_url_secret_allowed_updates_and_max_con
         "my_chat_member",
     ]
     assert bot.emulator.stats()["get_updates"] == 0
+    # Delivered by the emulator, like Telegram: answered, nothing pending, no error.
+    bot.emulator.push_message(30_000_000, "/about", language_code="en")
+    assert (await bot.emulator.wait_for_call("sendMessage", chat_id=30_000_000)).ok
+    await bot.emulator.wait_webhook_idle()
+    deliveries = bot.emulator.webhook_deliveries()
+    assert [d["status"] for d in deliveries] == [200]
 
 
 async def test_a_delivery_is_in_the_inbox_before_200_and_answered(
@@ -202,20 +201,25 @@ async def test_a_duplicate_delivery_is_answered_once(
     webhook_bot: tuple[BotProcess, Telegram],
 ) -> None:
     bot, telegram = webhook_bot
-    update = telegram.message(30_000_003, "/about")
-    results = await asyncio.gather(*(telegram.post(update) for _ in range(3)))
-    assert [status for status, _ in results] == [200, 200, 200]
-    await bot.emulator.wait_for_call("sendMessage", chat_id=30_000_003)
-    assert (await telegram.post(update))[0] == 200  # later, after it was handled
-    follow = telegram.message(30_000_003, "/contacts")
-    assert (await telegram.post(follow))[0] == 200
-    await bot.emulator.wait_for_call(
+    emulator = bot.emulator
+    update = emulator.push_message(30_000_003, "/about", language_code="en")
+    emulator.push_update(dict(update))  # Telegram repeating the same update_id
+    emulator.push_message(30_000_003, "/contacts", language_code="en")
+    await emulator.wait_for_call(
         "sendMessage",
         chat_id=30_000_003,
         predicate=lambda c: "lily@jitri.org" in c.params["text"],
     )
-    await bot.emulator.wait_until_idle()
-    assert len(bot.emulator.calls("sendMessage", chat_id=30_000_003)) == 2
+    await emulator.wait_webhook_idle()
+    await emulator.wait_until_idle()
+    statuses = [d["status"] for d in emulator.webhook_deliveries()]
+    assert statuses == [200, 200, 200]  # all three accepted…
+    texts = [c.params["text"] for c in emulator.calls("sendMessage", chat_id=30_000_003)]
+    assert len(texts) == 2, texts  # …the repeated one answered once
+    # Later, after it was handled, the same update again (the test posting it directly).
+    assert (await telegram.post(update))[0] == 200
+    await asyncio.sleep(0.3)
+    assert len(emulator.calls("sendMessage", chat_id=30_000_003)) == 2
 
 
 async def test_health_and_readiness(webhook_bot: tuple[BotProcess, Telegram]) -> None:
@@ -243,27 +247,23 @@ async def test_kill_9_with_a_backlog_in_webhook_mode_loses_no_update(
 ) -> None:
     port = free_port()
     bot = BotProcess(emulator, webhook_config(tmp_path, emulator, port))
-    telegram = Telegram(emulator, port)
     users = list(range(31_000_000, 31_000_000 + 3000))
-    updates = [telegram.message(user, "/about") for user in users]
     await bot.start()
     try:
-        slots = asyncio.Semaphore(40)  # Telegram's max_connections
-
-        async def deliver(update: dict[str, Any]) -> None:
-            async with slots:
-                await telegram.deliver(update)
-
-        delivering = asyncio.gather(*(deliver(u) for u in updates))
+        for user in users:
+            emulator.push_message(user, "/about", language_code="en")
         await wait_for_replies(emulator, 300)
         await bot.kill()
         assert len(replies_per_chat(emulator)) < len(users), "the backlog was gone before the kill"
+        # Deliveries fail meanwhile; Telegram (the emulator) keeps and repeats them.
+        await asyncio.sleep(1)
+        info = emulator.webhook
+        assert info is not None and emulator.webhook_pending() > 0
         await bot.start()
-        await asyncio.wait_for(delivering, 180)
         replies = await wait_all_answered(emulator, users)
         assert sum(1 for u in users if replies[u] > 1) <= MAX_IN_FLIGHT
+        await emulator.wait_webhook_idle(timeout=30)
     finally:
-        await telegram.close()
         assert await bot.stop() == 0
     assert "Traceback" not in bot.log()
     assert SECRET not in bot.log()
@@ -283,7 +283,7 @@ async def test_a_generated_secret_is_kept_in_the_database_and_never_logged(
     try:
         update = telegram.message(30_000_004, "/about")
         assert (await telegram.post(update, secret="wrong"))[0] == 403
-        assert (await telegram.post(update))[0] == 200
+        emulator.push_message(30_000_004, "/about", language_code="en")
         assert (await emulator.wait_for_call("sendMessage", chat_id=30_000_004)).ok
         assert await bot.stop() == 0
         await bot.start()
