@@ -14,7 +14,7 @@ from typing import Any
 from bench.harness import Result, fmt, machine
 
 # In the order they run; each is bench/<name>.py with NAME and run(quick).
-BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory")
+BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory", "crash")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -55,13 +55,17 @@ def build_application(
     async def post_init(application: BotApplication) -> None:
         data = application.bot_data
         data.settings = settings
-        # Before anything else touches the database: the inbox holds what users are waiting for.
-        data.opened_inbox = inbox
-        await inbox.open(settings.storage.path, application.bot, application.update_queue)
         data.translate = Translator(load_catalogs())
         data.flood = FloodGuard(settings.bot.flood_burst, settings.bot.flood_window)
         data.opened_store = await Store.open(
             settings.storage.path, settings.storage.content, content
+        )
+        data.opened_inbox = inbox
+        await inbox.open(
+            settings.storage.path,
+            application.bot,
+            application.update_queue,
+            marks=data.opened_store.connection,
         )
         data.bot_username = application.bot.username
         delivery = DeliveryWorker(

@@ -66,13 +66,13 @@ class BotData:
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None
-        if self.opened_store is not None:
-            await self.opened_store.close()
-            self.opened_store = None
-        # Last: the done marks of the updates handled while stopping are written here.
+        # Before the store: the last done marks are written through the store's connection.
         if self.opened_inbox is not None:
             await self.opened_inbox.close()
             self.opened_inbox = None
+        if self.opened_store is not None:
+            await self.opened_store.close()
+            self.opened_store = None
 
 
 BotContext: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]

@@ -16,12 +16,14 @@ What a crash (`kill -9`, OOM, power cut) costs:
   marked done are handled first, in update_id order (`recover`);
 - an update whose handlers had finished (its reply sent) but whose done mark had not reached the
   disk is handled again after the restart: at most `limit` updates, in practice those finished
-  within the last `DONE_FLUSH_DELAY` plus one write.
+  within the last write of done marks (a few milliseconds).
 A repeated delivery of an update_id already in the inbox (Telegram retrying a webhook, or
 polling from an older offset) is skipped: an update is handled once.
 
 The inbox has its own connection with `synchronous = FULL`, so a batch is on the disk, not only
-in the OS cache, before it is confirmed: a power cut loses nothing either.
+in the OS cache, before it is confirmed: a power cut loses nothing either. Done marks are
+written without waiting for fsync (see `open`): a power cut may cost repeated replies, never a
+lost message.
 """
 
 from __future__ import annotations
@@ -46,8 +48,10 @@ log = logging.getLogger(__name__)
 # Updates in memory at once (accepted, not yet marked done on disk). Also the most updates a
 # crash can make us handle twice.
 MAX_IN_FLIGHT = 256
-# Done marks are gathered this long before one transaction writes them.
-DONE_FLUSH_DELAY = 0.02
+# Done marks are written as soon as the previous write is over: those that finish meanwhile
+# share the next transaction. No extra delay: every millisecond here is replies that a crash
+# would send twice.
+DONE_FLUSH_DELAY = 0.0
 # Done rows are kept this long (a late duplicate delivery is recognised), then pruned.
 DONE_RETENTION = 3600.0
 PRUNE_INTERVAL = 60.0
@@ -97,6 +101,7 @@ class Inbox:
         self.limit = limit
         self._connection: aiosqlite.Connection | None = None
         self._store: InboxStore | None = None
+        self._marks: InboxStore | None = None
         self._bot: Bot | None = None
         self._queue: asyncio.Queue[object] | None = None
         self._in_flight = 0
@@ -125,11 +130,21 @@ class Inbox:
         """True while the done-mark writer is alive."""
         return self._flusher is not None and not self._flusher.done()
 
-    async def open(self, path: Path, bot: Bot, queue: asyncio.Queue[object]) -> None:
-        """Open the inbox's connection; updates will be de-serialised for `bot`, fed to `queue`."""
+    async def open(
+        self, path: Path, bot: Bot, queue: asyncio.Queue[object], marks: aiosqlite.Connection
+    ) -> None:
+        """Open the inbox's connection; updates are de-serialised for `bot`, fed to `queue`.
+
+        Done marks are written through `marks`, the connection the handlers write through
+        (the store's): on a connection of its own, a mark would wait for the write lock behind
+        the handlers' writes, with SQLite's busy backoff growing to tens of milliseconds, and
+        every millisecond of delay is a reply a crash would send twice. That connection does
+        not wait for fsync: a mark lost in a power cut costs a repeated reply, not a message.
+        """
         self._connection = await connect(path)
         await self._connection.execute("PRAGMA synchronous = FULL")
         self._store = InboxStore(self._connection)
+        self._marks = InboxStore(marks)
         self._bot = bot
         self._queue = queue
         self._flusher = asyncio.create_task(self._flush_loop(), name="inbox-done-writer")
@@ -143,9 +158,11 @@ class Inbox:
             with contextlib.suppress(Exception):
                 await self._flusher
             self._flusher = None
-        if self._connection is not None:
+        if self._marks is not None:
             with contextlib.suppress(Exception):
                 await self._flush()
+            self._marks = None
+        if self._connection is not None:
             await self._connection.close()
             self._connection = None
             self._store = None
@@ -244,7 +261,9 @@ class Inbox:
         self._done_event.clear()
         marks, self._done = self._done, []
         try:
-            await self.store.mark_done(marks, time.time())
+            if self._marks is None:
+                raise RuntimeError("the inbox is not open")
+            await self._marks.mark_done(marks, time.time())
         except BaseException:
             self._done[:0] = marks
             self._done_event.set()

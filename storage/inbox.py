@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import aiosqlite
-
-# SQLite's default limit on host parameters is 32,766; stay far below it per statement.
-_CHUNK = 500
 
 
 class InboxRow(NamedTuple):
@@ -25,49 +23,35 @@ class InboxRow(NamedTuple):
 
 
 class InboxStore:
-    """The inbox and runtime_state tables on one connection."""
+    """The inbox and runtime_state tables on one connection.
+
+    Every write is one statement (its own transaction), so concurrent callers never nest
+    transactions and each write is one trip to aiosqlite's thread.
+    """
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
-        # One transaction at a time on this connection: the source's writes, the done marks and
-        # concurrent webhook deliveries would otherwise BEGIN inside each other's transaction.
+        # The write probe's BEGIN must not land inside another coroutine's BEGIN…ROLLBACK.
         self._transaction = asyncio.Lock()
 
     async def add(self, rows: Sequence[InboxRow], now: float) -> set[int]:
-        """Store the rows not yet there, in one transaction; return the ids that were new.
+        """Store the rows not yet there; return the ids that were new.
 
-        An update_id already in the inbox (pending or done) is a duplicate delivery: skipped.
+        One statement, so one transaction and one trip to the connection's thread, however
+        many rows. An update_id already in the inbox (pending or done), or twice in `rows`,
+        is a repeated delivery: stored once.
         """
         if not rows:
             return set()
-        ids = [row.update_id for row in rows]
-        async with self._transaction:
-            return await self._add(ids, rows, now)
-
-    async def _add(self, ids: list[int], rows: Sequence[InboxRow], now: float) -> set[int]:
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            known: set[int] = set()
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                found = await self._db.execute_fetchall(
-                    f"SELECT update_id FROM inbox WHERE update_id IN ({marks})", chunk
-                )
-                known.update(int(row[0]) for row in found)
-            fresh: dict[int, InboxRow] = {}
-            for row in rows:
-                if row.update_id not in known:
-                    fresh.setdefault(row.update_id, row)  # a repeat inside one batch, too
-            await self._db.executemany(
-                "INSERT INTO inbox (update_id, payload, received_at) VALUES (?, ?, ?)",
-                [(row.update_id, row.payload, now) for row in fresh.values()],
-            )
-            await self._db.execute("COMMIT")
-        except BaseException:
-            await _rollback(self._db)
-            raise
-        return set(fresh)
+        batch = json.dumps([[row.update_id, row.payload] for row in rows], ensure_ascii=False)
+        inserted = await self._db.execute_fetchall(
+            "INSERT INTO inbox (update_id, payload, received_at)"
+            " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?"
+            " FROM json_each(?) WHERE true"
+            " ON CONFLICT (update_id) DO NOTHING RETURNING update_id",
+            (now, batch),
+        )
+        return {int(row[0]) for row in inserted}
 
     async def pending(self, after: int, limit: int) -> list[InboxRow]:
         """Undone rows with update_id > `after`, oldest first."""
@@ -83,32 +67,24 @@ class InboxStore:
         rows = await self._db.execute_fetchall("SELECT count(*) FROM inbox WHERE done_at IS NULL")
         return int(next(iter(rows))[0])
 
-    async def mark_done(self, update_ids: Iterable[int], now: float) -> None:
-        """Mark rows done, in one transaction."""
-        params = [(now, update_id) for update_id in update_ids]
-        if not params:
+    async def mark_done(self, update_ids: Sequence[int], now: float) -> None:
+        """Mark rows done: one statement, one transaction."""
+        if not update_ids:
             return
-        async with self._transaction:
-            await self._db.execute("BEGIN IMMEDIATE")
-            try:
-                await self._db.executemany(
-                    "UPDATE inbox SET done_at = ? WHERE update_id = ? AND done_at IS NULL", params
-                )
-                await self._db.execute("COMMIT")
-            except BaseException:
-                await _rollback(self._db)
-                raise
+        await self._db.execute(
+            "UPDATE inbox SET done_at = ?"
+            " WHERE update_id IN (SELECT value FROM json_each(?)) AND done_at IS NULL",
+            (now, json.dumps(list(update_ids))),
+        )
 
     async def prune(self, done_before: float) -> int:
         """Delete rows done before `done_before`, keeping the newest row (polling resumes there)."""
-        async with self._transaction:
-            cursor = await self._db.execute(
-                "DELETE FROM inbox WHERE done_at < ?"
-                " AND update_id < (SELECT max(update_id) FROM inbox)",
-                (done_before,),
-            )
-            deleted = cursor.rowcount
-            await cursor.close()
+        cursor = await self._db.execute(
+            "DELETE FROM inbox WHERE done_at < ? AND update_id < (SELECT max(update_id) FROM inbox)",
+            (done_before,),
+        )
+        deleted = cursor.rowcount
+        await cursor.close()
         return deleted
 
     async def last_update_id(self) -> int | None:
