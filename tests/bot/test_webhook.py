@@ -333,3 +333,26 @@ async def test_a_port_in_use_is_one_line_and_exit_2(
     log = bot.log()
     assert f"error: webhook.listen/port: cannot listen on 127.0.0.1:{port}" in log
     assert "Traceback" not in log
+
+
+def test_the_secret_is_redacted_wherever_it_would_be_logged() -> None:
+    import io
+    import logging
+
+    from bot.webhook import redact_in_logs
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        redact_in_logs("s3cret-Value_42")
+        logging.getLogger("telegram.ext").warning(
+            "setWebhook with %s", {"secret_token": "s3cret-Value_42"}
+        )
+        logging.getLogger("x").error("plain s3cret-Value_42 in the message")
+    finally:
+        root.removeHandler(handler)
+    text = stream.getvalue()
+    assert "s3cret-Value_42" not in text
+    assert text.count("<redacted>") == 2
