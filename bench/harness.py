@@ -328,6 +328,11 @@ class BotProcess:
         except OSError:
             return ""
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the process has used so far."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_kib(self) -> int:
         """VmHWM of the running process, in KiB."""
         return _status_kib(self.pid, "VmHWM")
