@@ -177,3 +177,37 @@ async def test_a_locked_database_holds_updates_at_telegram_until_it_is_free(
         assert reply.ok
     finally:
         assert await bot.stop() == 0
+
+
+async def test_a_409_on_get_updates_is_logged_and_polling_goes_on(bot: BotProcess) -> None:
+    emulator = bot.emulator
+    emulator.fail_next(
+        "getUpdates",
+        409,
+        description="Conflict: terminated by other getUpdates request",
+    )
+    # The poll in progress already passed the fault check: this message ends it, the next fails.
+    emulator.push_message(20_500_001, "/about", language_code="en")
+    assert (await emulator.wait_for_call("sendMessage", chat_id=20_500_001)).ok
+    await emulator.wait_for_call("getUpdates", predicate=lambda c: c.status == 409, timeout=15)
+    emulator.push_message(20_500_002, "/about", language_code="en")
+    assert (await emulator.wait_for_call("sendMessage", chat_id=20_500_002, timeout=15)).ok
+    assert "getUpdates: 409 Conflict (another process polls with this token" in bot.log()
+
+
+async def test_a_401_while_polling_stops_the_bot_with_one_line_and_exit_2(
+    bot: BotProcess,
+) -> None:
+    emulator = bot.emulator
+    emulator.fail_next("getUpdates", 401, description="Unauthorized")
+    emulator.push_message(20_600_001, "/about", language_code="en")
+    assert (await emulator.wait_for_call("sendMessage", chat_id=20_600_001)).ok
+    assert bot.process is not None
+    assert await asyncio.wait_for(bot.process.wait(), 20) == 2
+    log = bot.log()
+    assert "error: Telegram rejected the bot token (401 Unauthorized)" in log
+    assert "Traceback" not in log
+    assert_token_not_logged(bot)
+    # What had been received was handled and marked done on the way out.
+    with sqlite3.connect(bot.config.parent / "bot.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM inbox WHERE done_at IS NULL").fetchone()[0] == 0
