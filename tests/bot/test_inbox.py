@@ -211,3 +211,25 @@ async def test_a_401_while_polling_stops_the_bot_with_one_line_and_exit_2(
     # What had been received was handled and marked done on the way out.
     with sqlite3.connect(bot.config.parent / "bot.sqlite3") as db:
         assert db.execute("SELECT count(*) FROM inbox WHERE done_at IS NULL").fetchone()[0] == 0
+
+
+async def test_a_burst_waits_at_telegram_not_in_memory(
+    emulator: BotApiEmulator, config_path: Path
+) -> None:
+    users = list(range(20_700_000, 20_700_000 + 2000))
+    first = emulator.push_message(users[0], "/about", language_code="en")["update_id"]
+    for user in users[1:]:
+        emulator.push_message(user, "/about", language_code="en")
+    bot = BotProcess(emulator, config_path)
+    await bot.start()
+    try:
+        widest = 0
+        while (answered := sum(replies_per_chat(emulator).values())) < len(users):
+            fetched = emulator.stats()["max_delivered_update_id"] - first + 1
+            widest = max(widest, fetched - answered)
+            assert fetched - answered <= MAX_IN_FLIGHT, (fetched, answered)
+            await asyncio.sleep(0.005)
+        # The bound was reached (the test measured something), never passed.
+        assert widest > MAX_IN_FLIGHT // 4, widest
+    finally:
+        assert await bot.stop() == 0
