@@ -63,9 +63,9 @@ def build_application(
         data.opened_inbox = inbox
         await inbox.open(
             settings.storage.path,
+            data.opened_store.connection,
             application.bot,
             application.update_queue,
-            marks=data.opened_store.connection,
         )
         data.bot_username = application.bot.username
         delivery = DeliveryWorker(

@@ -66,7 +66,7 @@ class BotData:
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None
-        # Before the store: the last done marks are written through the store's connection.
+        # Before the store: the inbox writes its last done marks through the store's connection.
         if self.opened_inbox is not None:
             await self.opened_inbox.close()
             self.opened_inbox = None
