@@ -82,6 +82,10 @@ def build_application(
         data.started_delivery = delivery
         await publish_commands(application.bot, data)
         data.source = await _update_source(application, settings, inbox, updates_request)
+        if settings.web.enabled or settings.webhook is not None:
+            from bot.web_server import start_web_server
+
+            data.web = await start_web_server(application)
         log.info("Bot @%s is up", data.bot_username)
 
     async def post_shutdown(application: BotApplication) -> None:

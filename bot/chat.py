@@ -2,9 +2,11 @@
 
 The same Application and handlers as `python -m bot run` serve a Bot API emulator started in
 this process; the person at the keyboard is a simulated Telegram user. Each line of standard
-input becomes a message (or a button press when it is a number and a keyboard is shown), and
-every call the bot makes in answer is printed, rendered for the terminal, before the next line
-is read, so a piped script gives a deterministic transcript.
+input becomes a message (or a button press when it is the number of a button on the bot's
+last message; any other number is a question), and every call the bot makes in answer is
+printed, rendered for the terminal, before the next line is read, so a piped script gives a
+deterministic transcript. On a terminal, lines are read with the standard library's readline:
+arrow keys edit the line and recall earlier ones.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import asyncio
 import contextlib
 import io
 import os
+import queue as stdlib_queue
 import re
 import signal
 import sys
 import tempfile
+import termios
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,11 +32,12 @@ from typing import Any, TextIO
 from bot.config import Settings, load_settings
 from tgemu import BotApiEmulator, Call
 
-__all__ = ["USER_ID", "render_html", "run_chat"]
+__all__ = ["USER_ID", "ChatOptions", "render_html", "run_chat"]
 
 # The emulator derives the bot's id from the token; nothing here ever reaches Telegram.
 OFFLINE_TOKEN = "1000000:offline-chat"
 BOT_USERNAME = "conference_offline_bot"
+# The person at the keyboard: this Telegram user id (an organizer with --admin).
 USER_ID = 1
 USER_NAME = "You"
 # How long the bot may take to start answering a line, and to finish answering it.
@@ -39,8 +45,8 @@ FIRST_CALL_TIMEOUT = 15.0
 SETTLE_TIMEOUT = 60.0
 # No calls for this long after the first one means the answer is complete.
 QUIET = 0.2
-# Without a config nobody asked for flood control; a piped script must not trip it.
-CHAT_FLOOD_BURST = 1000
+# The chat has one user, who is never flood-limited: a piped script must not stall.
+CHAT_FLOOD_BURST = 1_000_000
 EXIT_WORDS = frozenset({"exit", "quit"})
 # Calls that are plumbing, not something the person sees.
 SILENT_METHODS = frozenset(
@@ -131,6 +137,15 @@ def render_html(text: str, *, color: bool = False) -> str:
     return parser.text()
 
 
+@dataclass(frozen=True)
+class ChatOptions:
+    """What `python -m bot chat` was asked for on its command line."""
+
+    language: str | None = None
+    # The chat user is an organizer: /broadcast, /stats and /reload work offline.
+    admin: bool = False
+
+
 @dataclass
 class _Button:
     text: str
@@ -146,9 +161,12 @@ class _Keyboard:
 class _Terminal:
     """The conversation: input lines in, the bot's calls out."""
 
-    def __init__(self, emulator: BotApiEmulator, language: str, out: TextIO) -> None:
+    def __init__(
+        self, emulator: BotApiEmulator, language: str, out: TextIO, admin: bool = False
+    ) -> None:
         self.emulator = emulator
         self.language = language
+        self.admin = admin
         self.out = out
         self.color = out.isatty() and "NO_COLOR" not in os.environ
         self.interactive = sys.stdin is not None and sys.stdin.isatty()
@@ -176,14 +194,17 @@ class _Terminal:
 
     def banner(self) -> None:
         if self.interactive:
+            role = "an organizer" if self.admin else "a participant; --admin makes you an organizer"
             self.notice(
-                f"Offline chat with the bot (language: {self.language}). Type /start, a command "
-                "or a question; a number presses a button; exit or Ctrl-D leaves."
+                f"Offline chat with the bot (language: {self.language}; you are Telegram user "
+                f"{USER_ID}, {role}). Type /start, a command or a question; the number of a "
+                "button on the last message presses it; arrow keys edit and recall lines; "
+                "exit or Ctrl-D leaves."
             )
 
     def prompt(self) -> None:
         if self.interactive:
-            self._emit("> ")
+            self._emit(PROMPT)
 
     # ---------------------------------------------------------------- one line
 
@@ -197,7 +218,7 @@ class _Terminal:
         if not self.interactive:
             self.write(f"> {text}")
         since = self._next_index()
-        if _NUMBER.fullmatch(text) and self.keyboard is not None:
+        if self._is_button_number(text):
             if not self._press(int(text)):
                 return True
         else:
@@ -209,14 +230,18 @@ class _Terminal:
             self._show(call)
         return True
 
+    def _is_button_number(self, text: str) -> bool:
+        """Whether `text` names a button of the bot's last message (else it is a question)."""
+        return (
+            _NUMBER.fullmatch(text) is not None
+            and self.keyboard is not None
+            and 1 <= int(text) <= len(self.keyboard.buttons)
+        )
+
     def _press(self, number: int) -> bool:
         """Press button `number` of the latest keyboard; False when no bot call follows."""
         assert self.keyboard is not None
-        buttons = self.keyboard.buttons
-        if not 1 <= number <= len(buttons):
-            self.notice(f"[no button {number}: choose 1-{len(buttons)}]")
-            return False
-        button = buttons[number - 1]
+        button = self.keyboard.buttons[number - 1]
         data = button.data
         if "callback_data" in data:
             self.notice(f"[pressed: {_plain(button.text)}]")
@@ -282,11 +307,14 @@ class _Terminal:
     def _message(self, params: dict[str, Any], result: Any, *, edited: bool) -> None:
         if edited:
             self.notice("[edited]")
+        else:
+            self.keyboard = None  # numbers press the buttons of the last message only
         self.write(self._render(params, str(params.get("text", ""))))
         self._keyboard(params, result)
         self.write()
 
     def _file(self, method: str, params: dict[str, Any], result: Any) -> None:
+        self.keyboard = None
         message = result if isinstance(result, dict) else {}
         if method == "sendDocument":
             document = message.get("document", {})
@@ -334,14 +362,16 @@ def _plain(text: str) -> str:
     return " ".join(text.split())
 
 
-def _chat_settings(settings: Settings | None, workdir: Path) -> Settings:
+def _chat_settings(settings: Settings | None, workdir: Path, admin: bool) -> Settings:
     """Defaults with a throwaway database, or a copy of the given settings."""
     if settings is None:
         chosen = load_settings(None)
         chosen.storage.path = workdir / "chat.sqlite3"
-        chosen.bot.flood_burst = CHAT_FLOOD_BURST
     else:
         chosen = settings.model_copy(deep=True)
+    chosen.bot.flood_burst = CHAT_FLOOD_BURST
+    if admin and USER_ID not in chosen.bot.admins:
+        chosen.bot.admins = [*chosen.bot.admins, USER_ID]
     # Never the network: whatever the config says, the bot talks to our emulator.
     chosen.telegram.base_url = "http://127.0.0.1/bot"
     return chosen
@@ -355,12 +385,51 @@ def _bypass_proxies() -> None:
             os.environ[name] = ",".join([*hosts, "127.0.0.1"])
 
 
-def _reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[object]) -> None:
-    """Read stdin on a daemon thread (it never blocks exit), one line per queue item."""
+PROMPT = "> "
 
+
+class _LineEditor:
+    """Lines typed on a terminal, through readline: arrow keys edit and recall earlier lines.
+
+    input() runs on a daemon thread, one prompt at a time, asked for once the previous answer
+    has been printed, so the prompt and the line being edited are never interleaved with it.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[object]) -> None:
+        import readline  # noqa: F401  (imported for its effect: input() gains line editing)
+
+        self._prompts: stdlib_queue.SimpleQueue[str] = stdlib_queue.SimpleQueue()
+        self._deliver = _deliverer(loop, queue)
+        threading.Thread(target=self._read, name="chat-readline", daemon=True).start()
+
+    def ask(self, prompt: str) -> None:
+        """Show `prompt` and read the next line into the queue."""
+        self._prompts.put(prompt)
+
+    def _read(self) -> None:
+        while True:
+            prompt = self._prompts.get()
+            try:
+                line = input(prompt)
+            except (EOFError, OSError, ValueError):
+                self._deliver(_EOF)
+                return
+            self._deliver(line)
+
+
+def _deliverer(
+    loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[object]
+) -> Callable[[object], None]:
     def deliver(item: object) -> None:
         with contextlib.suppress(RuntimeError):  # the loop is already closed
             loop.call_soon_threadsafe(queue.put_nowait, item)
+
+    return deliver
+
+
+def _reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[object]) -> None:
+    """Read piped stdin on a daemon thread (it never blocks exit), one line per queue item."""
+    deliver = _deliverer(loop, queue)
 
     def read() -> None:
         # os.read on the descriptor, not sys.stdin: a daemon thread blocked inside a buffered
@@ -388,15 +457,39 @@ def _reader(loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[object]) -> No
 async def _converse(terminal: _Terminal) -> None:
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[object] = asyncio.Queue()
-    _reader(loop, queue)
-    with contextlib.suppress(_OutputClosed):
-        await _chat_loop(terminal, queue)
+    editor = None
+    if terminal.interactive and terminal.out.isatty():
+        editor = _LineEditor(loop, queue)
+    else:
+        _reader(loop, queue)
+    with contextlib.suppress(_OutputClosed), _terminal_restored():
+        await _chat_loop(terminal, queue, editor)
 
 
-async def _chat_loop(terminal: _Terminal, queue: asyncio.Queue[object]) -> None:
+@contextlib.contextmanager
+def _terminal_restored() -> Iterator[None]:
+    """Leave the terminal as we found it, even if Ctrl-C ends the chat inside readline."""
+    saved = None
+    with contextlib.suppress(termios.error, OSError, ValueError, AttributeError):
+        if sys.stdin is not None and sys.stdin.isatty():
+            saved = termios.tcgetattr(sys.stdin.fileno())
+    try:
+        yield
+    finally:
+        if saved is not None:
+            with contextlib.suppress(termios.error, OSError, ValueError):
+                termios.tcsetattr(sys.stdin.fileno(), termios.TCSADRAIN, saved)
+
+
+async def _chat_loop(
+    terminal: _Terminal, queue: asyncio.Queue[object], editor: _LineEditor | None
+) -> None:
     terminal.banner()
     while True:
-        terminal.prompt()
+        if editor is not None:
+            editor.ask(PROMPT)
+        else:
+            terminal.prompt()
         line = await queue.get()
         if line is _EOF:
             if terminal.interactive:
@@ -406,7 +499,7 @@ async def _chat_loop(terminal: _Terminal, queue: asyncio.Queue[object]) -> None:
             return
 
 
-async def run_chat(settings: Settings | None, language: str | None) -> int:
+async def run_chat(settings: Settings | None, options: ChatOptions) -> int:
     """Run the bot against an in-process emulator and chat with it on stdin/stdout."""
     from bot.app import build_application
     from bot.runner import serve
@@ -415,13 +508,15 @@ async def run_chat(settings: Settings | None, language: str | None) -> int:
         sys.stdout.reconfigure(errors="replace")
     _bypass_proxies()
     with tempfile.TemporaryDirectory(prefix="bot-chat-") as workdir:
-        chosen = _chat_settings(settings, Path(workdir))
+        chosen = _chat_settings(settings, Path(workdir), options.admin)
         emulator = BotApiEmulator(token=OFFLINE_TOKEN, bot_username=BOT_USERNAME)
         await emulator.start("127.0.0.1", 0)
         try:
             chosen.telegram.base_url = emulator.base_url
             application = build_application(chosen, OFFLINE_TOKEN)
-            terminal = _Terminal(emulator, language or chosen.bot.default_language, sys.stdout)
+            terminal = _Terminal(
+                emulator, options.language or chosen.bot.default_language, sys.stdout, options.admin
+            )
             # The same lifecycle as `run`, minus its signal handling (the conversation has its
             # own): the store is closed once, at the end.
             await serve(

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|chat …`."""
+"""Command line: `python -m bot run|chat|web …`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.inbox import StopBot
 from bot.instance import AlreadyRunningError, InstanceLock
 from storage.content import LANGUAGES, ContentError, load_content
 from storage.db import DatabaseTooNewError
+from web.server import ListenError
 
 EXIT_CONFIG = 2
 
@@ -38,6 +39,30 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     chat.add_argument("--config", type=Path, default=None, help="optional config file")
     chat.add_argument("--lang", choices=LANGUAGES, default=None, help="your Telegram language")
+    chat.add_argument(
+        "--admin",
+        action="store_true",
+        help="you (Telegram user 1) are an organizer: /broadcast, /stats, /reload",
+    )
+    chat.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="write the bot's log to FILE (by default the chat prints no log lines)",
+    )
+
+    site = commands.add_parser("web", help="serve the web site only, no token needed")
+    site.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="optional config file (default: bundled content, temporary database)",
+    )
+    site.add_argument("--host", default=None, help="address to listen on (default: [web] host)")
+    site.add_argument(
+        "--port", type=int, default=None, help="port to listen on, 0 for any (default: [web] port)"
+    )
     return parser.parse_args(argv)
 
 
@@ -48,17 +73,39 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 
+def _chat_logging(path: Path | None) -> None:
+    """The transcript is the chat's output: log lines go to a file, or nowhere."""
+    if path is None:
+        logging.getLogger().addHandler(logging.NullHandler())
+        logging.getLogger().setLevel(logging.CRITICAL + 1)
+        return
+    try:
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(f"--log {path}: cannot write: {error.strerror}") from None
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.INFO,
+        handlers=[handler],
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `conference-bot` script."""
     args = parse_args(argv)
     try:
         if args.command == "run":
             return _run(args.config or default_config_path())
-        return _chat(args.config, args.lang)
+        if args.command == "web":
+            return _web(args.config, args.host, args.port)
+        return _chat(args)
     except (
         ConfigError,
         ContentError,
         DatabaseTooNewError,
+        ListenError,
         AlreadyRunningError,
         StopBot,
     ) as error:
@@ -70,15 +117,20 @@ def _run(path: Path) -> int:
     import asyncio
 
     from bot.app import build_application
+    from bot.preflight import check_storage, check_telegram
     from bot.runner import serve
 
     settings = load_settings(path)
     token = require_token(settings, path)
     # Validate the content before connecting anywhere, so a broken file is one line and exit 2.
     content = load_content(settings.storage.content)
+    # First-run mistakes (database path, rejected token, unreachable server) as one line each.
+    check_storage(settings)
+    # One process per database: a second one stops here, before it touches Telegram.
     lock = InstanceLock(settings.storage.path)
     lock.acquire()
     try:
+        asyncio.run(check_telegram(settings, token, path))
         configure_logging()
         application = build_application(settings, token, content)
         asyncio.run(serve(application))
@@ -87,15 +139,33 @@ def _run(path: Path) -> int:
     return 0
 
 
-def _chat(path: Path | None, language: str | None) -> int:
+def _chat(args: argparse.Namespace) -> int:
     import asyncio
 
-    from bot.chat import run_chat
+    from bot.chat import ChatOptions, run_chat
+    from bot.preflight import check_storage
 
-    settings = load_settings(path) if path else None
-    configure_logging(logging.WARNING)
+    settings = load_settings(args.config) if args.config else None
+    if settings is not None:
+        check_storage(settings)
+    _chat_logging(args.log)
     try:
-        return asyncio.run(run_chat(settings, language))
+        return asyncio.run(run_chat(settings, ChatOptions(language=args.lang, admin=args.admin)))
     except KeyboardInterrupt:
         # Ctrl-C before the chat was ready; once it is, run_chat itself ends cleanly.
         return 0
+
+
+def _web(path: Path | None, host: str | None, port: int | None) -> int:
+    import asyncio
+
+    from web.serve import serve_site
+
+    settings = load_settings(path) if path else None
+    if settings is not None:
+        # Validate the content up front, as `run` does: a broken file is one line and exit 2.
+        load_content(settings.storage.content)
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(f"--port: must be 0..65535 (got {port})")
+    configure_logging()
+    return asyncio.run(serve_site(settings, host, port))

@@ -21,6 +21,7 @@ from pydantic_settings import (
     EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 Language = Literal["ru", "zh", "en"]
@@ -28,6 +29,8 @@ DEFAULT_CONFIG_PATH = "config.toml"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CONFIG_ENV = "BOT_CONFIG"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+ENV_PREFIX = "BOT_"
+ENV_NESTED_DELIMITER = "__"
 
 
 class _Section(BaseModel):
@@ -37,6 +40,16 @@ class _Section(BaseModel):
 class TelegramSettings(_Section):
     token: SecretStr = SecretStr("")
     base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
+    # The bot's @username, for the site's t.me deep links when no token is at hand (`web`).
+    username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
+
+    @field_validator("base_url")
+    @classmethod
+    def _ends_with_bot(cls, url: str) -> str:
+        # PTB appends the token straight after it: ".../bot" + "123:ABC" + "/getMe".
+        if not url.endswith("/bot"):
+            raise ValueError("must end with /bot, e.g. https://api.telegram.org/bot")
+        return url
 
 
 class BotSettings(_Section):
@@ -88,13 +101,23 @@ class WebhookSettings(_Section):
         return urlsplit(self.url).path or "/"
 
 
+class WebSettings(_Section):
+    # `run` also serves the site when enabled; `python -m bot web` always does.
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # The public address readers use (https://example.org); absolute links in the feed and
+    # the canonical/hreflang links. None: links are relative, the feed uses the request's host.
+    base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
+
+
 class Settings(BaseSettings):
     """The whole configuration file."""
 
     model_config = SettingsConfigDict(
         extra="forbid",
-        env_prefix="BOT_",
-        env_nested_delimiter="__",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_NESTED_DELIMITER,
         nested_model_default_partial_update=True,
     )
 
@@ -103,6 +126,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     webhook: WebhookSettings | None = None
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -148,10 +172,13 @@ def load_settings(path: Path | None, *, require_file: bool = True) -> Settings:
             raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
             raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    _check_json_variables()
     try:
         settings = Settings(**data)
     except ValidationError as error:
-        raise ConfigError(f"{path or 'configuration'}: {_describe(error)}") from None
+        raise ConfigError(_describe(error, path)) from None
+    except SettingsError as error:  # a variable _check_json_variables could not pin down
+        raise ConfigError(f"environment: {error}") from None
     if path is not None:
         base = path.resolve().parent
         settings.storage.path = base / settings.storage.path
@@ -170,12 +197,48 @@ def require_token(settings: Settings, path: Path | None) -> str:
     return token
 
 
-def _describe(error: ValidationError) -> str:
+def _setting_variables() -> dict[tuple[str, str], str]:
+    """BOT_<SECTION>__<KEY> variables set in the environment, by (section, key), lower case."""
+    found = {}
+    for name in os.environ:
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX):
+            continue
+        section, delimiter, key = upper[len(ENV_PREFIX) :].partition(ENV_NESTED_DELIMITER)
+        if delimiter and section and key:
+            found[(section.lower(), key.lower())] = name
+    return found
+
+
+def _check_json_variables() -> None:
+    """List settings come from the environment as JSON: a bad one is named, not a traceback."""
+    for (section, key), name in _setting_variables().items():
+        model = Settings.model_fields.get(section)
+        annotation = model.annotation if model else None
+        fields = getattr(annotation, "model_fields", {})
+        if key not in fields or getattr(fields[key].annotation, "__origin__", None) is not list:
+            continue
+        try:
+            json.loads(os.environ[name])
+        except ValueError:
+            raise ConfigError(
+                f"{name}: not valid JSON (list values are JSON, e.g. {name}='[123, 456]')"
+            ) from None
+
+
+def _describe(error: ValidationError, path: Path | None) -> str:
+    """Every problem as "where: key: what", where is the variable that set it or the file."""
+    variables = _setting_variables()
     problems = []
     for problem in error.errors():
-        key = ".".join(str(part) for part in problem["loc"])
+        loc = [str(part) for part in problem["loc"]]
+        key = ".".join(loc)
+        variable = variables.get((loc[0], loc[1])) if len(loc) >= 2 else None
+        if "token" in loc and os.environ.get(TOKEN_ENV, "").strip():
+            variable = TOKEN_ENV
+        where = variable or str(path or "configuration")
         if problem["type"] == "extra_forbidden":
-            problems.append(f"{key}: unknown key")
+            problems.append(f"{where}: {key}: unknown key")
         else:
             given = problem.get("input")
             # Never echo the token, even a malformed one.
@@ -183,7 +246,7 @@ def _describe(error: ValidationError) -> str:
             shown = (
                 "" if secret or isinstance(given, dict) or given is None else f" (got {given!r})"
             )
-            problems.append(f"{key}: {problem['msg']}{shown}")
+            problems.append(f"{where}: {key}: {problem['msg']}{shown}")
     return "; ".join(problems)
 
 

@@ -12,9 +12,11 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.delivery import DeliveryWorker
     from bot.flood import FloodGuard
+    from bot.health import Readiness
     from bot.i18n import Translator
     from bot.inbox import Inbox, UpdateSource
     from storage.store import Store
+    from web.server import WebServer
 
 
 class BotData:
@@ -38,6 +40,11 @@ class BotData:
     # webhook), started by bot/runner.py once the application runs.
     opened_inbox: Inbox | None
     source: UpdateSource | None
+    # The process's one web server when `[web] enabled` or `[webhook]` is set (the site, the
+    # webhook endpoint, /healthz and /readyz): started in post_init.
+    web: WebServer | None
+    # What /readyz asks (bot/health.py), with its own database connection.
+    readiness: Readiness | None
 
     def __init__(self) -> None:
         self.cards = {}
@@ -46,6 +53,8 @@ class BotData:
         self.started_delivery = None
         self.opened_inbox = None
         self.source = None
+        self.web = None
+        self.readiness = None
 
     @property
     def store(self) -> Store:
@@ -62,7 +71,13 @@ class BotData:
         return self.started_delivery
 
     async def close(self) -> None:
-        """Stop the worker, close the database and the inbox, whichever of them was started."""
+        """Stop the web server and the worker, then the inbox and the database: whichever was started."""
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
+        if self.readiness is not None:
+            await self.readiness.close()
+            self.readiness = None
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None

@@ -1,6 +1,7 @@
-"""Health checks for process supervisors and load balancers.
+"""Readiness for process supervisors and load balancers.
 
-`GET /healthz`: alive (the event loop answers). `GET /readyz`: ready to serve users: the
+`GET /healthz` (web/health.py): alive, the process and its database connection answer.
+`GET /readyz`: ready to serve users: the
 database takes a write, the update source had contact with Telegram recently (an answered
 getUpdates, a webhook delivery or check), the inbox's done-mark writer and the broadcast
 delivery worker are running. Otherwise 503 with a JSON list of reasons.
@@ -71,14 +72,9 @@ class Readiness:
         return reasons
 
 
-def health_routes(readiness: Readiness) -> web.RouteTableDef:
-    """/healthz and /readyz."""
+def readiness_routes(readiness: Readiness) -> web.RouteTableDef:
+    """/readyz (its sibling /healthz is web/health.py's)."""
     routes = web.RouteTableDef()
-
-    @routes.get("/healthz")
-    async def healthz(request: web.Request) -> web.Response:
-        """Alive: the event loop answers."""
-        return web.Response(text="ok\n", headers={"Cache-Control": "no-store"})
 
     @routes.get("/readyz")
     async def readyz(request: web.Request) -> web.Response:

@@ -14,9 +14,13 @@ from collections.abc import Mapping
 from importlib import resources
 from typing import Any
 
+from babel import Locale
+
 from storage.content import LANGUAGES
 
-PLURAL_FORMS = {"ru": ("one", "few", "many"), "zh": ("other",), "en": ("one", "other")}
+# CLDR plural rules for whole numbers depend on n mod 100 at most, so these cover every category
+# an integer count can fall into.
+_PLURAL_PROBE = range(200)
 
 Message = str | dict[str, str]
 
@@ -33,16 +37,23 @@ def escape(text: str) -> Html:
 
 
 def plural_form(language: str, count: int) -> str:
-    """CLDR plural category of `count` for the language."""
-    if language == "ru":
-        if count % 10 == 1 and count % 100 != 11:
-            return "one"
-        if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14:
-            return "few"
-        return "many"
-    if language == "en":
-        return "one" if count == 1 else "other"
-    return "other"
+    """CLDR plural category of `count` for the language (Babel's copy of the CLDR rules)."""
+    category: str = Locale.parse(language).plural_form(count)
+    return category
+
+
+def plural_forms(language: str) -> frozenset[str]:
+    """The plural categories a whole-number count can take in the language: a catalog's forms."""
+    return frozenset(plural_form(language, n) for n in _PLURAL_PROBE)
+
+
+def single_number_forms(language: str) -> frozenset[str]:
+    """Categories that only one number falls into (English "one" is 1): they may omit {count}."""
+    counts: dict[str, int] = {}
+    for n in _PLURAL_PROBE:
+        form = plural_form(language, n)
+        counts[form] = counts.get(form, 0) + 1
+    return frozenset(form for form, seen in counts.items() if seen == 1)
 
 
 def language_from_telegram(language_code: str | None) -> str | None:
@@ -98,20 +109,20 @@ def load_catalogs() -> dict[str, dict[str, Message]]:
     catalogs = {}
     for language in LANGUAGES:
         text = (resources.files("bot") / "locales" / f"{language}.toml").read_text(encoding="utf-8")
-        catalogs[language] = _flatten(tomllib.loads(text), PLURAL_FORMS[language])
+        catalogs[language] = _flatten(tomllib.loads(text), plural_forms(language))
     return catalogs
 
 
 def _flatten(
-    table: Mapping[str, Any], plural_forms: tuple[str, ...], prefix: str = ""
+    table: Mapping[str, Any], forms: frozenset[str], prefix: str = ""
 ) -> dict[str, Message]:
     flat: dict[str, Message] = {}
     for key, value in table.items():
         name = f"{prefix}{key}"
-        if isinstance(value, dict) and set(value) == set(plural_forms):
+        if isinstance(value, dict) and set(value) == forms:
             flat[name] = {form: str(text) for form, text in value.items()}
         elif isinstance(value, dict):
-            flat.update(_flatten(value, plural_forms, f"{name}."))
+            flat.update(_flatten(value, forms, f"{name}."))
         else:
             flat[name] = str(value)
     return flat

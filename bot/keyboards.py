@@ -12,6 +12,7 @@ CARD = "card"
 LANG = "lang"
 SUBSCRIPTION = "sub"
 BROADCAST = "bc"
+RESULTS = "found"  # back to the search results a card was opened from
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

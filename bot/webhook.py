@@ -1,9 +1,9 @@
 """Webhook mode: Telegram POSTs each update to `[webhook] url`; it is in the inbox before 200.
 
 `python -m bot run` with a `[webhook]` section registers the webhook (setWebhook with the URL,
-the secret token, allowed_updates and max_connections) and serves `POST <path of url>`, with
-/healthz and /readyz, on `[webhook] listen`:`port`, behind a reverse proxy that terminates TLS
-(deploy/nginx-webhook.conf).
+the secret token, allowed_updates and max_connections) and serves `POST <path of url>` on
+`[webhook] listen`:`port` from the process's one web server (bot/web_server.py, with the site
+and the health checks), behind a reverse proxy that terminates TLS (deploy/nginx-webhook.conf).
 
 A request:
 - without the right `X-Telegram-Bot-Api-Secret-Token` (compared in constant time) → 403,
@@ -31,7 +31,6 @@ import contextlib
 import hmac
 import json
 import logging
-import os
 import secrets
 import time
 from collections.abc import Sequence
@@ -42,7 +41,6 @@ from telegram import Update
 from telegram.error import InvalidToken
 
 from bot.config import WebhookSettings
-from bot.health import Readiness, health_routes
 from bot.inbox import Inbox, StopBot
 from bot.polling import BACKOFF_MAX, BACKOFF_START
 from storage.inbox import InboxRow
@@ -77,9 +75,8 @@ class WebhookSource:
         self.allowed_updates = list(allowed_updates)
         self._secret = secret.encode()
         self.last_contact = 0.0
-        self.readiness = Readiness(application)
         self._recovered = asyncio.Event()
-        self._runner: web.AppRunner | None = None
+        self._accepting = False
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -105,8 +102,8 @@ class WebhookSource:
 
     @property
     def running(self) -> bool:
-        """True while the server is up and the registration loop runs."""
-        return self._runner is not None and self._task is not None and not self._task.done()
+        """True while deliveries are taken and the registration loop runs."""
+        return self._accepting and self._task is not None and not self._task.done()
 
     def routes(self) -> web.RouteTableDef:
         """`POST <path of [webhook] url>`."""
@@ -115,43 +112,19 @@ class WebhookSource:
         return routes
 
     async def start(self) -> asyncio.Task[None]:
-        """Listen (a bad address is a StopBot), then register and recover in the background."""
-        database = self.application.bot_data.settings.storage.path
-        await self.readiness.open(database)
-        app = web.Application()
-        app.add_routes(self.routes())
-        app.add_routes(health_routes(self.readiness))
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=5)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, self.settings.listen, self.settings.port).start()
-        except OSError as error:
-            await runner.cleanup()
-            reason = os.strerror(error.errno) if error.errno else str(error)
-            raise StopBot(
-                f"webhook.listen/port: cannot listen on {self.settings.listen}:{self.settings.port}: {reason}"
-            ) from None
-        self._runner = runner
-        log.info(
-            "Serving the webhook at %s on %s:%d",
-            self.settings.path,
-            self.settings.listen,
-            self.settings.port,
-        )
+        """Register the webhook and recover in the background (post_init started the server)."""
+        self._accepting = True
         self._task = asyncio.create_task(self._run(), name="webhook")
         return self._task
 
     async def stop(self) -> None:
-        """Stop answering deliveries (Telegram keeps what it could not deliver)."""
+        """Stop taking deliveries (answered 503 from now on: Telegram keeps and repeats them)."""
+        self._accepting = False
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, StopBot):
                 await self._task
             self._task = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-        await self.readiness.close()
 
     async def _run(self) -> None:
         await self._register()
@@ -213,6 +186,8 @@ class WebhookSource:
             update = Update.de_json(data, self.bot)
         except Exception:
             return web.Response(status=400, text="not an update\n")
+        if not self._accepting:
+            return web.Response(status=503, text="not receiving\n")
         await self._recovered.wait()
         await self.inbox.wait_for_room(1)
         try:

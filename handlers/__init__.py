@@ -17,7 +17,7 @@ from telegram.ext import (
 )
 
 from bot.context import HandlerCallback
-from bot.keyboards import BROADCAST, CARD, LANG, SUBSCRIPTION
+from bot.keyboards import BROADCAST, CARD, LANG, RESULTS, SUBSCRIPTION
 from handlers import admin, content_admin, fallback, info, inline, language, search, subscriptions
 
 __all__ = ["register"]
@@ -92,6 +92,7 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
 
     # Buttons.
     application.add_handler(CallbackQueryHandler(info.open_card, pattern=f"^{CARD}:"))
+    application.add_handler(CallbackQueryHandler(search.back_to_results, pattern=f"^{RESULTS}$"))
     application.add_handler(CallbackQueryHandler(language.set_language, pattern=f"^{LANG}:"))
     application.add_handler(
         CallbackQueryHandler(subscriptions.subscription_button, pattern=f"^{SUBSCRIPTION}:")

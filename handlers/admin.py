@@ -72,7 +72,7 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     if body:
         if length > BROADCAST_LIMIT:
             await reply(
-                update, t(language, "broadcast.too_long", length=length, limit=BROADCAST_LIMIT)
+                update, t(language, "broadcast.too_long", count=length, limit=BROADCAST_LIMIT)
             )
             return
         broadcast_id = await store.create(user.id, language, texts={language: body})
@@ -135,7 +135,7 @@ async def _take_composed(
         return
     length = utf16_length(message.text)
     if length > BROADCAST_LIMIT:
-        await reply(update, t(language, "broadcast.too_long", length=length, limit=BROADCAST_LIMIT))
+        await reply(update, t(language, "broadcast.too_long", count=length, limit=BROADCAST_LIMIT))
         return
     await store.set_text(draft.id, step, message.text_html)
     await _advance(update, context, draft, language)

@@ -34,7 +34,7 @@ async def get_card(context: BotContext, key: str, language: str) -> Card | None:
     data = context.bot_data
     cached = data.cards.get((key, language))
     if cached is None:
-        cached = await _render(key, language, data.store.facts, data.translate)
+        cached = await _render(key, language, data.store.facts, data.translate, data.bot_username)
         if cached is None:
             return None
         data.cards[(key, language)] = cached
@@ -42,7 +42,9 @@ async def get_card(context: BotContext, key: str, language: str) -> Card | None:
     return card
 
 
-async def _render(key: str, lang: str, facts: FactStore, t: Translator) -> Card | None:
+async def _render(
+    key: str, lang: str, facts: FactStore, t: Translator, bot_username: str
+) -> Card | None:
     parts = split_card(key)
     if parts is None:
         return None
@@ -51,6 +53,8 @@ async def _render(key: str, lang: str, facts: FactStore, t: Translator) -> Card 
         return await _org(ident, lang, facts, t)
     if kind is CardKind.PERSON:
         return await _person(ident, lang, facts, t)
+    if kind in _NAMING_THE_BOT:
+        return await _NAMING_THE_BOT[kind](lang, facts, t, f"@{bot_username}")
     return await _SIMPLE[kind](lang, facts, t)
 
 
@@ -301,19 +305,19 @@ async def _source(lang: str, facts: FactStore, t: Translator) -> Card:
     )
 
 
-async def _search_tips(lang: str, facts: FactStore, t: Translator) -> Card:
+async def _search_tips(lang: str, facts: FactStore, t: Translator, bot: str) -> Card:
     names = await event_names(facts, lang)
-    text = t(lang, "search.tips", featured=names["featured"], city=names["city"])
+    text = t(lang, "search.tips", featured=names["featured"], city=names["city"], bot=bot)
     return Card(text, keyboard(_menu_row(lang, t)))
 
 
-async def _help(lang: str, facts: FactStore, t: Translator) -> Card:
+async def _help(lang: str, facts: FactStore, t: Translator, bot: str) -> Card:
     names = await event_names(facts, lang)
     commands = "\n".join(
         f"/{name} — {t(lang, f'command.{name}', **names)}" for name in PUBLIC_COMMANDS
     )
     return Card(
-        Html(f"{t(lang, 'help.title')}\n\n{commands}\n\n{t(lang, 'help.footer')}"),
+        Html(f"{t(lang, 'help.title')}\n\n{commands}\n\n{t(lang, 'help.footer', bot=bot)}"),
         keyboard(_menu_row(lang, t)),
     )
 
@@ -336,8 +340,11 @@ _SIMPLE: dict[CardKey, Callable[[str, FactStore, Translator], Awaitable[Card]]] 
     CardKey.INTERVIEW: _interview,
     CardKey.CONTACTS: _contacts,
     CardKey.SOURCE: _source,
-    CardKey.SEARCH_TIPS: _search_tips,
-    CardKey.HELP: _help,
     CardKey.LANGUAGE: _language,
 }
-assert set(_SIMPLE) == set(CardKey), "every plain card key has a renderer"
+# Cards that tell the user how to mention the bot (@username for inline mode).
+_NAMING_THE_BOT: dict[CardKey, Callable[[str, FactStore, Translator, str], Awaitable[Card]]] = {
+    CardKey.SEARCH_TIPS: _search_tips,
+    CardKey.HELP: _help,
+}
+assert set(_SIMPLE) | set(_NAMING_THE_BOT) == set(CardKey), "every card key has a renderer"

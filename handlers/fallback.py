@@ -24,12 +24,19 @@ async def flood_guard(update: Update, context: BotContext) -> None:
     verdict = context.bot_data.flood.check(user.id)
     if verdict is Verdict.ALLOW:
         return
-    if update.callback_query:
-        # A press must always be answered, or the user's button spins.
-        await update.callback_query.answer()
-    elif verdict is Verdict.NOTIFY:
+    notice = None
+    if verdict is Verdict.NOTIFY:
         language = await user_language(update, context)
-        await reply(update, context.bot_data.translate(language, "flood"))
+        notice = context.bot_data.translate(language, "flood")
+    if update.callback_query:
+        # A press must always be answered, or the user's button spins; the first one over the
+        # limit carries the notice as an alert, so the user learns why nothing happens.
+        if notice is None:
+            await update.callback_query.answer()
+        else:
+            await update.callback_query.answer(callback_text(notice), show_alert=True)
+    elif notice is not None:
+        await reply(update, notice)
     raise ApplicationHandlerStop
 
 
@@ -40,10 +47,10 @@ async def unknown_command(update: Update, context: BotContext) -> None:
         return
     command = message.text.split()[0]
     name, _, addressee = command.partition("@")
-    if (
-        message.chat.type != "private"
-        and addressee.lower() != context.bot_data.bot_username.lower()
-    ):
+    ours = context.bot_data.bot_username.lower()
+    if addressee and addressee.lower() != ours:
+        return  # /cmd@otherbot is for another bot, in a private chat as in a group
+    if message.chat.type != "private" and not addressee:
         return  # in a group, a command without our name may belong to another bot
     language = await user_language(update, context)
     await reply(

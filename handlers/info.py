@@ -9,6 +9,8 @@ from bot.keyboards import CARD, button, keyboard
 from handlers.auth import is_admin
 from handlers.cards import FEATURED_ORGANIZATION, get_card
 from handlers.common import reply, shorten, show, user_language
+from handlers.search import with_back_to_results
+from handlers.subscriptions import with_subscription_state
 from storage.cards import CardKey, card_from_payload, org_card
 
 
@@ -18,10 +20,13 @@ async def send_card(update: Update, context: BotContext, key: str) -> bool:
     card = await get_card(context, key, language)
     if card is None:
         return False
+    # Cards are cached for everyone; the Subscribe button is this user's own state.
+    markup = await with_subscription_state(update, context, language, card.markup)
+    markup = with_back_to_results(update, context, language, markup)
     if update.callback_query:
-        await show(update, card.text, card.markup)
+        await show(update, card.text, markup)
     else:
-        await reply(update, card.text, card.markup)
+        await reply(update, card.text, markup)
     return True
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 
@@ -52,7 +52,8 @@ async def news(update: Update, context: BotContext) -> None:
         subscribed = await data.store.subscribers.is_subscribed(update.effective_user.id)
     markup = _subscription_markup(context, language, subscribed)
     if not items:
-        await reply(update, t(language, "news.empty"), markup)
+        empty = "news.empty_subscribed" if subscribed else "news.empty"
+        await reply(update, t(language, empty), markup)
         return
     await reply(update, t(language, "news.title", count=len(items)))
     # One message per item: an admin's markup may span paragraphs, so items are never split.
@@ -95,22 +96,55 @@ async def subscription_button(update: Update, context: BotContext) -> None:
         await query.answer(t(language, "callback.stale"), show_alert=True)
         return
     await query.answer(callback_text(t(language, key)))
-    # Under a broadcast or /news the lone button flips, so the choice can be undone in one tap.
+    # The button flips (under a broadcast, /news or the main menu), so the keyboard always
+    # shows the current state and the choice can be undone in one tap.
     message = query.message
-    if isinstance(message, Message) and _lone_subscription_button(message.reply_markup):
-        # BadRequest: not modified, or the message is too old to edit.
-        with contextlib.suppress(BadRequest):
-            await message.edit_reply_markup(_subscription_markup(context, language, action == "on"))
+    if isinstance(message, Message):
+        flipped = _with_state(context, language, message.reply_markup, action == "on")
+        if flipped is not None and flipped != message.reply_markup:
+            # BadRequest: not modified, or the message is too old to edit.
+            with contextlib.suppress(BadRequest):
+                await message.edit_reply_markup(flipped)
 
 
-def _lone_subscription_button(markup: InlineKeyboardMarkup | None) -> bool:
-    if markup is None:
-        return False
-    buttons = [b for row in markup.inline_keyboard for b in row]
-    return (
-        len(buttons) == 1
-        and isinstance(buttons[0].callback_data, str)
-        and buttons[0].callback_data.startswith(f"{SUBSCRIPTION}:")
+async def with_subscription_state(
+    update: Update, context: BotContext, language: str, markup: InlineKeyboardMarkup | None
+) -> InlineKeyboardMarkup | None:
+    """`markup` with its Subscribe/Unsubscribe button matching whether the user is subscribed."""
+    user = update.effective_user
+    if user is None or not _has_subscription_button(markup):
+        return markup
+    subscribed = await context.bot_data.store.subscribers.is_subscribed(user.id)
+    return _with_state(context, language, markup, subscribed)
+
+
+def _has_subscription_button(markup: InlineKeyboardMarkup | None) -> bool:
+    return markup is not None and any(
+        _is_subscription_button(b) for row in markup.inline_keyboard for b in row
+    )
+
+
+def _is_subscription_button(candidate: InlineKeyboardButton) -> bool:
+    data = candidate.callback_data
+    return isinstance(data, str) and data.startswith(f"{SUBSCRIPTION}:")
+
+
+def _with_state(
+    context: BotContext, language: str, markup: InlineKeyboardMarkup | None, subscribed: bool
+) -> InlineKeyboardMarkup | None:
+    """The keyboard with its subscription button set to the state; None if it has none."""
+    if markup is None or not _has_subscription_button(markup):
+        return None
+    t = context.bot_data.translate
+    if subscribed:
+        wanted = button(t(language, "button.unsubscribe"), f"{SUBSCRIPTION}:off")
+    else:
+        wanted = button(t(language, "button.subscribe"), f"{SUBSCRIPTION}:on")
+    return InlineKeyboardMarkup(
+        [
+            [wanted if _is_subscription_button(b) else b for b in row]
+            for row in markup.inline_keyboard
+        ]
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import re
 import signal
 import sys
@@ -73,8 +74,17 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point."""
-    asyncio.run(serve(parse_args(argv)))
+    """Entry point; a port that cannot be bound is one line and exit code 2."""
+    args = parse_args(argv)
+    try:
+        asyncio.run(serve(args))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            problem = f"port {args.port} is already in use (choose another with --port N)"
+        else:
+            problem = f"cannot listen on {args.host}:{args.port}: {error.strerror or error}"
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory", "crash")
+BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory", "web", "crash")
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +112,11 @@ def test_crash_with_a_backlog_lost_nothing(report: dict[str, Any]) -> None:
     assert 0 < result["counts"]["answered_before_kill"][0] < 300
     assert _metric(result, "kill -9")["samples"] == [0]
     assert _metric(result, "answered twice")["met"] is True
+
+
+def test_web_benchmark_loaded_every_page_kind_without_errors(report: dict[str, Any]) -> None:
+    """The load generator counts non-200 answers as a failure, so figures mean served pages."""
+    result = _result(report, "web")
+    assert set(result["counts"]["requests"]) == {"hello", "card", "search", "fresh"}
+    assert all(count > 0 for count in result["counts"]["requests"].values())
+    assert _metric(result, "card page ÷ bare hello")["target"] == "≥ 0.5"

@@ -96,12 +96,58 @@ def test_pressing_a_numbered_button_opens_the_card_in_place() -> None:
     assert "Russia Week" in pressed
 
 
-def test_a_number_without_such_a_button_is_explained_not_sent() -> None:
-    out = _clean(chat("/lang\n7\n2\n/start\n", "--lang", "en"))
+def test_a_number_presses_a_button_of_the_last_message() -> None:
+    out = _clean(chat("/lang\n2\n/start\n", "--lang", "en"))
     assert "[1] Русский  [2] 中文  [3] English" in out
-    assert "[no button 7: choose 1-3]" in out
     # Button 2 switched the language to Chinese, so /start greets in Chinese.
     assert "您好！" in out.split("> /start", 1)[1]
+
+
+def test_a_number_that_is_not_a_button_is_a_question() -> None:
+    """JITRI's figures are searchable: 134 researchers, 51 partners (the menu has 7 buttons)."""
+    out = _clean(chat("/start\n134\n51\n", "--lang", "en"))
+    after_134 = out.split("> 134\n", 1)[1].split("> 51\n", 1)[0]
+    assert "no button" not in out
+    assert "for “134”" in after_134 and "JITRI" in after_134
+    assert "for “51”" in out.split("> 51\n", 1)[1]
+
+
+def test_a_number_after_a_message_without_buttons_is_a_question() -> None:
+    # An organizer's /help ends with their commands, a message without buttons: the Menu
+    # button of the card before it is no longer what a number presses.
+    out = _clean(chat("/help\n1\n", "--lang", "en", "--admin"))
+    after = out.split("> 1\n", 1)[1]
+    assert "[pressed:" not in after
+    assert "“1”" in after  # searched for, as a question
+
+
+def test_admin_flag_makes_the_chat_user_an_organizer() -> None:
+    refused = _clean(chat("/stats\n", "--lang", "en"))
+    assert "administrators only" in refused
+    out = _clean(chat("/stats\n", "--lang", "en", "--admin"))
+    assert "Statistics" in out and "administrators only" not in out
+
+
+def test_a_piped_script_is_never_flood_limited(tmp_path: Path) -> None:
+    config = tmp_path / "chat.toml"
+    config.write_text(
+        '[bot]\nflood_burst = 2\nflood_window = 60\n[storage]\npath = "chat.sqlite3"\n',
+        encoding="utf-8",
+    )
+    script = "/contacts\n" * 20
+    started = time.monotonic()
+    out = _clean(chat(script, "--config", str(config), "--lang", "en", timeout=120))
+    assert out.count("lily@jitri.org") == 20
+    assert "lot of messages" not in out and "no answer" not in out
+    assert time.monotonic() - started < 90
+
+
+def test_log_lines_go_to_the_log_file_not_the_transcript(tmp_path: Path) -> None:
+    log = tmp_path / "chat.log"
+    out = _clean(chat("/contacts\n", "--lang", "en", "--log", str(log)))
+    assert "lily@jitri.org" in out
+    assert " INFO " not in out and " WARNING " not in out
+    assert "is up" in log.read_text(encoding="utf-8")
 
 
 def test_unknown_command_gets_the_polite_reply() -> None:
@@ -206,3 +252,63 @@ def test_render_html_for_the_terminal() -> None:
     # Nested bold must not switch bold off early; an unclosed tag is reset at the end.
     assert render_html("<b>a<strong>b</strong>c</b>", color=True) == "\x1b[1mabc\x1b[22m"
     assert render_html("<b>open", color=True).endswith("\x1b[0m")
+
+
+def _read_until(fd: int, needle: bytes, seen: bytearray, timeout: float = 30) -> None:
+    import select
+
+    deadline = time.monotonic() + timeout
+    while needle not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0, f"{needle!r} never came; output:\n{seen.decode(errors='replace')}"
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:  # the other side closed
+                chunk = b""
+            assert chunk, f"output ended before {needle!r}:\n{seen.decode(errors='replace')}"
+            seen += chunk
+
+
+def test_arrow_up_recalls_the_last_line_on_a_terminal() -> None:
+    """On a real terminal (a pty) the chat reads lines with readline: ↑ brings /contacts back."""
+    import pty
+
+    main, child = pty.openpty()
+    env = {**_env(), "TERM": "xterm", "NO_COLOR": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat", "--lang", "en"],
+        cwd=ROOT,
+        env=env,
+        stdin=child,
+        stdout=child,
+        stderr=subprocess.PIPE,
+        close_fds=True,
+    )
+    os.close(child)
+    seen = bytearray()
+    try:
+        _read_until(main, b"Ctrl-D leaves", seen)
+        _read_until(main, b"> ", seen)
+        os.write(main, b"/contacts\r")
+        first = bytearray()
+        _read_until(main, b"lily@jitri.org", first)
+        # Keys typed before the next prompt reach a terminal that readline is not reading yet.
+        _read_until(main, b"\n> ", first)
+        os.write(main, b"\x1b[A\r")  # arrow up, Enter
+        after = bytearray()
+        # Without line editing the escape code itself would be sent, and searched for.
+        _read_until(main, b"\n> ", after)
+        shown = after.decode(errors="replace")
+        assert "(JITRI): lily@jitri.org" in shown, shown  # the /contacts card again
+        assert "[A" not in shown, shown
+        os.write(main, b"\x04")  # Ctrl-D on an empty line ends the chat
+        assert process.wait(timeout=30) == 0
+        stderr = process.stderr.read().decode() if process.stderr else ""
+        assert "Traceback" not in stderr, stderr
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(main)

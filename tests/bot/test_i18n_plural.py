@@ -80,7 +80,7 @@ def test_russian_search_results(count: int, expected: str) -> None:
 @pytest.mark.parametrize(
     ("count", "updates", "cards"),
     [
-        (1, "1 update<", "1 card<"),
+        (1, "The latest update<", "1 card<"),
         (2, "2 updates", "2 cards"),
         (10, "10 updates", "10 cards"),
     ],
@@ -94,3 +94,123 @@ def test_english_counts(count: int, updates: str, cards: str) -> None:
 def test_chinese_counts(count: int) -> None:
     assert f"最新 {count} 条消息" in t("zh", "news.title", count=count)
     assert f"卡片共 {count} 张" in t("zh", "search.found", count=count, query="x")
+
+
+# Every pluralised catalog key, with what a reader must see for each count, written out by hand.
+COUNTS = (1, 2, 5, 11, 21, 101)
+EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
+    "button.broadcast_send": {
+        "ru": (
+            "Отправить 1 подписчику",
+            "Отправить 2 подписчикам",
+            "Отправить 5 подписчикам",
+            "Отправить 11 подписчикам",
+            "Отправить 21 подписчику",
+            "Отправить 101 подписчику",
+        ),
+        "en": ("Send to 1 subscriber", *(f"Send to {n} subscribers" for n in COUNTS[1:])),
+    },
+    "search.found": {
+        "ru": (
+            "нашлась <b>1 карточка</b>",
+            "нашлись <b>2 карточки</b>",
+            "нашлось <b>5 карточек</b>",
+            "нашлось <b>11 карточек</b>",
+            "нашлась <b>21 карточка</b>",
+            "нашлась <b>101 карточка</b>",
+        ),
+        "en": ("<b>1 card</b>", *(f"<b>{n} cards</b>" for n in COUNTS[1:])),
+    },
+    "news.title": {
+        "ru": (
+            "1 последняя новость",
+            "2 последние новости",
+            "5 последних новостей",
+            "11 последних новостей",
+            "21 последняя новость",
+            "101 последняя новость",
+        ),
+        "en": ("<b>The latest update</b>", *(f"The latest {n} updates" for n in COUNTS[1:])),
+    },
+    "broadcast.preview": {
+        "ru": (
+            "получит 1 подписчик.",
+            "получат 2 подписчика.",
+            "получат 5 подписчиков.",
+            "получат 11 подписчиков.",
+            "получит 21 подписчик.",
+            "получит 101 подписчик.",
+        ),
+        "en": ("to 1 subscriber now", *(f"to {n} subscribers now" for n in COUNTS[1:])),
+    },
+    "broadcast.report": {
+        "ru": (
+            "1 получатель\n",
+            "2 получателя\n",
+            "5 получателей\n",
+            "11 получателей\n",
+            "21 получатель\n",
+            "101 получатель\n",
+        ),
+        "en": ("1 recipient\n", *(f"{n} recipients\n" for n in COUNTS[1:])),
+    },
+    "broadcast.stopped": {
+        "ru": (
+            "1 получатель\n",
+            "2 получателя\n",
+            "5 получателей\n",
+            "11 получателей\n",
+            "21 получатель\n",
+            "101 получатель\n",
+        ),
+        "en": ("1 recipient\n", *(f"{n} recipients\n" for n in COUNTS[1:])),
+    },
+    "broadcast.too_long": {
+        "ru": (
+            "1 символ при",
+            "2 символа при",
+            "5 символов при",
+            "11 символов при",
+            "21 символ при",
+            "101 символ при",
+        ),
+        "en": ("1 character,", *(f"{n} characters," for n in COUNTS[1:])),
+    },
+}
+PARAMS = {
+    "query": "JITRI",
+    "id": 7,
+    "languages": "ru",
+    "limit": 4000,
+    "sent": 0,
+    "failed": 0,
+    "uncertain": 0,
+    "blocked": 0,
+    "cancelled": 0,
+}
+
+
+def test_every_pluralised_key_is_checked() -> None:
+    pluralised = {
+        key for key, message in load_catalogs()["en"].items() if isinstance(message, dict)
+    }
+    assert pluralised == set(EXPECTED)
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_pluralised_messages_read_right(key: str, language: str) -> None:
+    for count, expected in zip(COUNTS, EXPECTED[key][language], strict=True):
+        assert expected in t(language, key, count=count, **PARAMS), (key, language, count)
+
+
+def test_the_issue_examples() -> None:
+    assert "4001 символ при" in t("ru", "broadcast.too_long", count=4001, limit=4000)
+    assert "The latest 1 update" not in t("en", "news.title", count=1)
+    assert "нашлись <b>2 карточки</b>" in t("ru", "search.found", count=2, query="x")
+
+
+def test_statistics_never_say_1_users() -> None:
+    line = t("en", "stats.language", language="English", users=1, subscribers=1)
+    assert "1 users" not in line and "1 subscribers" not in line
+    assert "users: 1" in line and "subscribers: 1" in line

@@ -338,8 +338,8 @@ async def test_progress_message_stop_and_stats(emulator: BotApiEmulator, tmp_pat
         text = stats[0].params["text"]
         assert "Users: 61" in text  # 60 subscribers and the admin
         assert "Subscribers: 59" in text and "Blocked the bot: 1" in text
-        assert "• English: 30 users, 29 subscribers" in text  # the admin and 29 reachable
-        assert "• Русский: 30 users, 30 subscribers" in text
+        assert "• English — users: 30, subscribers: 29" in text  # the admin and 29 reachable
+        assert "• Русский — users: 30, subscribers: 30" in text
         assert f"#{broadcast_id} (stopped): 60 in all, {states['sent']} delivered" in text
 
         since = len(emulator.calls())

@@ -125,7 +125,7 @@ async def test_news_in_each_users_language(emulator: BotApiEmulator, fast: Bot) 
 
     for user, language_code, text, title in [
         (5011, "ru", "Зал B открыт", "1 последняя новость"),
-        (5012, "en", "Hall B is open", "latest 1 update"),
+        (5012, "en", "Hall B is open", "The latest update<"),
         # No Chinese text: the default language (ru) stands in.
         (5013, "zh", "Зал B открыт", "最新 1 条消息"),
     ]:
