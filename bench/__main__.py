@@ -14,7 +14,17 @@ from typing import Any
 from bench.harness import Metric, Result, fmt, machine
 
 # In the order they run; each is bench/<name>.py with NAME and run(quick).
-BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory", "web", "crash")
+BENCHMARKS = (
+    "answers",
+    "search",
+    "startup",
+    "throughput",
+    "latency",
+    "pacing",
+    "memory",
+    "web",
+    "crash",
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

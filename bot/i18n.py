@@ -83,6 +83,19 @@ class Translator:
         month = self(language, f"month.genitive.{day.month}")
         return self(language, "date.full", day=day.day, month=month, year=day.year)
 
+    def number(self, language: str, value: str) -> Html:
+        """A figure from the content ("8000", "800+") as the language writes it: 8 000 / 8,000
+        / 8000, and "800+" as the catalog's "more than 800". Same value everywhere."""
+        digits = value.rstrip("+")
+        separator = str(self.catalogs[language]["number.group"])
+        if digits.isdigit() and len(digits) >= 4:
+            head = len(digits) % 3 or 3
+            groups = [digits[:head]] + [digits[i : i + 3] for i in range(head, len(digits), 3)]
+            digits = separator.join(groups)
+        if value.endswith("+"):
+            return self(language, "number.more_than", number=digits)
+        return escape(digits)
+
     def year_month(self, language: str, year_month: str) -> Html:
         """A month of a year, from "2013-12", as the language writes it."""
         year, month = (int(part) for part in year_month.split("-"))

@@ -210,7 +210,9 @@ def _org_card(org: Organization, lang: str, t: Translator) -> Card:
         sections.append(t(lang, "org.founded", date=t.year_month(lang, org.founded)))
     sections.extend(escape(paragraph) for paragraph in org.paragraphs)
     if org.figures:
-        figures = "\n".join(f"▪️ <b>{escape(f.value)}</b> — {escape(f.label)}" for f in org.figures)
+        figures = "\n".join(
+            f"▪️ <b>{t.number(lang, f.value)}</b> — {escape(f.label)}" for f in org.figures
+        )
         sections.append(f"<b>{t(lang, 'org.figures')}</b>\n{figures}")
     if org.people:
         people = "\n".join(f"• {escape(p.name)} — {escape(p.title)}" for p in org.people)

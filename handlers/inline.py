@@ -1,4 +1,9 @@
-"""Inline mode: `@bot query` in any chat offers fact cards to share."""
+"""Inline mode: `@bot query` in any chat offers fact cards to share.
+
+The answer engine orders the cards; each result's description is the sentence that answers
+the query from that card. Words the engine cannot read (one letter, a fragment) fall back to
+the cards that contain them as a substring.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from telegram import (
     Update,
 )
 
+from bot.answer_view import card_title, fact_html
 from bot.context import BotContext
+from bot.telegram_text import plain_text
 from handlers.cards import FEATURED_ORGANIZATION, event_names, get_card
 from handlers.common import shorten, split_html, user_language
 from storage.cards import CardKey, org_card, payload_for
@@ -41,8 +48,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
     data = context.bot_data
     text = query.query.strip()
     if text:
-        hits = await data.store.facts.search(text, language, limit=INLINE_RESULTS_LIMIT)
-        entries = [(hit.card, hit.title, hit.excerpt) for hit in hits]
+        entries = await _answer_entries(context, text, language)
     else:
         names = await event_names(data.store.facts, language)
         entries = [
@@ -71,3 +77,19 @@ async def inline_query(update: Update, context: BotContext) -> None:
             )
         )
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
+
+
+async def _answer_entries(context: BotContext, text: str, lang: str) -> list[tuple[str, str, str]]:
+    """(card, title, description) for the cards answering `text`, best first."""
+    data = context.bot_data
+    t = data.translate
+    answer = await data.store.answers.ask(text, lang, limit=INLINE_RESULTS_LIMIT)
+    if answer.best is None:
+        return [(hit.card, hit.title, hit.excerpt) for hit in answer.suggestions]
+    entries: dict[str, tuple[str, str, str]] = {}
+    for fact in (answer.best, *answer.others):
+        if fact.card not in entries:
+            title = await card_title(data.store.facts, fact.card, lang, t)
+            sentence = plain_text(fact_html(fact, lang, t, highlight=False))
+            entries[fact.card] = (fact.card, title, sentence)
+    return list(entries.values())

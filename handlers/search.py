@@ -1,26 +1,36 @@
-"""/search and plain-text questions in private chats: full-text search over every card."""
+"""/search and plain-text questions in private chats: the sentence that answers, first.
+
+One engine (storage/answers.py) answers plain text, /search and inline mode. The reply is the
+best fact with the question's words in bold, at most two other close facts, and buttons to
+their cards; when nothing answers, a short "nothing found" and the closest topics as buttons.
+"""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from bot.answer_view import card_title, fact_html
 from bot.context import BotContext
-from bot.i18n import Html, escape
+from bot.i18n import Html
 from bot.keyboards import CARD, RESULTS, button, keyboard
 from bot.telegram_text import callback_text
-from handlers.cards import get_card
+from handlers.cards import FEATURED_ORGANIZATION, get_card
 from handlers.common import reply, shorten, show, user_language
-from storage.cards import CardKey
+from storage.cards import CardKey, org_card
 
-RESULTS_SHOWN = 8
-# Result lists a Back button can restore, per chat: the query by message id (in memory, so a
+# The best fact and at most two more.
+FACTS_SHOWN = 3
+# Topics offered when nothing answers, besides the closest cards by substring.
+DEFAULT_TOPICS = (CardKey.ABOUT, CardKey.SPEAKERS, org_card(FEATURED_ORGANIZATION))
+TOPICS_SHOWN = 3
+# Answers a Back button can restore, per chat: the question by message id (in memory, so a
 # restart forgets them and their Back buttons answer "out of date").
 RESULT_LISTS_KEPT = 20
 _RESULT_LISTS = "search_results"
 
 
 async def search_command(update: Update, context: BotContext) -> None:
-    """Search for the command's argument, or explain how to search."""
+    """Answer the command's argument, or explain how to ask."""
     query = " ".join(context.args or [])
     if not query.strip():
         language = await user_language(update, context)
@@ -32,41 +42,56 @@ async def search_command(update: Update, context: BotContext) -> None:
 
 
 async def search_text(update: Update, context: BotContext) -> None:
-    """A plain message in a private chat is a question: search for it."""
+    """A plain message in a private chat is a question: answer it."""
     message = update.effective_message
     if message and message.text:
         await answer_search(update, context, message.text)
 
 
 async def answer_search(update: Update, context: BotContext, query: str) -> None:
-    """Reply with ranked results, each with a button to its card, or with suggestions."""
+    """Reply with the answering sentence, close facts and card buttons, or closest topics."""
     language = await user_language(update, context)
-    t = context.bot_data.translate
-    hits = await context.bot_data.store.facts.search(query, language, limit=RESULTS_SHOWN)
-    if not hits:
-        card = await get_card(context, CardKey.WELCOME, language)
-        await reply(
-            update,
-            t(language, "search.nothing", query=shorten(query)),
-            card.markup if card else None,
-        )
+    data = context.bot_data
+    t = data.translate
+    facts = data.store.facts
+    answer = await data.store.answers.ask(query, language, limit=FACTS_SHOWN)
+    if answer.best is None:
+        topics = [hit.card for hit in answer.suggestions]
+        topics = list(dict.fromkeys([*topics, *DEFAULT_TOPICS]))[:TOPICS_SHOWN]
+        buttons = [[_card_button(await card_title(facts, key, language, t), key)] for key in topics]
+        buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
+        await reply(update, t(language, "search.nothing", query=shorten(query)), keyboard(*buttons))
         return
-    lines: list[str] = [t(language, "search.found", count=len(hits), query=shorten(query))]
-    lines += [
-        f"{number}. <b>{escape(hit.title)}</b>\n{escape(shorten(hit.excerpt, 120))}"
-        for number, hit in enumerate(hits, start=1)
-    ]
+    parts: list[str] = []
+    if answer.corrections:
+        shown = " ".join(answer.best.fields.values())
+        words = ", ".join(_as_written(meant, shown) for _, meant in answer.corrections)
+        parts.append(t(language, "answer.did_you_mean", words=words))
+    parts.append(fact_html(answer.best, language, t))
+    if answer.others:
+        others = "\n".join(f"• {fact_html(f, language, t)}" for f in answer.others)
+        parts.append(f"{t(language, 'answer.others')}\n{others}")
     buttons = [
-        [button(f"{n}. {shorten(hit.title, 40)}", f"{CARD}:{hit.card}")]
-        for n, hit in enumerate(hits, 1)
+        [_card_button(await card_title(facts, key, language, t), key)] for key in answer.cards
     ]
-    if update.callback_query:  # Back from a card: the list comes back in place
-        await show(update, Html("\n\n".join(lines)), keyboard(*buttons))
+    buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
+    if update.callback_query:  # Back from a card: the answer comes back in place
+        await show(update, Html("\n\n".join(parts)), keyboard(*buttons))
         sent = update.callback_query.message
     else:
-        sent = await reply(update, Html("\n\n".join(lines)), keyboard(*buttons))
+        sent = await reply(update, Html("\n\n".join(parts)), keyboard(*buttons))
     if isinstance(sent, Message):
         _remember(context, sent.message_id, query)
+
+
+def _card_button(text: str, card: str) -> InlineKeyboardButton:
+    return button(shorten(text, 40), f"{CARD}:{card}")
+
+
+def _as_written(word: str, text: str) -> str:
+    """`word` (case-folded) as `text` writes it, if it does ("azarov" → "Azarov")."""
+    start = text.casefold().find(word)
+    return text[start : start + len(word)] if start >= 0 else word
 
 
 def _remember(context: BotContext, message_id: int, query: str) -> None:

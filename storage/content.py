@@ -59,6 +59,8 @@ class Figure(_Model):
 
     value: Annotated[str, StringConstraints(pattern=r"^\d[\d+]*$")]
     label: Localized
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
 
 class Source(_Model):
@@ -80,6 +82,8 @@ class Event(_Model):
     presented: list[Localized] = Field(min_length=1)
     # Who else took part without being an organization of their own (the public, …).
     other_participants: list[Localized] = Field(default_factory=list)
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
 
 class Organization(_Model):
@@ -94,6 +98,8 @@ class Organization(_Model):
     founded: YearMonth | None = None
     description: list[Localized] = Field(default_factory=list)
     figures: list[Figure] = Field(default_factory=list)
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
 
 class Person(_Model):
@@ -104,6 +110,8 @@ class Person(_Model):
     role: PersonRole
     # What this person did at the conference, in a sentence.
     role_text: Localized
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
 
 # Quotation marks of the three languages (and ASCII): a statement may not sit inside them.
@@ -122,6 +130,8 @@ class Statement(_Model):
     # The organization (a media outlet) that published the statement.
     published_in: EntryId
     text: Localized
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _not_quoted(self) -> Statement:
@@ -140,6 +150,8 @@ class Contact(_Model):
     value: Annotated[str, StringConstraints(pattern=r"^[^@\s<>&\"]+@[^@\s<>&\"]+\.[a-z]{2,}$")]
     organization: EntryId
     label: Localized
+    # Other words people use for this fact, in any language (synonyms go to the vocabulary).
+    keywords: list[NonEmpty] = Field(default_factory=list)
 
 
 class Content(_Model):

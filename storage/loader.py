@@ -12,8 +12,10 @@ from typing import Any
 
 import aiosqlite
 
+from storage.answer_index import ANSWER_TABLES, index_digest, index_rows
 from storage.cards import CardKey, org_card, person_card
 from storage.content import LANGUAGES, Content, Localized
+from storage.vocabulary import load_vocabularies
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ CONTENT_TABLES = (
     "source_i18n",
     "source",
     "search_index",
+    *ANSWER_TABLES,
 )
 
 EVENT_SECTIONS = ("context", "format", "presented", "other_participants")
@@ -51,7 +54,13 @@ async def content_digest(connection: aiosqlite.Connection) -> str | None:
 
 
 async def sync_content(connection: aiosqlite.Connection, content: Content, digest: str) -> bool:
-    """Make the store hold `content`; return True if anything had to be written."""
+    """Make the store hold `content`; return True if anything had to be written.
+
+    The stored digest also covers the answer engine's vocabulary and index version, so a
+    changed vocabulary rebuilds the index too.
+    """
+    vocabularies, vocabulary_digest = load_vocabularies()
+    digest = index_digest(digest, vocabulary_digest)
     if await content_digest(connection) == digest:
         return False
     await connection.execute("BEGIN IMMEDIATE")
@@ -59,7 +68,7 @@ async def sync_content(connection: aiosqlite.Connection, content: Content, diges
         for table in CONTENT_TABLES:
             # Table names come from the constant above, never from input.
             await connection.execute(f"DELETE FROM {table}")
-        for sql, rows in _rows(content):
+        for sql, rows in (*_rows(content), *index_rows(content, vocabularies)):
             await connection.executemany(sql, rows)
         await connection.execute(
             "INSERT INTO content_meta (key, value) VALUES ('digest', ?)"

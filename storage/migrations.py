@@ -210,7 +210,39 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_state ON outbox (state, broadcast_id, user_id);
 """
 
-# The durable inbox: every update Telegram sent, written before Telegram is told we have it
+# 3: the answer engine (storage/answers.py): one row per answerable unit of the content, an
+#    FTS5 index over its stemmed/segmented terms in all languages (rowid = unit id; plain
+#    unicode61, the terms are already normalized), the Chinese segmenter's dictionary and the
+#    known word forms for typo and transliteration matching. Filled by storage/loader.py.
+ANSWERS = """
+CREATE TABLE answer_units (
+    id     INTEGER PRIMARY KEY,
+    card   TEXT NOT NULL,
+    form   TEXT NOT NULL,
+    kinds  TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    -- Space-separated terms of the names of what the unit is about, and of all its text.
+    subject_terms TEXT NOT NULL,
+    terms  TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE answer_index USING fts5(
+    subject,
+    body,
+    tokenize = 'unicode61 remove_diacritics 0'
+);
+-- A term in the names of what a fact is about counts twice a term in its text.
+INSERT INTO answer_index (answer_index, rank) VALUES ('rank', 'bm25(2.0, 1.0)');
+CREATE TABLE answer_lexicon (
+    word TEXT PRIMARY KEY,
+    freq INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE answer_words (
+    form TEXT PRIMARY KEY,
+    term TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+# 4: the durable inbox: every update Telegram sent, written before Telegram is told we have it
 #    (bot/inbox.py); `done_at` once its handlers finished. Done rows are pruned after a while,
 #    except the newest, whose update_id is where polling resumes. `runtime_state` keeps values
 #    the process generates once and reuses, such as the webhook secret token.
@@ -230,4 +262,4 @@ CREATE TABLE runtime_state (
 ) WITHOUT ROWID;
 """
 
-MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS, INBOX)
+MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS, ANSWERS, INBOX)

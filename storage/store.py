@@ -6,6 +6,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.answers import AnswerEngine
 from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect
@@ -22,6 +23,8 @@ class Store:
         self.connection = connection
         self.content_path = content_path
         self.facts = FactStore(connection)
+        # The answer engine (plain-text questions, /search, inline mode, the web site's search).
+        self.answers = AnswerEngine(connection, self.facts)
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
         self.broadcasts = BroadcastStore(connection)
@@ -46,7 +49,10 @@ class Store:
     async def reload_content(self) -> bool:
         """Re-read the content file; return True if the store changed."""
         content, digest = load_content(self.content_path)
-        return await sync_content(self.connection, content, digest)
+        changed = await sync_content(self.connection, content, digest)
+        if changed:
+            self.answers.reset()
+        return changed
 
     async def close(self) -> None:
         """Close the connection (WAL is checkpointed by SQLite on last close)."""

@@ -1,43 +1,58 @@
-"""The site's one door to the answer engine: `ask(store, query, lang)`.
+"""The site's one door to the answer engine: `ask(store, translate, query, lang)`.
 
-Until the answer engine (issue #16, `store.answers.ask`) lands, the answer is the best
-full-text hit of `FactStore.search`; switching is a change to this module only.
+The same engine as the bot's replies (storage/answers.py) and the same sentences
+(bot/answer_view.py), so a reader on the web and one in Telegram get the same answer.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
+from bot.answer_view import card_title, fact_html
+from bot.i18n import Translator
 from storage.store import Store
 
 # Longest query the engine is given (and the page repeats); the rest is cut off.
 MAX_QUERY = 200
-RESULTS = 10
+# The answering fact and at most this many close ones, as in the bot's reply.
+FACTS = 3
+# Cards offered when nothing answers.
+SUGGESTIONS = 3
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A card that matches: its key ("org:jitri"), its title and a line of its text."""
+    """A card to open: its key ("org:jitri"), its title and, for a fact, its sentence."""
 
     card: str
     title: str
-    excerpt: str
+    # The bot's Telegram-safe HTML for the fact (every content field escaped, matched words in
+    # <b>), which is valid HTML too; empty for a suggested card.
+    sentence: Markup = field(default_factory=Markup)
 
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answering sentence and its card first, then the other hits and suggestions."""
+    """The answering fact first, then other close facts; or, when nothing answers, suggestions."""
 
-    sentence: str | None = None
-    card: Hit | None = None
+    best: Hit | None = None
     others: list[Hit] = field(default_factory=list)
-    suggestions: list[str] = field(default_factory=list)
+    suggestions: list[Hit] = field(default_factory=list)
 
 
-async def ask(store: Store, query: str, lang: str, limit: int = RESULTS) -> Answer:
+async def ask(store: Store, translate: Translator, query: str, lang: str) -> Answer:
     """Answer `query` in `lang` from the store."""
-    hits = [Hit(h.card, h.title, h.excerpt) for h in await store.facts.search(query, lang, limit)]
-    if not hits:
-        return Answer()
-    best, *others = hits
-    return Answer(sentence=best.excerpt, card=best, others=others)
+    found = await store.answers.ask(query, lang, limit=FACTS)
+    facts = store.facts
+
+    async def hit(card: str, sentence: str = "") -> Hit:
+        return Hit(card, await card_title(facts, card, lang, translate), Markup(sentence))
+
+    if found.best is None:
+        cards = list(dict.fromkeys(h.card for h in found.suggestions))[:SUGGESTIONS]
+        return Answer(suggestions=[await hit(card) for card in cards])
+    best = await hit(found.best.card, fact_html(found.best, lang, translate))
+    others = [await hit(f.card, fact_html(f, lang, translate)) for f in found.others]
+    return Answer(best=best, others=others)

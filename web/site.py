@@ -183,7 +183,7 @@ class Site:
         if cached is not None:
             self._searches.move_to_end(key)
             return self._response(lang, cached, cache="no-cache")
-        answer = await answers.ask(self.store, query, lang) if query else None
+        answer = await answers.ask(self.store, self.translate, query, lang) if query else None
         if query:
             title = plain(self.translate(lang, "web.search_page.results", query=query))
         else:
@@ -291,6 +291,8 @@ class Site:
                 self._pages.clear()
                 self._chrome.clear()
                 self._searches.clear()
+                # Another process (the bot's /reload) may have changed the content under us.
+                self.store.answers.reset()
                 self._digest = digest
             self._checked = time.monotonic()
 

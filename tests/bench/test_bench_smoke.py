@@ -16,7 +16,17 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCHMARKS = ("search", "startup", "throughput", "latency", "pacing", "memory", "web", "crash")
+BENCHMARKS = (
+    "answers",
+    "search",
+    "startup",
+    "throughput",
+    "latency",
+    "pacing",
+    "memory",
+    "web",
+    "crash",
+)
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +94,13 @@ def test_search_finds_known_words_and_misses_absent_ones(report: dict[str, Any])
         assert hits[query] == 0, query
     for lang in ("ru", "zh", "en"):
         assert _metric(result, f"{lang} p50")["median"] <= _metric(result, f"{lang} p99")["median"]
+
+
+def test_answers_asked_every_question_of_the_set(report: dict[str, Any]) -> None:
+    result = _result(report, "answers")
+    assert all(count >= 40 for count in result["counts"]["questions"].values())
+    for lang in ("ru", "zh", "en"):
+        assert _metric(result, f"{lang} answered")["median"] >= 95
 
 
 def test_startup_answered_each_start(report: dict[str, Any]) -> None:

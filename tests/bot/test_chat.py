@@ -60,11 +60,11 @@ def test_about_and_jitri_in_russian_by_default() -> None:
     # Facts from the article.
     assert "9 сентября 2020" in out
     assert "Нанкин" in out
-    assert "8000" in out
+    assert "8\u00a0000" in out  # the figure as Russian writes it
     assert "lily@jitri.org" in out
     # A transcript: each input echoed before its answer, answers in input order.
     assert out.index("> /about") < out.index("9 сентября 2020") < out.index("> /jitri")
-    assert out.index("> /jitri") < out.index("8000")
+    assert out.index("> /jitri") < out.index("8\u00a0000")
     assert "[1] " in out  # the cards' buttons are shown, numbered
 
 
@@ -108,8 +108,8 @@ def test_a_number_that_is_not_a_button_is_a_question() -> None:
     out = _clean(chat("/start\n134\n51\n", "--lang", "en"))
     after_134 = out.split("> 134\n", 1)[1].split("> 51\n", 1)[0]
     assert "no button" not in out
-    assert "for “134”" in after_134 and "JITRI" in after_134
-    assert "for “51”" in out.split("> 51\n", 1)[1]
+    assert "134 — distinguished researchers" in after_134 and "JITRI" in after_134
+    assert "51 — foreign organizations that are JITRI" in out.split("> 51\n", 1)[1]
 
 
 def test_a_number_after_a_message_without_buttons_is_a_question() -> None:

@@ -120,7 +120,6 @@ COUNTED_BY_THE_BOT = {
     "button.broadcast_all",
     "button.broadcast_send",
     "news.title",
-    "search.found",
 }
 
 
@@ -190,3 +189,27 @@ def test_english_catalog_house_style() -> None:
         assert not re.search(r"\bcent(er|re)s?\b", text, re.IGNORECASE), f"en:{key}: {text!r}"
         assert not re.search(r"\bthe Russia Week", text, re.IGNORECASE), f"en:{key}: {text!r}"
         assert "mailbox" not in text.lower(), f"en:{key}: {text!r}"
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "expected"),
+    [
+        ("ru", "8000", "8\u00a0000"),
+        ("en", "8000", "8,000"),
+        ("zh", "8000", "8000"),
+        ("ru", "800+", "более 800"),
+        ("en", "15000+", "more than 15,000"),
+        ("zh", "15000+", "15000多"),
+        ("en", "134", "134"),
+        ("en", "1234567", "1,234,567"),
+    ],
+)
+def test_numbers_as_each_language_writes_them(language: str, value: str, expected: str) -> None:
+    assert Translator(load_catalogs()).number(language, value) == expected
+
+
+@pytest.mark.parametrize("language", sorted(CATALOGS))
+def test_no_catalog_puts_a_statement_in_quotation_marks(language: str) -> None:
+    """The article reports what was said; no message may present it as a verbatim quote."""
+    for key, text in _texts(language):
+        assert not re.search(r"[«“„「『\"']\{text\}", text), f"{language}:{key}: {text!r}"

@@ -63,10 +63,10 @@ async def said_in_group(
     [
         ("/about", "9 September 2020"),
         (f"/about@{BOT_USERNAME}", "9 September 2020"),
-        (f"/jitri@{BOT_USERNAME.upper()}", "15000+"),
+        (f"/jitri@{BOT_USERNAME.upper()}", "more than 15,000"),
         ("/contacts", "lily@jitri.org"),
-        ("/org JITRI", "8000"),
-        ("/search Moscow", "Russian–Chinese Conference"),
+        ("/org JITRI", "8,000"),
+        ("/search Moscow", "Beijing and"),
         (f"/start@{BOT_USERNAME} person-hu-yidong", "Hu Yidong"),
     ],
 )

@@ -1,0 +1,268 @@
+"""The answer engine: a question in, the facts that answer it out, best first.
+
+    answer = await store.answers.ask("How many researchers does JITRI have?", "en", limit=3)
+    answer.best.fields      # {"value": "8000", "label": "researchers working at JITRI"}
+    answer.best.marks       # the shown texts split into (segment, matched) pairs for bold
+    answer.others, answer.cards, answer.corrections, answer.suggestions
+
+Candidates come from FTS5 (bm25 over stemmed/segmented terms in all languages at once); they
+are then ordered by how many of the question's words they cover, whether they are of the kind
+the question asks for, and bm25. The index is read into memory once per content version.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import aiosqlite
+
+from storage.analysis import Analyzer
+from storage.facts import FactStore, SearchHit
+from storage.questions import PREFIX_MIN_LENGTH, Group, Question, QuestionReader
+from storage.units import TEXT_FIELDS
+from storage.vocabulary import AnswerKind, Vocabularies, load_vocabularies
+
+CANDIDATES = 60
+MAX_LIMIT = 50
+# Weights of the ranking: covering the question's words matters most, then its kind, then bm25.
+COVERAGE_WEIGHT = 4.0
+KIND_WEIGHT = 2.5
+BM25_WEIGHT = 1.0
+# Kinds that partly answer a question asking for another ("who organized" → organizations).
+RELATED_KINDS = {
+    AnswerKind.PERSON: {AnswerKind.ORGANIZATION},
+    AnswerKind.DEFINITION: {AnswerKind.ORGANIZATION, AnswerKind.STATEMENT},
+}
+# A fact that matches a word only through a synonym covers it this much.
+SYNONYM_SHARE = 0.8
+# A value stated as such (a figure, a date, a place…) answers its kind better than a sentence
+# that merely mentions one.
+SENTENCE_KIND_SHARE = 0.6
+# Asked for a name alone, or what something is: the card's own identity fact comes first.
+IDENTITY_WEIGHT = 1.0
+IDENTITY_FORMS = frozenset({"organization", "person"})
+# Another fact is shown beside the best one only if it scores at least this share of it.
+CLOSE_SHARE = 0.6
+
+Marks = list[tuple[str, bool]]
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One answering unit, in the asked language."""
+
+    card: str
+    form: str
+    kinds: frozenset[str]
+    fields: dict[str, str]
+    # Shown text fields split into (segment, is a matched word) pairs, for highlighting.
+    marks: dict[str, Marks]
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    query: str
+    kinds: frozenset[AnswerKind]
+    best: Fact | None
+    others: list[Fact] = field(default_factory=list)
+    # Card keys of the facts, best first, without repeats.
+    cards: list[str] = field(default_factory=list)
+    # (typed, read as) for words that were guesses: "Did you mean …?"
+    corrections: list[tuple[str, str]] = field(default_factory=list)
+    # When nothing answers: the closest cards by substring match, for buttons.
+    suggestions: list[SearchHit] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Unit:
+    id: int
+    card: str
+    form: str
+    kinds: frozenset[str]
+    fields: dict[str, dict[str, str]]
+    subject: frozenset[str]
+    terms: frozenset[str]
+
+
+class _Index:
+    """The answer tables of one content version, in memory."""
+
+    def __init__(self, units: dict[int, _Unit], analyzer: Analyzer, reader: QuestionReader) -> None:
+        self.units = units
+        self.analyzer = analyzer
+        self.reader = reader
+
+
+class AnswerEngine:
+    """Answers questions from the store's answer index (storage/answer_index.py)."""
+
+    def __init__(self, connection: aiosqlite.Connection, facts: FactStore) -> None:
+        self._db = connection
+        self._facts = facts
+        self._index: _Index | None = None
+        self._vocabularies: Vocabularies | None = None
+
+    def reset(self) -> None:
+        """Forget the in-memory index (after the content was reloaded)."""
+        self._index = None
+
+    async def ask(self, query: str, lang: str, limit: int = 3) -> Answer:
+        """The facts answering `query`, phrased in `lang`: the best and up to `limit` - 1 more."""
+        index = await self._load()
+        question = index.reader.read(query)
+        limit = max(1, min(limit, MAX_LIMIT))
+        ranked = await self._rank(index, question)
+        if not ranked:
+            hits = await self._facts.search(query, lang, limit=3) if query.strip() else []
+            return Answer(query, question.kinds, None, suggestions=hits)
+        best_score = ranked[0][1]
+        close = [pair for pair in ranked[1:] if pair[1] >= CLOSE_SHARE * best_score]
+        chosen = [ranked[0], *close[: limit - 1]]
+        facts = [self._fact(index, unit, score, question, lang) for unit, score in chosen]
+        return Answer(
+            query,
+            question.kinds,
+            facts[0],
+            facts[1:],
+            list(dict.fromkeys(fact.card for fact in facts)),
+            list(question.corrections),
+        )
+
+    async def _rank(self, index: _Index, question: Question) -> list[tuple[_Unit, float]]:
+        groups = question.groups
+        if groups:
+            expression = " OR ".join(
+                dict.fromkeys(
+                    _fts_term(term) for g in groups for term in (*g.alternatives, *g.synonyms)
+                )
+            )
+            rows = await self._db.execute_fetchall(
+                "SELECT rowid, bm25(answer_index, 2.0, 1.0) FROM answer_index"
+                " WHERE answer_index MATCH ? ORDER BY rank LIMIT ?",
+                (expression, CANDIDATES),
+            )
+            scores = {int(row[0]): -float(row[1]) for row in rows}
+        elif question.kinds:
+            scores = {unit.id: 0.0 for unit in index.units.values() if unit.kinds & question.kinds}
+        else:
+            return []
+        top = max(scores.values(), default=0.0) or 1.0
+        # Each word's matching index terms, found once: a unit then covers it by set overlap.
+        matching = [
+            (index.reader.expand(g.alternatives), index.reader.expand(g.synonyms)) for g in groups
+        ]
+        ranked = []
+        for unit_id, bm25 in scores.items():
+            unit = index.units[unit_id]
+            covered = sum(_coverage(unit.terms, own, synonyms) for own, synonyms in matching)
+            if groups and not covered:
+                continue
+            coverage = covered / len(groups) if groups else 0.0
+            kind = _kind_match(unit.kinds, question.kinds)
+            if unit.form == "text":
+                kind *= SENTENCE_KIND_SHARE
+            identity = (
+                unit.form in IDENTITY_FORMS
+                and (not question.kinds or AnswerKind.DEFINITION in question.kinds)
+                and any(not unit.subject.isdisjoint(own) for own, _ in matching)
+            )
+            score = (
+                COVERAGE_WEIGHT * coverage
+                + KIND_WEIGHT * kind
+                + BM25_WEIGHT * max(bm25, 0.0) / top
+                + IDENTITY_WEIGHT * identity
+            )
+            ranked.append((unit, score, -unit.id))
+        ranked.sort(key=lambda item: (item[1], item[2]), reverse=True)
+        return [(unit, score) for unit, score, _ in ranked]
+
+    def _fact(
+        self, index: _Index, unit: _Unit, score: float, question: Question, lang: str
+    ) -> Fact:
+        fields = unit.fields[lang]
+        marks = {
+            name: _marks(index.analyzer, text, question.groups)
+            for name, text in fields.items()
+            if name in TEXT_FIELDS
+        }
+        return Fact(unit.card, unit.form, unit.kinds, fields, marks, score)
+
+    async def _load(self) -> _Index:
+        if self._index is not None:
+            return self._index
+        if self._vocabularies is None:
+            self._vocabularies = load_vocabularies()[0]
+        rows = await self._db.execute_fetchall(
+            "SELECT id, card, form, kinds, fields, subject_terms, terms FROM answer_units"
+        )
+        units = {
+            int(r[0]): _Unit(
+                int(r[0]),
+                r[1],
+                r[2],
+                frozenset(r[3].split(",")),
+                json.loads(r[4]),
+                frozenset(r[5].split()),
+                frozenset(r[6].split()),
+            )
+            for r in rows
+        }
+        lexicon = {
+            str(r[0]): int(r[1])
+            for r in await self._db.execute_fetchall("SELECT word, freq FROM answer_lexicon")
+        }
+        forms = {
+            str(r[0]): str(r[1])
+            for r in await self._db.execute_fetchall("SELECT form, term FROM answer_words")
+        }
+        analyzer = Analyzer(lexicon)
+        terms = {term for unit in units.values() for term in unit.terms}
+        reader = QuestionReader(self._vocabularies, analyzer, forms, terms)
+        self._index = _Index(units, analyzer, reader)
+        return self._index
+
+
+def _fts_term(term: str) -> str:
+    quoted = '"' + term.replace('"', '""') + '"'
+    return f"{quoted}*" if len(term) >= PREFIX_MIN_LENGTH else quoted
+
+
+def _coverage(terms: frozenset[str], own: frozenset[str], synonyms: frozenset[str]) -> float:
+    """1 if the unit has one of the word's own terms, less through a synonym only, else 0."""
+    if not terms.isdisjoint(own):
+        return 1.0
+    return SYNONYM_SHARE if not terms.isdisjoint(synonyms) else 0.0
+
+
+def _kind_match(kinds: frozenset[str], wanted: frozenset[AnswerKind]) -> float:
+    if not wanted:
+        return 0.0
+    if kinds & wanted:
+        return 1.0
+    related = {kind for want in wanted for kind in RELATED_KINDS.get(want, ())}
+    return 0.5 if kinds & related else 0.0
+
+
+def _marks(analyzer: Analyzer, text: str, groups: tuple[Group, ...]) -> Marks:
+    """`text` split into segments, the words matching a question word marked."""
+    wanted = {term for group in groups for term in (*group.alternatives, *group.synonyms)}
+    if not wanted:
+        return [(text, False)]
+    marks: Marks = []
+    position = 0
+    for word in analyzer.words(text):
+        if not any(_matches(term, wanted) for term in word.terms[:1]):
+            continue
+        if word.start > position:
+            marks.append((text[position : word.start], False))
+        marks.append((text[word.start : word.end], True))
+        position = word.end
+    if position < len(text):
+        marks.append((text[position:], False))
+    return marks
+
+
+def _matches(term: str, wanted: set[str]) -> bool:
+    return term in wanted or any(len(w) >= PREFIX_MIN_LENGTH and term.startswith(w) for w in wanted)

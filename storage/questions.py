@@ -1,0 +1,176 @@
+"""Reading a question: what kind of answer it wants, and which words to search for.
+
+Question phrases of every language ("how many" and its Russian and Chinese kin) are taken out and give the
+wanted kinds; filler is dropped; each remaining word becomes a group of alternative terms — its
+own stem(s) and those of its synonyms. A word the index does not know is looked up among the
+known word forms (and their Latin transliterations), then matched fuzzily (rapidfuzz,
+Jaro-Winkler) so "Azorav", "jitry" and "Hu Idun" still find their facts.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
+
+from storage.analysis import CJK_RUN, Analyzer, normalize
+from storage.vocabulary import AnswerKind, Vocabularies
+
+# Longest question we read; the rest is ignored (a question, not an essay).
+MAX_QUESTION = 300
+MAX_GROUPS = 10
+# How close a typed word must be to a known one to be read as it (Jaro-Winkler similarity).
+FUZZY_CUTOFF = 0.88
+FUZZY_MIN_LENGTH = 4
+# A prefix shorter than this would match too many words ("ра*").
+PREFIX_MIN_LENGTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """One word of the question: the terms any of which counts as a match for it."""
+
+    surface: str
+    alternatives: tuple[str, ...]
+    # Terms of synonyms only: a fact that matches just these covers the word less.
+    synonyms: tuple[str, ...] = ()
+    # The known word form the typed word was read as, when it was a guess.
+    corrected: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str
+    kinds: frozenset[AnswerKind]
+    groups: tuple[Group, ...]
+    corrections: tuple[tuple[str, str], ...] = field(default=())
+
+
+class QuestionReader:
+    """Turns question text into a `Question`, using the vocabularies and the index's words."""
+
+    def __init__(
+        self,
+        vocabularies: Vocabularies,
+        analyzer: Analyzer,
+        known_forms: dict[str, str],
+        known_terms: set[str],
+    ) -> None:
+        self.analyzer = analyzer
+        self.known_forms = known_forms
+        self.known_terms = known_terms
+        self._form_list = [form for form in known_forms if len(form) >= FUZZY_MIN_LENGTH - 1]
+        self._prefixes = sorted(known_terms)
+        phrases: dict[str, AnswerKind | None] = {}
+        self.filler: set[str] = set()
+        self.synonyms: dict[str, set[str]] = {}
+        for vocabulary in vocabularies.values():
+            for phrase, kind in vocabulary.questions.phrases():
+                key = normalize(phrase)
+                if phrases.get(key) is None:
+                    phrases[key] = kind
+            for word in vocabulary.words.filler:
+                self.filler.add(normalize(word))
+                self.filler.update(term for w in analyzer.words(word) for term in w.terms[:1])
+            for group in vocabulary.words.synonyms:
+                self._add_synonyms(group)
+        self.kind_of = phrases
+        ordered = sorted(phrases, key=len, reverse=True)
+        words = [re.escape(p) for p in ordered if not CJK_RUN.search(p)]
+        chinese = [re.escape(p) for p in ordered if CJK_RUN.search(p)]
+        self._phrase = re.compile(
+            "|".join(
+                [f"(?<![^\\W_])(?:{'|'.join(words)})(?![^\\W_])"] * bool(words)
+                + [f"(?:{'|'.join(chinese)})"] * bool(chinese)
+            )
+        )
+
+    def _add_synonyms(self, group: Iterable[str]) -> None:
+        terms: set[str] = set()
+        for member in group:
+            words = self.analyzer.words(member)
+            # Only one-word members expand: a phrase's separate words mean something else.
+            if len(words) == 1:
+                terms.update(words[0].terms[:1])
+        for term in terms:
+            self.synonyms.setdefault(term, set()).update(terms)
+
+    def read(self, text: str) -> Question:
+        """What `text` asks."""
+        folded = normalize(text[:MAX_QUESTION])
+        kinds: set[AnswerKind] = set()
+        for match in self._phrase.finditer(folded):
+            kind = self.kind_of.get(match.group())
+            if kind is not None:
+                kinds.add(kind)
+        rest = self._phrase.sub(" ", folded)
+        groups: list[Group] = []
+        corrections: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for word in self.analyzer.words(rest):
+            surface = normalize(word.surface)
+            if surface in self.filler or word.terms[0] in self.filler or surface in seen:
+                continue
+            if CJK_RUN.fullmatch(surface) and len(surface) == 1 and surface not in self.known_terms:
+                continue  # a lone Chinese character the facts never use as a word
+            seen.add(surface)
+            group = self._group(surface, word.terms)
+            if group.corrected:
+                corrections.append((word.surface, group.corrected))
+            groups.append(group)
+        return Question(text, frozenset(kinds), tuple(groups[:MAX_GROUPS]), tuple(corrections))
+
+    def _group(self, surface: str, terms: tuple[str, ...]) -> Group:
+        corrected = None
+        form = None
+        if not any(self.known(term) for term in terms):
+            form = self.known_forms.get(surface)
+            if form is None and not CJK_RUN.search(surface) and len(surface) >= FUZZY_MIN_LENGTH:
+                best = process.extractOne(
+                    surface,
+                    self._form_list,
+                    scorer=JaroWinkler.normalized_similarity,
+                    score_cutoff=FUZZY_CUTOFF,
+                )
+                if best is not None:
+                    corrected = best[0]
+                    form = self.known_forms[corrected]
+            if form is not None:
+                terms = (form, *terms)
+        # A joined word ("e-mail", "lily@jitri.org") is itself; its parts only come close.
+        own = terms[:2] if form is not None else terms[:1]
+        synonyms = [
+            synonym
+            for term in own
+            for synonym in sorted(self.synonyms.get(term, ()))
+            if synonym not in own
+        ]
+        return Group(surface, own, tuple(dict.fromkeys([*terms[len(own) :], *synonyms])), corrected)
+
+    def expand(self, terms: Iterable[str]) -> frozenset[str]:
+        """The index terms `terms` match: themselves, and (long enough) words they begin."""
+        found: set[str] = set()
+        for term in terms:
+            if term in self.known_terms:
+                found.add(term)
+            if len(term) < PREFIX_MIN_LENGTH:
+                continue
+            index = bisect.bisect_left(self._prefixes, term)
+            while index < len(self._prefixes) and self._prefixes[index].startswith(term):
+                found.add(self._prefixes[index])
+                index += 1
+        return frozenset(found)
+
+    def known(self, term: str) -> bool:
+        """Whether the index has `term`, or (long enough) a word starting with it."""
+        if term in self.known_terms:
+            return True
+        if len(term) < PREFIX_MIN_LENGTH:
+            return False
+
+        index = bisect.bisect_left(self._prefixes, term)
+        return index < len(self._prefixes) and self._prefixes[index].startswith(term)

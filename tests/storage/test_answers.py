@@ -1,0 +1,146 @@
+"""The answer engine on a real SQLite file: units, kinds, keywords, reloads and the vocabulary."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.content import ContentError, bundled_content_path, load_content
+from storage.store import Store
+from storage.units import derive_units
+from storage.vocabulary import AnswerKind, load_vocabularies
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "bot.sqlite3")
+    try:
+        yield opened
+    finally:
+        await opened.close()
+
+
+def content_copy(tmp_path: Path, old: str = "", new: str = "") -> Path:
+    path = tmp_path / "content.toml"
+    text = bundled_content_path().read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def test_every_statement_of_the_content_is_a_unit() -> None:
+    content, _ = load_content()
+    units = list(derive_units(content))
+    event = content.event
+    lines = len(event.context) + len(event.format) + len(event.presented)
+    lines += len(event.other_participants)
+    jitri = content.organization("jitri")
+    expected = (
+        2  # the event's date and place
+        + lines
+        + len(content.organizations)  # name and role of each
+        + 1  # JITRI's founding date
+        + len(jitri.description)
+        + len(jitri.figures)
+        + len(content.people)
+        + len(content.statements)
+        + len(content.contacts)
+        + 1  # the source
+    )
+    assert len(units) == expected
+    figures = [u for u in units if u.form == "figure"]
+    assert {u.fields["en"]["value"] for u in figures} >= {"8000", "800+", "15000+"}
+    assert all(u.kinds == {AnswerKind.NUMBER} and u.card == "org:jitri" for u in figures)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "kind", "form", "value"),
+    [
+        ("How many researchers?", "en", AnswerKind.NUMBER, "figure", "8000"),
+        ("Когда основан институт JITRI?", "ru", AnswerKind.DATE, "year_month", "2013-12"),
+        ("会议什么时候举行", "zh", AnswerKind.DATE, "date", "2020-09-09"),
+        ("как связаться", "ru", AnswerKind.CONTACT, "contact", "lily@jitri.org"),
+    ],
+)
+async def test_question_words_give_the_kind_and_rank_it_first(
+    store: Store, question: str, lang: str, kind: AnswerKind, form: str, value: str
+) -> None:
+    answer = await store.answers.ask(question, lang)
+    assert kind in answer.kinds
+    assert answer.best is not None
+    shown = [answer.best, *answer.others]
+    assert answer.best.form == form, shown
+    assert any(value in fact.fields.values() for fact in shown)
+
+
+async def test_stems_meet_other_forms_and_matched_words_are_marked(store: Store) -> None:
+    answer = await store.answers.ask("стартапов", "ru")
+    assert answer.best is not None
+    marked = [s for s, bold in answer.best.marks["label"] if bold]
+    assert marked == ["стартапы"]
+
+
+async def test_per_fact_keywords_are_searched(tmp_path: Path) -> None:
+    """A keyword in the content file makes its fact answer a word the article never uses."""
+    before = await Store.open(tmp_path / "a.sqlite3")
+    try:
+        answer = await before.answers.ask("headcount", "en")
+        assert answer.best is None or answer.best.fields.get("value") != "8000"
+    finally:
+        await before.close()
+    label = 'label = { ru = "научно-исследовательские сотрудники JITRI"'
+    path = content_copy(tmp_path, label, f'keywords = ["headcount"]\n{label}')
+    after = await Store.open(tmp_path / "b.sqlite3", path)
+    try:
+        answer = await after.answers.ask("headcount", "en")
+        assert answer.best is not None and answer.best.fields["value"] == "8000"
+    finally:
+        await after.close()
+
+
+def test_empty_keywords_are_refused(tmp_path: Path) -> None:
+    label = 'label = { ru = "научно-исследовательские сотрудники JITRI"'
+    path = content_copy(tmp_path, label, f'keywords = [" "]\n{label}')
+    with pytest.raises(ContentError, match="keywords"):
+        load_content(path)
+
+
+async def test_a_reloaded_content_file_is_answered_from_at_once(tmp_path: Path) -> None:
+    path = content_copy(tmp_path)
+    store = await Store.open(tmp_path / "bot.sqlite3", path)
+    try:
+        assert (await store.answers.ask("email", "en")).best is not None
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("lily@jitri.org", "lily.new@jitri.org"),
+            encoding="utf-8",
+        )
+        assert await store.reload_content() is True
+        answer = await store.answers.ask("email", "en")
+        assert answer.best is not None and answer.best.fields["value"] == "lily.new@jitri.org"
+    finally:
+        await store.close()
+
+
+async def test_unknown_words_are_not_answered_but_suggest_cards(store: Store) -> None:
+    answer = await store.answers.ask("xyzzyplugh", "en")
+    assert answer.best is None and answer.cards == []
+    answer = await store.answers.ask("lil", "en")  # too short to read, found as a substring
+    assert answer.best is None
+    assert [hit.card for hit in answer.suggestions] == ["contacts"]
+
+
+async def test_typos_are_corrected_and_reported(store: Store) -> None:
+    answer = await store.answers.ask("Азорав", "ru")
+    assert answer.corrections == [("азорав", "азаров")]  # both case-folded
+    assert answer.best is not None and answer.best.card == "person:oleg-azarov"
+
+
+def test_vocabularies_validate_and_have_a_stable_digest() -> None:
+    first, digest = load_vocabularies()
+    assert set(first) == {"ru", "zh", "en"}
+    for vocabulary in first.values():
+        kinds = {kind for _, kind in vocabulary.questions.phrases() if kind}
+        assert {AnswerKind.NUMBER, AnswerKind.DATE, AnswerKind.PLACE, AnswerKind.PERSON} <= kinds
+    assert load_vocabularies()[1] == digest
