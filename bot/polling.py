@@ -105,6 +105,7 @@ class PollingSource:
     async def _run(self) -> None:
         await self.inbox.recover()
         await self._retrying("deleteWebhook", self._delete_webhook)
+        self.last_contact = time.monotonic()  # Telegram answered; the first long poll may wait
         offset = await self.inbox.resume_offset()
         backoff = BACKOFF_START
         while True:

@@ -11,7 +11,7 @@ from bot.app import build_application
 from bot.config import load_settings
 from bot.runner import serve
 from tests.bot.test_webhook import free_port, webhook_config
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, BotProcess, write_config
 from tgemu import BotApiEmulator
 
 
@@ -47,3 +47,34 @@ async def test_readyz_is_503_when_the_delivery_worker_stops(
     finally:
         finish.set()
         await asyncio.wait_for(running, 20)
+
+
+async def test_polling_with_the_site_serves_readyz_on_the_same_server(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    port = free_port()
+    config = write_config(
+        tmp_path / "config.toml",
+        emulator.base_url,
+        tmp_path / "bot.sqlite3",
+        web={"enabled": True, "host": "127.0.0.1", "port": port},
+    )
+    bot = BotProcess(emulator, config)
+    await bot.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                assert response.status == 200
+                assert await response.json() == {"ready": True, "reasons": []}
+            async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                assert response.status == 200
+            async with http.get(f"http://127.0.0.1:{port}/en/", allow_redirects=False) as page:
+                assert page.status == 200  # the site, from the same server
+            # Polling mode: no webhook route on it.
+            async with http.post(f"http://127.0.0.1:{port}/telegram/hook", json={}) as response:
+                assert response.status in (404, 405)
+        emulator.push_message(30_100_001, "/about", language_code="en")
+        assert (await emulator.wait_for_call("sendMessage", chat_id=30_100_001)).ok
+    finally:
+        assert await bot.stop() == 0
+    assert "Traceback" not in bot.log()
