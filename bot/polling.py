@@ -16,10 +16,10 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.aiohttp_request import AiohttpRequest
@@ -134,7 +134,7 @@ class PollingSource:
             await self._store(rows, updates)
             offset = updates[-1].update_id + 1
 
-    async def _store(self, rows: list[InboxRow], updates: Sequence[Any]) -> None:
+    async def _store(self, rows: list[InboxRow], updates: Sequence[Update]) -> None:
         """Keep trying until the batch is on disk: until then it must not be confirmed."""
         delay = BACKOFF_START
         while True:
@@ -158,7 +158,7 @@ class PollingSource:
             await self.bot.delete_webhook(drop_pending_updates=False)
             log.info("Deleted the webhook: serving by long polling")
 
-    async def _retrying(self, what: str, call: Any) -> None:
+    async def _retrying(self, what: str, call: Callable[[], Awaitable[None]]) -> None:
         backoff = BACKOFF_START
         while True:
             try:
