@@ -18,6 +18,8 @@ from bot.config import (
     load_settings,
     require_token,
 )
+from bot.inbox import StopBot
+from bot.instance import AlreadyRunningError, InstanceLock
 from storage.content import LANGUAGES, ContentError, load_content
 from storage.db import DatabaseTooNewError
 from web.server import ListenError
@@ -33,7 +35,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="serve Telegram by long polling")
+    run = commands.add_parser("run", help="serve Telegram (long polling, or the webhook if set)")
     run.add_argument(
         "--config",
         type=Path,
@@ -124,7 +126,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "qr":
             return _qr(args.out, args.config, args.username)
         return _chat(args)
-    except (ConfigError, ContentError, DatabaseTooNewError, ListenError) as error:
+    except (
+        ConfigError,
+        ContentError,
+        DatabaseTooNewError,
+        ListenError,
+        AlreadyRunningError,
+        StopBot,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_CONFIG
 
@@ -132,8 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(path: Path) -> int:
     import asyncio
 
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.app import build_application
     from bot.preflight import check_storage, check_telegram
+    from bot.runner import serve
 
     settings = load_settings(path)
     token = require_token(settings, path)
@@ -141,10 +151,16 @@ def _run(path: Path) -> int:
     content = load_content(settings.storage.content)
     # First-run mistakes (database path, rejected token, unreachable server) as one line each.
     check_storage(settings)
-    asyncio.run(check_telegram(settings, token, path))
-    configure_logging()
-    application = build_application(settings, token, content)
-    application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    # One process per database: a second one stops here, before it touches Telegram.
+    lock = InstanceLock(settings.storage.path)
+    lock.acquire()
+    try:
+        asyncio.run(check_telegram(settings, token, path))
+        configure_logging()
+        application = build_application(settings, token, content)
+        asyncio.run(serve(application))
+    finally:
+        lock.release()
     return 0
 
 

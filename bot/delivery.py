@@ -207,6 +207,11 @@ class DeliveryWorker:
             raise RuntimeError("delivery worker not started")
         return self._store
 
+    @property
+    def running(self) -> bool:
+        """True while the sending loop and the outcome recorder are alive."""
+        return all(task is not None and not task.done() for task in (self._task, self._recorder))
+
     async def start(self) -> None:
         """Open the connection, requeue rows a crash left in flight and start sending."""
         self._connection = await connect(self._database)

@@ -292,4 +292,25 @@ ALTER TABLE broadcast_texts ADD COLUMN media_kind TEXT CHECK (media_kind IN ('ph
 ALTER TABLE broadcast_texts ADD COLUMN media_file_id TEXT;
 """
 
-MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS, ANSWERS, ORGANIZERS)
+
+# 5: the durable inbox: every update Telegram sent, written before Telegram is told we have it
+#    (bot/inbox.py); `done_at` once its handlers finished. Done rows are pruned after a while,
+#    except the newest, whose update_id is where polling resumes. `runtime_state` keeps values
+#    the process generates once and reuses, such as the webhook secret token.
+INBOX = """
+CREATE TABLE inbox (
+    update_id   INTEGER PRIMARY KEY,
+    payload     TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    done_at     REAL
+);
+CREATE INDEX inbox_pending ON inbox (update_id) WHERE done_at IS NULL;
+CREATE INDEX inbox_done ON inbox (done_at) WHERE done_at IS NOT NULL;
+
+CREATE TABLE runtime_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS, ANSWERS, ORGANIZERS, INBOX)
