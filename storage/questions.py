@@ -40,6 +40,9 @@ class Group:
     synonyms: tuple[str, ...] = ()
     # The known word form the typed word was read as, when it was a guess.
     corrected: str | None = None
+    # Which of `synonyms` are parts of the word ("企业" of 初创企业, "mail" of e-mail), not
+    # words meaning the same: they come close to a fact, but do not name what it counts.
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +152,8 @@ class QuestionReader:
             for synonym in sorted(self.synonyms.get(term, ()))
             if synonym not in own
         ]
-        return Group(surface, own, tuple(dict.fromkeys([*terms[len(own) :], *synonyms])), corrected)
+        parts = tuple(term for term in terms[len(own) :] if term not in synonyms)
+        return Group(surface, own, tuple(dict.fromkeys([*parts, *synonyms])), corrected, parts)
 
     def expand(self, terms: Iterable[str]) -> frozenset[str]:
         """The index terms `terms` match: themselves, and (long enough) words they begin."""
@@ -164,6 +168,11 @@ class QuestionReader:
                 found.add(self._prefixes[index])
                 index += 1
         return frozenset(found)
+
+    def exact(self, terms: Iterable[str]) -> frozenset[str]:
+        """The index terms among `terms` (a synonym is a whole word: its stem matches as is,
+        never as the start of another word — «исследователь» is not «исследовательский»)."""
+        return frozenset(term for term in terms if term in self.known_terms)
 
     def known(self, term: str) -> bool:
         """Whether the index has `term`, or (long enough) a word starting with it."""
