@@ -44,6 +44,8 @@ RELATED_KINDS = {
 HEAD_WEIGHT = 2.0
 # A fact that matches a word only through a synonym covers it this much.
 SYNONYM_SHARE = 0.8
+# How much a lone Chinese character of the question counts when a fact lacks it.
+WEAK_SHARE = 0.5
 # A fact of the asked kind that belongs to an organization (its figures, founding date, e-mail)
 # covers a word its organization's own line covers this much: «как связаться с организаторами»
 # asks for the contact of whoever the organizers are.
@@ -187,6 +189,9 @@ class AnswerEngine:
                 for g, (own, synonyms) in zip(groups, matching, strict=True)
             )
         )
+        # A label's head matters when a number is asked for, or nothing is ("startups"), not when
+        # the question asks for something else ("what fields do the research units cover").
+        counting = AnswerKind.NUMBER in question.kinds or not question.asking
         ranked = []
         for unit_id, bm25 in scores.items():
             unit = index.units[unit_id]
@@ -195,27 +200,40 @@ class AnswerEngine:
                 if unit.owner is not None and unit.kinds & question.kinds
                 else frozenset()
             )
-            covered = sum(
+            shares = [
                 max(
                     _coverage(unit.terms, own, synonyms),
                     OWNER_SHARE * _coverage(owner, own, synonyms),
                 )
                 for own, synonyms in matching
-            )
+            ]
+            covered = sum(shares)
             if groups and not covered:
                 continue
-            coverage = covered / len(groups) if groups else 0.0
+            # A lone Chinese character (新 of 新材料) is often only part of a word the index
+            # holds whole (长江三角洲地区新材料研究院): missing it costs half a word.
+            counted = sum(
+                WEAK_SHARE if g.weak and not share else 1.0
+                for g, share in zip(groups, shares, strict=True)
+            )
+            coverage = covered / counted if counted else 0.0
             kind = _kind_match(unit.kinds, question.kinds)
             if unit.form == "text" and not unit.kinds & question.kinds & SENTENCE_KINDS:
                 kind *= SENTENCE_KIND_SHARE
-            names = [not unit.subject.isdisjoint(own) for own, _ in matching]
-            identity = (
-                not question.kinds and unit.form in IDENTITY_FORMS and bool(names) and all(names)
-            ) or (AnswerKind.DEFINITION in question.kinds & unit.kinds and any(names))
+            names = [
+                not unit.subject.isdisjoint(own)
+                for g, (own, _) in zip(groups, matching, strict=True)
+                if not g.weak or not unit.subject.isdisjoint(own)
+            ]
+            # A question naming only this subject ("Азаров", "где находится JITRI"), whatever
+            # it asks, is best met by the subject's own line when nothing of its kind is known.
+            identity = (unit.form in IDENTITY_FORMS and bool(names) and all(names)) or (
+                AnswerKind.DEFINITION in question.kinds & unit.kinds and any(names)
+            )
             score = (
                 COVERAGE_WEIGHT * coverage
                 + KIND_WEIGHT * kind
-                + HEAD_WEIGHT * coverage * head_share(unit.heads, wanted)
+                + HEAD_WEIGHT * coverage * counting * head_share(unit.heads, wanted)
                 + BM25_WEIGHT * max(bm25, 0.0) / top
                 + IDENTITY_WEIGHT * identity
             )
