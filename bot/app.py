@@ -11,14 +11,15 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
-from bot.aiohttp_request import AiohttpRequest
 from bot.config import Settings
 from bot.context import BotData
 from bot.delivery import DeliveryWorker
-from bot.fast_bot import FastBot, ReplyRequest, UpdateGate
+from bot.fast_bot import FastBot, ReplyRequest
 from bot.flood import FloodGuard
 from bot.flood_wait import FloodWait
 from bot.i18n import Translator, load_catalogs
+from bot.inbox import Inbox, UpdateSource
+from bot.polling import PollingSource, UpdatesRequest
 from bot.processor import PerChatUpdateProcessor
 from handlers.admin import resume_confirmations
 from handlers.common import ContactJournal
@@ -33,9 +34,6 @@ BotApplication = Application[FastBot, Any, dict[Any, Any], dict[Any, Any], BotDa
 # The update types the handlers use; Telegram sends nothing else, so nothing else costs a parse.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query", "my_chat_member"]
 CONCURRENT_UPDATES = 64
-# Updates fetched but not finished, at most (plus one getUpdates batch): memory stays flat under
-# a burst of any size, the rest waits at Telegram (BENCHMARKS.md, burst).
-MAX_UPDATES_IN_FLIGHT = 128
 # Python's defaults are (700, 10, 10); a reply allocates a few thousand objects, nearly all freed
 # by reference counting, so young-generation collections every 700 allocations find little.
 GC_THRESHOLDS = (10_000, 20, 20)
@@ -45,7 +43,11 @@ CONNECTION_POOL = 128
 def build_application(
     settings: Settings, token: str, content: LoadedContent | None = None
 ) -> BotApplication:
-    """The bot, ready for run_polling(); services start in post_init.
+    """The bot, ready for bot.runner.serve(); services start in post_init.
+
+    There is no PTB Updater: updates come through the durable inbox (bot/inbox.py), fed by
+    long polling or the webhook, whichever the settings choose. The inbox also bounds the
+    updates in memory, so a burst of any size waits at Telegram.
 
     `content` is the already validated content file, if the caller checked it up front.
     """
@@ -54,6 +56,9 @@ def build_application(
     defaults = Defaults(
         parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
     )
+
+    inbox = Inbox()
+    updates_request = UpdatesRequest()
 
     async def post_init(application: BotApplication) -> None:
         data = application.bot_data
@@ -64,8 +69,16 @@ def build_application(
             settings.storage.path, settings.storage.content, content
         )
         data.storage_health.watch(data.store.probe_write)
-        # New users' first contact is on disk before their updates are confirmed to Telegram.
-        bot.use_journal(ContactJournal(data.opened_store.users, data.storage_health))
+        data.opened_inbox = inbox
+        await inbox.open(
+            settings.storage.path,
+            data.opened_store.connection,
+            application.bot,
+            application.update_queue,
+            # New users' first contact is on disk before their updates are marked done.
+            ContactJournal(data.opened_store.users, data.storage_health),
+            data.storage_health,
+        )
         data.bot_username = application.bot.username
         delivery = DeliveryWorker(
             token=token,
@@ -85,11 +98,11 @@ def build_application(
         await publish_commands(application.bot, data)
         # A confirmation a crash cut short goes back to its organizer.
         await resume_confirmations(application.bot, data)
-        if settings.web.enabled:
-            from web.serve import build_server  # only a process that serves the site loads it
+        data.source = await _update_source(application, settings, inbox, updates_request)
+        if settings.web.enabled or settings.webhook is not None:
+            from bot.web_server import start_web_server
 
-            data.web = build_server(settings, data.store, data.translate, data.bot_username)
-            await data.web.start(settings.web.host, settings.web.port)
+            data.web = await start_web_server(application)
         # Everything alive now (modules, PTB's classes, catalogs) lives as long as the process:
         # keep it out of the collector's scans, and collect young objects less often. Under a
         # burst this was ~10 % of the CPU per update (BENCHMARKS.md).
@@ -99,29 +112,28 @@ def build_application(
         log.info("Bot @%s is up", data.bot_username)
 
     async def post_shutdown(application: BotApplication) -> None:
-        bot.use_journal(None)
         await application.bot_data.close()
 
     # The one retry path on 429 for every request the handlers make.
     flood_wait = FloodWait()
 
-    # Echo-free replies and the contact journal (bot/fast_bot.py); aiohttp, not PTB's default
-    # httpx: 3x the replies per second under load (BENCHMARKS.md).
+    # Echo-free replies (bot/fast_bot.py); aiohttp, not PTB's default httpx: 3x the replies per
+    # second under load (BENCHMARKS.md).
     bot = FastBot(
         token,
         base_url=settings.telegram.base_url,
         request=ReplyRequest(CONNECTION_POOL, pool_timeout=10),
-        get_updates_request=AiohttpRequest(1),
+        get_updates_request=updates_request,
         defaults=defaults,
         rate_limiter=flood_wait,
     )
-    gate = UpdateGate(MAX_UPDATES_IN_FLIGHT)
-    bot.use_gate(gate)
     application: BotApplication = (
         ApplicationBuilder()
         .bot(bot)
         .context_types(ContextTypes(bot_data=BotData))
-        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, gate))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, on_done=inbox.done))
+        # Our own update source instead of PTB's Updater: see bot/inbox.py.
+        .updater(None)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
@@ -130,7 +142,12 @@ def build_application(
     return application
 
 
-async def close_requests(application: BotApplication) -> None:
-    """Close the bot's HTTP sessions (after a failed start, which PTB does not clean up)."""
-    for request in (application.bot.request, application.bot._request[0]):
-        await request.shutdown()
+async def _update_source(
+    application: BotApplication, settings: Settings, inbox: Inbox, request: UpdatesRequest
+) -> UpdateSource:
+    """The webhook if [webhook] is configured, long polling otherwise."""
+    if settings.webhook is None:
+        return PollingSource(application.bot, request, inbox, ALLOWED_UPDATES)
+    from bot.webhook import WebhookSource
+
+    return await WebhookSource.create(application, inbox, settings.webhook, ALLOWED_UPDATES)

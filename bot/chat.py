@@ -501,7 +501,8 @@ async def _chat_loop(
 
 async def run_chat(settings: Settings | None, options: ChatOptions) -> int:
     """Run the bot against an in-process emulator and chat with it on stdin/stdout."""
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.app import build_application
+    from bot.runner import serve
 
     if isinstance(sys.stdout, io.TextIOWrapper):
         sys.stdout.reconfigure(errors="replace")
@@ -516,28 +517,11 @@ async def run_chat(settings: Settings | None, options: ChatOptions) -> int:
             terminal = _Terminal(
                 emulator, options.language or chosen.bot.default_language, sys.stdout, options.admin
             )
-            # The same lifecycle as run_polling, minus its signal handling: initialize,
-            # post_init, polling, start … stop, shutdown, post_shutdown (closes the store once).
-            try:
-                async with application:
-                    if application.post_init is not None:
-                        await application.post_init(application)
-                    updater = application.updater
-                    assert updater is not None
-                    await updater.start_polling(allowed_updates=ALLOWED_UPDATES, timeout=10)
-                    await application.start()
-                    try:
-                        await _until_interrupted(_converse(terminal))
-                    finally:
-                        if updater.running:
-                            await updater.stop()
-                        if application.running:
-                            await application.stop()
-                        if application.post_stop is not None:
-                            await application.post_stop(application)
-            finally:
-                if application.post_shutdown is not None:
-                    await application.post_shutdown(application)
+            # The same lifecycle as `run`, minus its signal handling (the conversation has its
+            # own): the store is closed once, at the end.
+            await serve(
+                application, until=_until_interrupted(_converse(terminal)), handle_signals=False
+            )
         finally:
             await emulator.stop()
     return 0

@@ -21,6 +21,8 @@ from bot.config import (
     load_settings,
     require_token,
 )
+from bot.inbox import StopBot
+from bot.instance import AlreadyRunningError, InstanceLock
 from bot.redaction import install as install_redaction
 from bot.redaction import redact, register_secret
 from storage.content import LANGUAGES, ContentError, load_content
@@ -38,7 +40,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="serve Telegram by long polling")
+    run = commands.add_parser("run", help="serve Telegram (long polling, or the webhook if set)")
     run.add_argument(
         "--config",
         type=Path,
@@ -143,6 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         ContentError,
         DatabaseTooNewError,
         ListenError,
+        AlreadyRunningError,
+        StopBot,
         StorageUnavailableError,
     ) as error:
         print(redact(f"error: {error}"), file=sys.stderr)
@@ -156,25 +160,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(path: Path) -> int:
-    from bot.app import ALLOWED_UPDATES, build_application, close_requests
+
+    from bot.app import build_application
     from bot.preflight import check_storage, check_telegram
+    from bot.runner import serve
 
     settings = load_settings(path)
     token = require_token(settings, path)
     register_secret(token)
+    if settings.webhook is not None and settings.webhook.secret_token is not None:
+        register_secret(settings.webhook.secret_token.get_secret_value())
     # Validate the content before connecting anywhere, so a broken file is one line and exit 2.
     content = load_content(settings.storage.content)
     # First-run mistakes (database path, rejected token, unreachable server) as one line each.
     check_storage(settings)
-    asyncio.run(check_telegram(settings, token, path))
-    configure_logging()
-    application = build_application(settings, token, content)
+    # One process per database: a second one stops here, before it touches Telegram.
+    lock = InstanceLock(settings.storage.path)
+    lock.acquire()
     try:
-        application.run_polling(allowed_updates=ALLOWED_UPDATES, close_loop=False)
-    except BaseException:
-        # Start-up failed before PTB had anything to shut down: close our HTTP sessions.
-        asyncio.get_event_loop().run_until_complete(close_requests(application))
-        raise
+        asyncio.run(check_telegram(settings, token, path))
+        configure_logging()
+        application = build_application(settings, token, content)
+        asyncio.run(serve(application))
+    finally:
+        lock.release()
     return 0
 
 

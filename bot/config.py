@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -26,6 +28,7 @@ Language = Literal["ru", "zh", "en"]
 DEFAULT_CONFIG_PATH = "config.toml"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CONFIG_ENV = "BOT_CONFIG"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 ENV_PREFIX = "BOT_"
 ENV_NESTED_DELIMITER = "__"
 
@@ -70,6 +73,34 @@ class BroadcastSettings(_Section):
     request_timeout: float = Field(default=15, gt=0, le=300)
 
 
+class WebhookSettings(_Section):
+    """Webhook mode: Telegram POSTs updates to `url`; no [webhook] section means long polling."""
+
+    # The public HTTPS URL Telegram posts to (behind the reverse proxy); its path is served here.
+    # Plain http:// only on loopback, for a local Bot API server or the emulator.
+    url: str = Field(
+        pattern=r"^(https://[^/\s?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(/[^\s?#]*)?$"
+    )
+    listen: str = Field(default="127.0.0.1", min_length=1)
+    port: int = Field(default=8443, ge=1, le=65535)
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; None: generated once, kept in
+    # the database. Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
+    secret_token: SecretStr | None = Field(default=None)
+    max_connections: int = Field(default=40, ge=1, le=100)
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def path(self) -> str:
+        """The path part of `url`, which this process serves."""
+        return urlsplit(self.url).path or "/"
+
+
 class WebSettings(_Section):
     # `run` also serves the site when enabled; `python -m bot web` always does.
     enabled: bool = False
@@ -94,6 +125,7 @@ class Settings(BaseSettings):
     bot: BotSettings = Field(default_factory=BotSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
+    webhook: WebhookSettings | None = None
     web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
@@ -210,7 +242,7 @@ def _describe(error: ValidationError, path: Path | None) -> str:
         else:
             given = problem.get("input")
             # Never echo the token, even a malformed one.
-            secret = "token" in problem["loc"]
+            secret = "token" in problem["loc"] or "secret_token" in problem["loc"]
             shown = (
                 "" if secret or isinstance(given, dict) or given is None else f" (got {given!r})"
             )

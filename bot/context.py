@@ -14,7 +14,9 @@ if TYPE_CHECKING:
     from bot.config import Settings
     from bot.delivery import DeliveryWorker
     from bot.flood import FloodGuard
+    from bot.health import Readiness
     from bot.i18n import Translator
+    from bot.inbox import Inbox, UpdateSource
     from storage.store import Store
     from web.server import WebServer
 
@@ -38,8 +40,15 @@ class BotData:
     started_delivery: DeliveryWorker | None
     # Whether the database is failing right now (full disk, read-only, locked): for /readyz.
     storage_health: StorageHealth
-    # The process's web server (site, health checks) when `[web] enabled`: started in post_init.
+    # The durable inbox (bot/inbox.py), opened in post_init, and what feeds it (polling or
+    # webhook), started by bot/runner.py once the application runs.
+    opened_inbox: Inbox | None
+    source: UpdateSource | None
+    # The process's one web server when `[web] enabled` or `[webhook]` is set (the site, the
+    # webhook endpoint, /healthz and /readyz): started in post_init.
     web: WebServer | None
+    # What /readyz asks (bot/health.py), with its own database connection.
+    readiness: Readiness | None
 
     def __init__(self) -> None:
         self.storage_health = StorageHealth()
@@ -47,7 +56,10 @@ class BotData:
         self.bot_username = ""
         self.opened_store = None
         self.started_delivery = None
+        self.opened_inbox = None
+        self.source = None
         self.web = None
+        self.readiness = None
 
     @property
     def store(self) -> Store:
@@ -64,15 +76,21 @@ class BotData:
         return self.started_delivery
 
     async def close(self) -> None:
-        """Stop the worker and close the database, whichever of them was started."""
+        """Stop the web server and the worker, then the inbox and the database: whichever was started."""
         await self.storage_health.close()
-        """Stop the web server and the worker, then close the database: whichever was started."""
         if self.web is not None:
             await self.web.stop()
             self.web = None
+        if self.readiness is not None:
+            await self.readiness.close()
+            self.readiness = None
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None
+        # Before the store: the inbox writes its last done marks through the store's connection.
+        if self.opened_inbox is not None:
+            await self.opened_inbox.close()
+            self.opened_inbox = None
         if self.opened_store is not None:
             await self.opened_store.close()
             self.opened_store = None

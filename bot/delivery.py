@@ -77,8 +77,8 @@ from bot.broadcast_view import (
     unsubscribe_markup,
 )
 from bot.flood_wait import retry_seconds
-from bot.storage_health import StorageHealth
 from bot.i18n import Html, Translator
+from bot.storage_health import StorageHealth
 from storage.broadcasts import (
     Audience,
     Broadcast,
@@ -227,6 +227,11 @@ class DeliveryWorker:
         if self._store is None:
             raise RuntimeError("delivery worker not started")
         return self._store
+
+    @property
+    def running(self) -> bool:
+        """True while the sending loop and the outcome recorder are alive."""
+        return all(task is not None and not task.done() for task in (self._task, self._recorder))
 
     async def start(self) -> None:
         """Open the connection, requeue rows a crash left in flight and start sending."""

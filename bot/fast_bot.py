@@ -1,31 +1,25 @@
-"""The bot's `ExtBot`: replies that skip rebuilding Telegram's echo, and a journal before each ack.
+"""The bot's `ExtBot`: replies that skip rebuilding Telegram's echo.
 
-Two seams, both plain subclassing of PTB's public `ExtBot`:
+A seam of plain subclassing of PTB's public `ExtBot`:
 
 - `send_text` sends a message whose echoed `Message` nobody reads (most replies). Telegram's
   answer goes through PTB's request machinery as for `send_message` (same defaults, same rate
   limiter, same errors raised: BadRequest, Forbidden, RetryAfter, …), but the result is not
   turned into a `Message` object, which was the largest single cost of a reply. A keyboard's
   JSON is kept per keyboard object, so a cached card's buttons are serialized once.
-- `get_updates` first flushes a `FetchJournal` (the users seen so far) and then tells it which
-  updates arrived. Telegram treats a getUpdates call with a higher offset as confirmation of
-  everything before it, so whatever the journal holds is on disk before the updates it came
-  from are confirmed: a crash costs replies sent twice, never a lost first contact.
+
+What a crash may cost for first contacts is the inbox's business (bot/inbox.py writes the users
+it was told about before it marks their updates done).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Sequence
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
-from telegram._utils.defaultvalue import DEFAULT_NONE
-from telegram._utils.types import ODVInput, TimePeriod
-from telegram.error import NetworkError
+from telegram import InlineKeyboardMarkup
 from telegram.ext import BaseRateLimiter, Defaults, ExtBot
 from telegram.request import BaseRequest, RequestData
 from telegram.request._requestparameter import RequestParameter
@@ -33,7 +27,7 @@ from telegram.request._requestparameter import RequestParameter
 from bot.aiohttp_request import AiohttpRequest
 from bot.wire import RawJson
 
-__all__ = ["FastBot", "FetchJournal", "JournalNotWritten", "ReplyRequest", "UpdateGate"]
+__all__ = ["FastBot", "ReplyRequest"]
 
 log = logging.getLogger(__name__)
 
@@ -46,22 +40,8 @@ _OK_PREFIXES = (b'{"ok":true', b'{"ok": true')
 KEYBOARD_CACHE = 512
 
 
-class FetchJournal(Protocol):
-    """What must be on disk before Telegram is told that updates were received."""
-
-    def fetched(self, updates: Sequence[Update]) -> None:
-        """Note what these updates bring (kept in memory until `flush`)."""
-
-    async def flush(self) -> None:
-        """Write everything noted so far; raise if it could not be written."""
-
-
-class JournalNotWritten(NetworkError):
-    """The journal could not be written, so updates are not confirmed (PTB polls again later)."""
-
-
 class FastBot(ExtBot[None]):
-    """ExtBot with an echo-free `send_text` and a journal flushed before every getUpdates."""
+    """ExtBot with an echo-free `send_text`."""
 
     def __init__(
         self,
@@ -82,8 +62,6 @@ class FastBot(ExtBot[None]):
             rate_limiter=rate_limiter,
         )
         # Attributes starting with "_" may be set on PTB's frozen objects.
-        self._journal: FetchJournal | None = None
-        self._gate: UpdateGate | None = None
         # send_text's share of the application's Defaults, resolved (and serialized) once.
         self._send_defaults: dict[str, object] = {}
         if defaults is not None:
@@ -101,14 +79,6 @@ class FastBot(ExtBot[None]):
                     self._send_defaults[name] = value
         # id(markup) -> (markup, its JSON); holding the markup keeps its id from being reused.
         self._keyboards: OrderedDict[int, tuple[InlineKeyboardMarkup, RawJson]] = OrderedDict()
-
-    def use_journal(self, journal: FetchJournal | None) -> None:
-        """Flush `journal` before every getUpdates and feed it what each one returned."""
-        self._journal = journal
-
-    def use_gate(self, gate: UpdateGate | None) -> None:
-        """Fetch no more updates while `gate` says enough are in flight."""
-        self._gate = gate
 
     async def send_text(
         self, chat_id: int, text: str, reply_markup: InlineKeyboardMarkup | None = None
@@ -158,50 +128,6 @@ class FastBot(ExtBot[None]):
             self._keyboards.popitem(last=False)
         return encoded
 
-    async def get_updates(
-        self,
-        offset: int | None = None,
-        limit: int | None = None,
-        timeout: TimePeriod | None = None,  # noqa: ASYNC109 (PTB's signature)
-        allowed_updates: Sequence[str] | None = None,
-        *,
-        read_timeout: ODVInput[float] = DEFAULT_NONE,
-        write_timeout: ODVInput[float] = DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = DEFAULT_NONE,
-        api_kwargs: dict[str, Any] | None = None,
-    ) -> tuple[Update, ...]:
-        """Wait for room, flush the journal (this call confirms the updates before `offset`), fetch.
-
-        Updates not fetched yet stay with Telegram: under a burst, memory holds at most the
-        gate's limit plus one batch, whatever the size of the burst.
-        """
-        if self._gate is not None:
-            await self._gate.wait_for_room()
-        journal = self._journal
-        if journal is not None:
-            try:
-                await journal.flush()
-            except Exception as error:
-                log.error("Updates not confirmed: the journal could not be written: %s", error)
-                raise JournalNotWritten(f"journal not written: {error}") from error
-        updates = await super().get_updates(
-            offset=offset,
-            limit=limit,
-            timeout=timeout,
-            allowed_updates=allowed_updates,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-            api_kwargs=api_kwargs,
-        )
-        if journal is not None:
-            journal.fetched(updates)
-        if self._gate is not None:
-            self._gate.taken(len(updates))
-        return updates
-
 
 class ReplyRequest(AiohttpRequest):
     """The bot's transport: a successful answer to `send_text` is not parsed, only checked.
@@ -220,36 +146,3 @@ class ReplyRequest(AiohttpRequest):
         if _ANSWER_UNREAD.get() and payload.startswith(_OK_PREFIXES):
             return {"ok": True, "result": True}
         return AiohttpRequest.parse_json_payload(payload)
-
-
-class UpdateGate:
-    """Counts updates fetched but not yet processed, and holds fetching while there are `limit`.
-
-    The bot's getUpdates counts what it fetched (`taken`); the update processor counts what
-    it finished (`done`). Every fetched update reaches the processor, so the difference is
-    exactly what is queued, waiting or running.
-    """
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.in_flight = 0
-        self._room = asyncio.Event()
-        self._room.set()
-
-    def taken(self, count: int) -> None:
-        """`count` updates were fetched."""
-        self.in_flight += count
-        if self.in_flight >= self.limit:
-            self._room.clear()
-
-    def done(self) -> None:
-        """One update was processed (whatever its outcome)."""
-        self.in_flight = max(0, self.in_flight - 1)
-        if self.in_flight < self.limit:
-            self._room.set()
-
-    async def wait_for_room(self) -> None:
-        """Return once fewer than `limit` updates are in flight."""
-        while self.in_flight >= self.limit:
-            self._room.clear()
-            await self._room.wait()

@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.fast_bot import UpdateGate
+# Told when an update's handlers have finished (True) or were abandoned (False, e.g. cancelled
+# at shutdown): the durable inbox marks it done, or leaves it for the next start.
+DoneCallback = Callable[[object, bool], None]
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Different chats are served in parallel; one chat's updates run one after another."""
 
-    def __init__(self, max_concurrent_updates: int, gate: UpdateGate | None = None) -> None:
+    def __init__(self, max_concurrent_updates: int, on_done: DoneCallback | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
-        # Told when each update is finished, so the bot fetches more (bot/fast_bot.py).
-        self._gate = gate
+        self._on_done = on_done
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Run the update's handlers under its chat's lock."""
+        """Run the update's handlers under its chat's lock, then report it done."""
+        finished = False
         try:
-            await self._in_order(update, coroutine)
+            await self._run(update, coroutine)
+            # PTB's process_update hands handler exceptions to the error handler: getting
+            # here means every handler ran, whether it succeeded or not.
+            finished = True
         finally:
-            if self._gate is not None:
-                self._gate.done()
+            if self._on_done is not None:
+                self._on_done(update, finished)
 
-    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
             await coroutine

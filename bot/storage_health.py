@@ -7,8 +7,8 @@ line when a write succeeds again, not one traceback per update. Nothing is cache
 closed: every update still tries the database, so the bot recovers on its own the moment
 space is back.
 
-The hook for /readyz: `BotData.storage_health.failing` (True from the first failure until a
-write succeeds again) and `last_failure_at` (unix time of the latest failure).
+/readyz (bot/health.py) reports it: `BotData.storage_health.failing` (True from the first
+failure until a write succeeds again), `last_error` and `last_failure_at` (unix time).
 """
 
 from __future__ import annotations

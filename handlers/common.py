@@ -12,8 +12,8 @@ from telegram.error import BadRequest
 
 from bot.context import BotContext
 from bot.fast_bot import FastBot
-from bot.storage_health import StorageHealth
 from bot.i18n import Html, language_from_telegram
+from bot.storage_health import StorageHealth
 from bot.telegram_text import split_visible
 from storage.db import is_storage_failure
 from storage.users import UserStore

@@ -21,7 +21,7 @@ from storage.units import TEXT_FIELDS, derive_units
 from storage.vocabulary import Vocabularies, Vocabulary
 
 # Bump when the way units or terms are derived changes: the index is then rebuilt on start.
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 ANSWER_TABLES = ("answer_index", "answer_units", "answer_lexicon", "answer_words")
 # Shortest word form kept for typo matching: shorter ones match too much by accident.
 FUZZY_MIN_LENGTH = 3

@@ -7,18 +7,21 @@
 
 Candidates come from FTS5 (bm25 over stemmed/segmented terms in all languages at once); they
 are then ordered by how many of the question's words they cover, whether they are of the kind
-the question asks for, and bm25. The index is read into memory once per content version.
+the question asks for, whether a figure counts the thing asked about (its label's head,
+storage/heads.py), and bm25. The index is read into memory once per content version.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import aiosqlite
 
 from storage.analysis import Analyzer
+from storage.content import LANGUAGES
 from storage.facts import FactStore, SearchHit
+from storage.heads import Head, HeadFinder, head_share
 from storage.questions import PREFIX_MIN_LENGTH, Group, Question, QuestionReader
 from storage.units import TEXT_FIELDS
 from storage.vocabulary import AnswerKind, Vocabularies, load_vocabularies
@@ -29,17 +32,30 @@ MAX_LIMIT = 50
 COVERAGE_WEIGHT = 4.0
 KIND_WEIGHT = 2.5
 BM25_WEIGHT = 1.0
-# Kinds that partly answer a question asking for another ("who organized" → organizations).
+# Kinds that partly answer a question asking for another, and how much. "Who" is answered by
+# organizations nearly as well as by people ("who organized the conference").
 RELATED_KINDS = {
-    AnswerKind.PERSON: {AnswerKind.ORGANIZATION},
-    AnswerKind.DEFINITION: {AnswerKind.ORGANIZATION, AnswerKind.STATEMENT},
+    AnswerKind.PERSON: {AnswerKind.ORGANIZATION: 0.8},
+    AnswerKind.DEFINITION: {AnswerKind.ORGANIZATION: 0.5, AnswerKind.STATEMENT: 0.5},
 }
+# A figure whose label's head is the asked word counts that thing ("how many startups": the
+# startups, not the companies they serve); scaled by coverage, as a figure that leaves
+# words of the question unmatched answers something narrower than asked.
+HEAD_WEIGHT = 2.0
 # A fact that matches a word only through a synonym covers it this much.
 SYNONYM_SHARE = 0.8
+# How much a lone Chinese character of the question counts when a fact lacks it.
+WEAK_SHARE = 0.5
+# A fact of the asked kind that belongs to an organization (its figures, founding date, e-mail)
+# covers a word its organization's own line covers this much: «как связаться с организаторами»
+# asks for the contact of whoever the organizers are.
+OWNER_SHARE = 0.8
 # A value stated as such (a figure, a date, a place…) answers its kind better than a sentence
-# that merely mentions one.
+# that merely mentions one. Definitions and statements are sentences by nature.
 SENTENCE_KIND_SHARE = 0.6
-# Asked for a name alone, or what something is: the card's own identity fact comes first.
+SENTENCE_KINDS = frozenset({AnswerKind.DEFINITION, AnswerKind.STATEMENT})
+# Asked for a name alone, the card's own identity fact comes first; asked what something is,
+# the facts defining it (its description, or its role line when it has none).
 IDENTITY_WEIGHT = 1.0
 IDENTITY_FORMS = frozenset({"organization", "person"})
 # Another fact is shown beside the best one only if it scores at least this share of it.
@@ -84,6 +100,10 @@ class _Unit:
     fields: dict[str, dict[str, str]]
     subject: frozenset[str]
     terms: frozenset[str]
+    # A figure's label heads, one per language (storage/heads.py).
+    heads: tuple[Head, ...] = ()
+    # The organization line of the organization this fact belongs to (same subject), if any.
+    owner: int | None = None
 
 
 class _Index:
@@ -119,6 +139,11 @@ class AnswerEngine:
             return Answer(query, question.kinds, None, suggestions=hits)
         best_score = ranked[0][1]
         close = [pair for pair in ranked[1:] if pair[1] >= CLOSE_SHARE * best_score]
+        if AnswerKind.DEFINITION in question.kinds:
+            # A definition is shown with the name it defines: the defined thing's own line
+            # comes right after the sentence defining it.
+            owner = ranked[0][0].owner
+            close.sort(key=lambda pair: pair[0].id != owner)
         chosen = [ranked[0], *close[: limit - 1]]
         facts = [self._fact(index, unit, score, question, lang) for unit, score in chosen]
         return Answer(
@@ -144,6 +169,10 @@ class AnswerEngine:
                 (expression, CANDIDATES),
             )
             scores = {int(row[0]): -float(row[1]) for row in rows}
+            # Facts of the asked kind are candidates even when only their owner has the words.
+            for unit in index.units.values():
+                if unit.owner is not None and unit.kinds & question.kinds:
+                    scores.setdefault(unit.id, 0.0)
         elif question.kinds:
             scores = {unit.id: 0.0 for unit in index.units.values() if unit.kinds & question.kinds}
         else:
@@ -151,26 +180,60 @@ class AnswerEngine:
         top = max(scores.values(), default=0.0) or 1.0
         # Each word's matching index terms, found once: a unit then covers it by set overlap.
         matching = [
-            (index.reader.expand(g.alternatives), index.reader.expand(g.synonyms)) for g in groups
+            (index.reader.expand(g.alternatives), index.reader.exact(g.synonyms)) for g in groups
         ]
+        # What the question names (not the parts of its words), for the figures' heads.
+        wanted = frozenset().union(
+            *(
+                own - set(g.parts) | synonyms - set(g.parts)
+                for g, (own, synonyms) in zip(groups, matching, strict=True)
+            )
+        )
+        # A label's head matters when a number is asked for, or nothing is ("startups"), not when
+        # the question asks for something else ("what fields do the research units cover").
+        counting = AnswerKind.NUMBER in question.kinds or not question.asking
         ranked = []
         for unit_id, bm25 in scores.items():
             unit = index.units[unit_id]
-            covered = sum(_coverage(unit.terms, own, synonyms) for own, synonyms in matching)
+            owner = (
+                index.units[unit.owner].terms
+                if unit.owner is not None and unit.kinds & question.kinds
+                else frozenset()
+            )
+            shares = [
+                max(
+                    _coverage(unit.terms, own, synonyms),
+                    OWNER_SHARE * _coverage(owner, own, synonyms),
+                )
+                for own, synonyms in matching
+            ]
+            covered = sum(shares)
             if groups and not covered:
                 continue
-            coverage = covered / len(groups) if groups else 0.0
+            # A lone Chinese character (新 of 新材料) is often only part of a word the index
+            # holds whole (长江三角洲地区新材料研究院): missing it costs half a word.
+            counted = sum(
+                WEAK_SHARE if g.weak and not share else 1.0
+                for g, share in zip(groups, shares, strict=True)
+            )
+            coverage = covered / counted if counted else 0.0
             kind = _kind_match(unit.kinds, question.kinds)
-            if unit.form == "text":
+            if unit.form == "text" and not unit.kinds & question.kinds & SENTENCE_KINDS:
                 kind *= SENTENCE_KIND_SHARE
-            identity = (
-                unit.form in IDENTITY_FORMS
-                and (not question.kinds or AnswerKind.DEFINITION in question.kinds)
-                and any(not unit.subject.isdisjoint(own) for own, _ in matching)
+            names = [
+                not unit.subject.isdisjoint(own)
+                for g, (own, _) in zip(groups, matching, strict=True)
+                if not g.weak or not unit.subject.isdisjoint(own)
+            ]
+            # A question naming only this subject ("Азаров", "где находится JITRI"), whatever
+            # it asks, is best met by the subject's own line when nothing of its kind is known.
+            identity = (unit.form in IDENTITY_FORMS and bool(names) and all(names)) or (
+                AnswerKind.DEFINITION in question.kinds & unit.kinds and any(names)
             )
             score = (
                 COVERAGE_WEIGHT * coverage
                 + KIND_WEIGHT * kind
+                + HEAD_WEIGHT * coverage * counting * head_share(unit.heads, wanted)
                 + BM25_WEIGHT * max(bm25, 0.0) / top
                 + IDENTITY_WEIGHT * identity
             )
@@ -197,18 +260,6 @@ class AnswerEngine:
         rows = await self._db.execute_fetchall(
             "SELECT id, card, form, kinds, fields, subject_terms, terms FROM answer_units"
         )
-        units = {
-            int(r[0]): _Unit(
-                int(r[0]),
-                r[1],
-                r[2],
-                frozenset(r[3].split(",")),
-                json.loads(r[4]),
-                frozenset(r[5].split()),
-                frozenset(r[6].split()),
-            )
-            for r in rows
-        }
         lexicon = {
             str(r[0]): int(r[1])
             for r in await self._db.execute_fetchall("SELECT word, freq FROM answer_lexicon")
@@ -218,6 +269,31 @@ class AnswerEngine:
             for r in await self._db.execute_fetchall("SELECT form, term FROM answer_words")
         }
         analyzer = Analyzer(lexicon)
+        finders = {lang: HeadFinder(analyzer, self._vocabularies[lang]) for lang in LANGUAGES}
+        units = {}
+        for r in rows:
+            fields, subject = json.loads(r[4]), frozenset(r[5].split())
+            heads = (
+                tuple(finders[lang].head(fields[lang]["label"], subject) for lang in LANGUAGES)
+                if r[2] == "figure"
+                else ()
+            )
+            units[int(r[0])] = _Unit(
+                int(r[0]),
+                r[1],
+                r[2],
+                frozenset(r[3].split(",")),
+                fields,
+                subject,
+                frozenset(r[6].split()),
+                heads,
+            )
+        # A fact belongs to the organization whose names are its subject.
+        owners = {u.subject: u.id for u in units.values() if u.form == "organization"}
+        for unit_id, unit in list(units.items()):
+            owner = owners.get(unit.subject)
+            if owner is not None and owner != unit_id:
+                units[unit_id] = replace(unit, owner=owner)
         terms = {term for unit in units.values() for term in unit.terms}
         reader = QuestionReader(self._vocabularies, analyzer, forms, terms)
         self._index = _Index(units, analyzer, reader)
@@ -241,8 +317,15 @@ def _kind_match(kinds: frozenset[str], wanted: frozenset[AnswerKind]) -> float:
         return 0.0
     if kinds & wanted:
         return 1.0
-    related = {kind for want in wanted for kind in RELATED_KINDS.get(want, ())}
-    return 0.5 if kinds & related else 0.0
+    return max(
+        (
+            share
+            for want in wanted
+            for kind, share in RELATED_KINDS.get(want, {}).items()
+            if kind in kinds
+        ),
+        default=0.0,
+    )
 
 
 def _marks(analyzer: Analyzer, text: str, groups: tuple[Group, ...]) -> Marks:

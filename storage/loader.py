@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
+from storage.analysis import is_cjk
 from storage.answer_index import ANSWER_TABLES, index_digest, index_rows
 from storage.cards import CardKey, org_card, person_card
 from storage.content import LANGUAGES, Content, Localized
@@ -239,9 +240,8 @@ def _search_rows(content: Content) -> Iterator[tuple[str, str, str, str]]:
             title = f"{content.person(first.person).name.get(lang)} · {outlet}"
             yield CardKey.INTERVIEW, lang, title, _join((s.text for s in content.statements), lang)
         for org in content.organizations:
-            title = org.name.get(lang)
-            if org.short_name:
-                title += f" ({org.short_name.get(lang)})"
+            short_name = org.short_name.get(lang) if org.short_name else None
+            title = titled(org.name.get(lang), short_name)
             texts = [org.role_text, *org.description, *(fig.label for fig in org.figures)]
             extra = " ".join([*org.aliases, *(fig.value for fig in org.figures)])
             yield org_card(org.id), lang, title, f"{_join(texts, lang)}\n{extra}"
@@ -255,6 +255,14 @@ def _search_rows(content: Content) -> Iterator[tuple[str, str, str, str]]:
             yield CardKey.CONTACTS, lang, _join(contacts, lang), emails
         source = content.source
         yield CardKey.SOURCE, lang, source.title.get(lang), source.subtitle.get(lang)
+
+
+def titled(name: str, short_name: str | None) -> str:
+    """A name with its short name in brackets, as the cards title it: full-width brackets after
+    Chinese text (no half-width punctuation beside CJK), none when the two are the same."""
+    if not short_name or short_name == name:
+        return name
+    return f"{name}（{short_name}）" if is_cjk(name) else f"{name} ({short_name})"
 
 
 def _join(texts: Iterable[Localized], lang: str) -> str:

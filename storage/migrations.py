@@ -293,7 +293,28 @@ ALTER TABLE broadcast_texts ADD COLUMN media_file_id TEXT;
 """
 
 
-# 5: drafts belong to their author and are addressed by an unguessable token (buttons carry
+# 5: the durable inbox: every update Telegram sent, written before Telegram is told we have it
+#    (bot/inbox.py); `done_at` once its handlers finished. Done rows are pruned after a while,
+#    except the newest, whose update_id is where polling resumes. `runtime_state` keeps values
+#    the process generates once and reuses, such as the webhook secret token.
+INBOX = """
+CREATE TABLE inbox (
+    update_id   INTEGER PRIMARY KEY,
+    payload     TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    done_at     REAL
+);
+CREATE INDEX inbox_pending ON inbox (update_id) WHERE done_at IS NULL;
+CREATE INDEX inbox_done ON inbox (done_at) WHERE done_at IS NOT NULL;
+
+CREATE TABLE runtime_state (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+# 6: drafts belong to their author and are addressed by an unguessable token (buttons carry
 #    it, never the sequential id); `confirming_at` marks a confirmation in progress, so a
 #    crash before the outbox was written is shown to the organizer again on start.
 BROADCAST_TOKENS = """
@@ -304,4 +325,11 @@ CREATE UNIQUE INDEX broadcasts_token ON broadcasts (token);
 CREATE INDEX broadcasts_confirming ON broadcasts (id) WHERE confirming_at IS NOT NULL;
 """
 
-MIGRATIONS: tuple[str, ...] = (FACT_STORE, BROADCASTS, ANSWERS, ORGANIZERS, BROADCAST_TOKENS)
+MIGRATIONS: tuple[str, ...] = (
+    FACT_STORE,
+    BROADCASTS,
+    ANSWERS,
+    ORGANIZERS,
+    INBOX,
+    BROADCAST_TOKENS,
+)

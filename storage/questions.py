@@ -40,6 +40,14 @@ class Group:
     synonyms: tuple[str, ...] = ()
     # The known word form the typed word was read as, when it was a guess.
     corrected: str | None = None
+    # Which of `synonyms` are parts of the word ("企业" of 初创企业, "mail" of e-mail), not
+    # words meaning the same: they come close to a fact, but do not name what it counts.
+    parts: tuple[str, ...] = ()
+
+    @property
+    def weak(self) -> bool:
+        """A lone Chinese character: often only part of a word the question meant."""
+        return len(self.surface) == 1 and CJK_RUN.fullmatch(self.surface) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,8 @@ class Question:
     kinds: frozenset[AnswerKind]
     groups: tuple[Group, ...]
     corrections: tuple[tuple[str, str], ...] = field(default=())
+    # Whether it has a question word at all ("what fields…", not just "startups").
+    asking: bool = False
 
 
 class QuestionReader:
@@ -68,6 +78,8 @@ class QuestionReader:
         phrases: dict[str, AnswerKind | None] = {}
         self.filler: set[str] = set()
         self.synonyms: dict[str, set[str]] = {}
+        # Multi-word members of synonym groups ("set up", «за рубежом»): read as one word.
+        self.phrase_synonyms: dict[str, set[str]] = {}
         for vocabulary in vocabularies.values():
             for phrase, kind in vocabulary.questions.phrases():
                 key = normalize(phrase)
@@ -88,27 +100,51 @@ class QuestionReader:
                 + [f"(?:{'|'.join(chinese)})"] * bool(chinese)
             )
         )
+        joined = sorted(self.phrase_synonyms, key=len, reverse=True)
+        self._joined = re.compile(
+            f"(?<![^\\W_])(?:{'|'.join(re.escape(p) for p in joined) or '(?!)'})(?![^\\W_])"
+        )
 
     def _add_synonyms(self, group: Iterable[str]) -> None:
         terms: set[str] = set()
+        phrases = []
         for member in group:
             words = self.analyzer.words(member)
             # Only one-word members expand: a phrase's separate words mean something else.
             if len(words) == 1:
                 terms.update(words[0].terms[:1])
+            elif words and not CJK_RUN.search(member):
+                phrases.append(normalize(member))
         for term in terms:
             self.synonyms.setdefault(term, set()).update(terms)
+        for phrase in phrases:
+            self.phrase_synonyms.setdefault(phrase, set()).update(terms)
 
     def read(self, text: str) -> Question:
         """What `text` asks."""
         folded = normalize(text[:MAX_QUESTION])
         kinds: set[AnswerKind] = set()
+        asking = False
         for match in self._phrase.finditer(folded):
+            asking = True
             kind = self.kind_of.get(match.group())
             if kind is not None:
                 kinds.add(kind)
         rest = self._phrase.sub(" ", folded)
         groups: list[Group] = []
+        for match in self._joined.finditer(rest):
+            phrase = match.group()
+            own = tuple(
+                dict.fromkeys(
+                    w.terms[0]
+                    for w in self.analyzer.words(phrase)
+                    if normalize(w.surface) not in self.filler and w.terms[0] not in self.filler
+                )
+            )
+            if own:
+                synonyms = sorted(self.phrase_synonyms[phrase] - set(own))
+                groups.append(Group(phrase, own, tuple(synonyms)))
+        rest = self._joined.sub(" ", rest)
         corrections: list[tuple[str, str]] = []
         seen: set[str] = set()
         for word in self.analyzer.words(rest):
@@ -122,7 +158,9 @@ class QuestionReader:
             if group.corrected:
                 corrections.append((word.surface, group.corrected))
             groups.append(group)
-        return Question(text, frozenset(kinds), tuple(groups[:MAX_GROUPS]), tuple(corrections))
+        return Question(
+            text, frozenset(kinds), tuple(groups[:MAX_GROUPS]), tuple(corrections), asking
+        )
 
     def _group(self, surface: str, terms: tuple[str, ...]) -> Group:
         corrected = None
@@ -149,7 +187,8 @@ class QuestionReader:
             for synonym in sorted(self.synonyms.get(term, ()))
             if synonym not in own
         ]
-        return Group(surface, own, tuple(dict.fromkeys([*terms[len(own) :], *synonyms])), corrected)
+        parts = tuple(term for term in terms[len(own) :] if term not in synonyms)
+        return Group(surface, own, tuple(dict.fromkeys([*parts, *synonyms])), corrected, parts)
 
     def expand(self, terms: Iterable[str]) -> frozenset[str]:
         """The index terms `terms` match: themselves, and (long enough) words they begin."""
@@ -164,6 +203,11 @@ class QuestionReader:
                 found.add(self._prefixes[index])
                 index += 1
         return frozenset(found)
+
+    def exact(self, terms: Iterable[str]) -> frozenset[str]:
+        """The index terms among `terms` (a synonym is a whole word: its stem matches as is,
+        never as the start of another word — «исследователь» is not «исследовательский»)."""
+        return frozenset(term for term in terms if term in self.known_terms)
 
     def known(self, term: str) -> bool:
         """Whether the index has `term`, or (long enough) a word starting with it."""

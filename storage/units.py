@@ -190,17 +190,23 @@ def normalize_place(text: str) -> str:
     return folded[:-1] if len(folded) > 2 else folded
 
 
+def org_roles(org: Organization) -> tuple[Concept, ...]:
+    """The roles an organization plays, as concepts."""
+    return tuple(Concept(role) for role in dict.fromkeys(org.roles))
+
+
 def _organization_units(org: Organization) -> Iterator[Unit]:
     card = org_card(org.id)
     names = org_names(org)
-    roles = tuple(Concept(role) for role in dict.fromkeys(org.roles))
     keywords = tuple(org.keywords)
     name = org.name
+    # What an organization is: its description when the file has one; else its name and role.
+    defines = frozenset() if org.description else frozenset({K.DEFINITION})
     yield Unit(
         card,
         "organization",
-        frozenset({K.ORGANIZATION, K.DEFINITION}),
-        roles,
+        frozenset({K.ORGANIZATION}) | defines,
+        org_roles(org),
         _each(org.role_text, "role_text", name=name),
         names,
         keywords,

@@ -11,7 +11,7 @@ import hashlib
 import tomllib
 from enum import StrEnum
 from importlib import resources
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
@@ -85,11 +85,22 @@ class Words(_Model):
     synonyms: list[Annotated[list[Word], Field(min_length=2)]] = Field(default_factory=list)
 
 
+class Grammar(_Model):
+    """How the language builds a noun phrase, to find the head of a figure's label."""
+
+    # Where the head noun stands: first in Russian and English ("стартапы, работающие…"),
+    # last in Chinese ("…服务的公司").
+    head: Literal["first", "last"] = "first"
+    # Filler words that join parts of one phrase ("вузы и учреждения") rather than end it.
+    conjunctions: list[Word] = Field(default_factory=list)
+
+
 class Vocabulary(_Model):
     """One language's vocabulary file."""
 
     questions: Questions
     words: Words
+    grammar: Grammar = Field(default_factory=Grammar)
     concepts: dict[Concept, list[Word]] = Field(default_factory=dict)
     transliteration: dict[Annotated[str, StringConstraints(min_length=1, max_length=1)], str] = (
         Field(default_factory=dict)

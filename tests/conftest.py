@@ -49,10 +49,10 @@ class BotProcess:
         self.returncode: int | None = None
 
     async def start(self, timeout: float = 20) -> None:  # noqa: ASYNC109
-        """Start the bot and wait until its first getUpdates after this start has arrived."""
+        """Start the bot and wait until its first getUpdates (or setWebhook) after this start."""
         # Counted when a poll arrives, not when it is answered: the first long poll would
         # otherwise keep us waiting for its whole timeout (10 s in run_polling).
-        polls = self.emulator.stats()["get_updates"]
+        polls = self._started()
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("TELEGRAM_BOT_TOKEN", None)
         with self.log_path.open("ab") as log:
@@ -69,11 +69,17 @@ class BotProcess:
                 stderr=log,
             )
         deadline = asyncio.get_running_loop().time() + timeout
-        while self.emulator.stats()["get_updates"] <= polls:
+        while self._started() <= polls:
             if self.process.returncode is not None or asyncio.get_running_loop().time() > deadline:
                 await self.kill()
-                raise AssertionError(f"bot did not start polling; log:\n{self.log()}")
+                raise AssertionError(f"bot did not start receiving; log:\n{self.log()}")
             await asyncio.sleep(0.02)
+
+    def _started(self) -> int:
+        """getUpdates polls, plus successful setWebhook calls (webhook mode: no polls)."""
+        stats = self.emulator.stats()
+        webhooks = int(stats["calls"].get("setWebhook", {}).get("200", 0))
+        return int(stats["get_updates"]) + webhooks
 
     async def stop(self, timeout: float = 15) -> int:  # noqa: ASYNC109
         """SIGINT, like Ctrl+C, and wait for a clean exit."""

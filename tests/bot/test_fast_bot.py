@@ -12,7 +12,7 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from bot.app import MAX_UPDATES_IN_FLIGHT
+from bot.inbox import MAX_IN_FLIGHT as MAX_UPDATES_IN_FLIGHT
 from tests.broadcasting import confirm, draft, start_with_subscribers, wait_for_report
 from tests.conftest import BotProcess, ask, callbacks, write_config
 from tgemu import BotApiEmulator
@@ -72,7 +72,11 @@ async def test_a_needed_message_is_still_returned(emulator: BotApiEmulator, tmp_
 async def test_first_contacts_survive_sigkill_right_after_the_ack(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
-    """Every user whose update was confirmed to Telegram is on disk, with Telegram's language."""
+    """Every user whose update was confirmed to Telegram ends up on disk with Telegram's language.
+
+    The confirmed updates are in the durable inbox; their senders are written before the updates
+    are marked done, so a restart after the kill handles them again and records every sender.
+    """
     db_path = tmp_path / "bot.sqlite3"
     process = BotProcess(
         emulator, write_config(tmp_path / "config.toml", emulator.base_url, db_path)
@@ -88,6 +92,13 @@ async def test_first_contacts_survive_sigkill_right_after_the_ack(
         assert asyncio.get_running_loop().time() < deadline, "updates never confirmed"
         await asyncio.sleep(0.002)
     await process.kill()
+    emulator.set_latency(0.0, "sendMessage")
+    await process.start()
+    deadline = asyncio.get_running_loop().time() + 30
+    while any(not emulator.calls("sendMessage", chat_id=user) for user in users):
+        assert asyncio.get_running_loop().time() < deadline, "confirmed updates never answered"
+        await asyncio.sleep(0.05)
+    assert await process.stop() == 0, process.log()
     stored = users_on_disk(db_path)
     missing = [u for u in users if u not in stored]
     assert not missing, f"{len(missing)} confirmed first contacts lost"

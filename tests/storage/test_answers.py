@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from storage.content import ContentError, bundled_content_path, load_content
+from storage.heads import HeadFinder
 from storage.store import Store
 from storage.units import derive_units
 from storage.vocabulary import AnswerKind, load_vocabularies
@@ -144,3 +145,98 @@ def test_vocabularies_validate_and_have_a_stable_digest() -> None:
         kinds = {kind for _, kind in vocabulary.questions.phrases() if kind}
         assert {AnswerKind.NUMBER, AnswerKind.DATE, AnswerKind.PLACE, AnswerKind.PERSON} <= kinds
     assert load_vocabularies()[1] == digest
+
+
+@pytest.mark.parametrize(
+    ("label", "lang", "head"),
+    [
+        (
+            "высокотехнологичные стартапы, работающие под эгидой JITRI",
+            "ru",
+            ["высокотехнологичн", "стартап"],
+        ),
+        ("компании, которым эти стартапы предоставляют свои услуги", "ru", ["компан"]),
+        ("companies to which these startups provide their services", "en", ["compani"]),
+        ("бизнес-инкубаторы за рубежом", "ru", ["бизнесинкубатор"]),
+        (
+            "вузы и научно-исследовательские учреждения Китая",
+            "ru",
+            ["вуз", "научноисследовательск", "учрежден", "кит"],
+        ),
+        ("接受这些初创企业服务的公司", "zh", ["公司"]),
+        ("在研究院支持下运营的高科技初创企业", "zh", ["高科技", "初创企业"]),
+    ],
+)
+async def test_a_labels_head_is_what_it_counts(
+    store: Store, label: str, lang: str, head: list[str]
+) -> None:
+    """Head first in Russian and English (up to punctuation or a function word), last in Chinese."""
+    index = await store.answers._load()
+    finder = HeadFinder(index.analyzer, load_vocabularies()[0][lang])
+    found = finder.head(label, frozenset())
+    assert len(found) == len(head), found
+    assert all(term in terms for term, (terms, _) in zip(head, found, strict=True)), found
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "value"),
+    [
+        ("сколько стартапов", "ru", "800+"),
+        ("how many startups", "en", "800+"),
+        ("有多少初创企业", "zh", "800+"),
+        ("сколько компаний обслуживают стартапы", "ru", "15000+"),
+        ("how many companies do the startups serve", "en", "15000+"),
+        ("初创企业为多少家公司提供服务", "zh", "15000+"),
+    ],
+)
+async def test_the_figure_counting_the_asked_thing_comes_first(
+    store: Store, question: str, lang: str, value: str
+) -> None:
+    answer = await store.answers.ask(question, lang)
+    assert answer.best is not None and answer.best.fields["value"] == value, answer
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("кто организовал конференцию", "ru"),
+        ("who organized the conference", "en"),
+        ("谁主办了会议", "zh"),
+    ],
+)
+async def test_who_organized_is_answered_by_the_organizers(
+    store: Store, question: str, lang: str
+) -> None:
+    answer = await store.answers.ask(question, lang)
+    shown = [answer.best, *answer.others]
+    assert all(f is not None and f.form == "organization" for f in shown), shown
+    assert len({f.card for f in shown if f}) == 3
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("как связаться с организаторами", "ru"),
+        ("how can I contact the organizers", "en"),
+        ("怎么联系主办方", "zh"),
+    ],
+)
+async def test_the_organizers_contact_is_their_e_mail(
+    store: Store, question: str, lang: str
+) -> None:
+    answer = await store.answers.ask(question, lang)
+    assert answer.best is not None and answer.best.fields.get("value") == "lily@jitri.org"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("что такое JITRI", "ru"), ("what is JITRI", "en"), ("江苏产研院是什么", "zh")],
+)
+async def test_what_is_gets_the_description_then_the_name(
+    store: Store, question: str, lang: str
+) -> None:
+    answer = await store.answers.ask(question, lang)
+    assert answer.best is not None and answer.best.form == "text"
+    assert answer.best.card == "org:jitri"
+    assert answer.others and answer.others[0].form == "organization"
+    assert answer.others[0].card == "org:jitri"

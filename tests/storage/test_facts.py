@@ -150,6 +150,22 @@ async def test_search_results_are_titled_in_the_readers_language(store: Store) -
 
 
 @pytest.mark.parametrize(
+    ("query", "lang", "title"),
+    [
+        ("JITRI", "zh", "江苏省产业技术研究院（JITRI）"),
+        ("JITRI", "en", "Jiangsu Industrial Technology Research Institute (JITRI)"),
+        ("ТПП", "zh", "俄罗斯工商会"),
+    ],
+)
+async def test_search_titles_bracket_short_names_as_the_language_does(
+    store: Store, query: str, lang: str, title: str
+) -> None:
+    """Full-width brackets after Chinese, none around a short name equal to the name."""
+    hits = await store.facts.search(query, lang)
+    assert hits[0].title == title
+
+
+@pytest.mark.parametrize(
     "query", ["", "   ", '"', "*", "OR", "NEAR(", "a' OR 1=1 --", "%", "_", "\\"]
 )
 async def test_search_survives_fts_syntax_and_sql(store: Store, query: str) -> None:
