@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from typing import Any
@@ -37,6 +38,8 @@ CONCURRENT_UPDATES = 64
 # Python's defaults are (700, 10, 10); a reply allocates a few thousand objects, nearly all freed
 # by reference counting, so young-generation collections every 700 allocations find little.
 GC_THRESHOLDS = (10_000, 20, 20)
+# Interrupted confirmations are shown again at the latest this long after start.
+RESUME_AFTER = 30.0
 CONNECTION_POOL = 128
 
 
@@ -96,8 +99,11 @@ def build_application(
         # Replies and broadcasts share Telegram's budget (bot/flood_wait.py).
         flood_wait.share_budget(delivery.limiter.note, delivery.pause_for)
         await publish_commands(application.bot, data)
-        # A confirmation a crash cut short goes back to its organizer.
-        await resume_confirmations(application.bot, data)
+        # A confirmation a crash cut short goes back to its organizer, unless replaying the
+        # inbox (the Send press) completed it: so only once the replayed updates are handled.
+        data.resuming = asyncio.create_task(
+            _resume_after_replay(application, inbox), name="resume-confirmations"
+        )
         data.source = await _update_source(application, settings, inbox, updates_request)
         if settings.web.enabled or settings.webhook is not None:
             from bot.web_server import start_web_server
@@ -140,6 +146,15 @@ def build_application(
     )
     handlers.register(application, settings.bot.admins)
     return application
+
+
+async def _resume_after_replay(application: BotApplication, inbox: Inbox) -> None:
+    """Show interrupted confirmations to their authors once the inbox's replay is over."""
+    await inbox.settled(RESUME_AFTER)
+    try:
+        await resume_confirmations(application.bot, application.bot_data)
+    except Exception:
+        log.exception("Could not show interrupted confirmations again")
 
 
 async def _update_source(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -40,6 +42,8 @@ class BotData:
     started_delivery: DeliveryWorker | None
     # Whether the database is failing right now (full disk, read-only, locked): for /readyz.
     storage_health: StorageHealth
+    # Showing interrupted broadcast confirmations again, after the inbox's replay (bot/app.py).
+    resuming: asyncio.Task[None] | None
     # The durable inbox (bot/inbox.py), opened in post_init, and what feeds it (polling or
     # webhook), started by bot/runner.py once the application runs.
     opened_inbox: Inbox | None
@@ -52,6 +56,7 @@ class BotData:
 
     def __init__(self) -> None:
         self.storage_health = StorageHealth()
+        self.resuming = None
         self.cards = {}
         self.bot_username = ""
         self.opened_store = None
@@ -78,6 +83,11 @@ class BotData:
     async def close(self) -> None:
         """Stop the web server and the worker, then the inbox and the database: whichever was started."""
         await self.storage_health.close()
+        if self.resuming is not None:
+            self.resuming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.resuming
+            self.resuming = None
         if self.web is not None:
             await self.web.stop()
             self.web = None

@@ -24,9 +24,9 @@ first contact or Telegram language.
 A repeated delivery of an update_id already in the inbox (Telegram retrying a webhook, or
 polling from an older offset) is skipped: an update is handled once.
 
-While the database is unavailable (a full disk, a read-only file, a lock held past the busy
-timeout; storage.db.is_storage_failure) the bot keeps answering instead of holding every update
-at Telegram (issue #10): a batch that cannot be stored is fed from memory and confirmed, and its
+While the database is unavailable for good (a full disk, a read-only file, an I/O error;
+storage.db.is_lasting_storage_failure) the bot keeps answering instead of holding every update
+at Telegram (issue #10); a lock, which passes, still holds them there: a batch that cannot be stored is fed from memory and confirmed, and its
 updates free their slots when handled without a done mark; stored updates whose done marks
 cannot be written free their slots too (their marks are written once the disk takes them), so
 fetching never stops. The operator gets one log line per outage (bot/storage_health.py). The
@@ -58,7 +58,7 @@ import aiosqlite
 from telegram import Bot, Update
 
 from bot.storage_health import StorageHealth
-from storage.db import connect, is_storage_failure
+from storage.db import connect, is_lasting_storage_failure, is_storage_failure
 from storage.inbox import InboxRow, InboxStore
 
 log = logging.getLogger(__name__)
@@ -149,6 +149,8 @@ class Inbox:
         self._health: StorageHealth | None = None
         self._unstored: set[int] = set()
         self._freed_early: set[int] = set()
+        # Set once the updates a previous run left undone have been fed (`recover`).
+        self._recovered = asyncio.Event()
 
     @property
     def store(self) -> InboxStore:
@@ -223,7 +225,17 @@ class Inbox:
             total += len(rows)
         if total:
             log.warning("Handling %d updates a previous run had received but not finished", total)
+        self._recovered.set()
         return total
+
+    async def settled(self, timeout: float) -> None:  # noqa: ASYNC109
+        """Return once the updates a previous run left undone have been handled (or after
+        `timeout` seconds): what a crash interrupted has been replayed by then."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                await self._recovered.wait()
+                async with self._room:
+                    await self._room.wait_for(lambda: self._in_flight == 0)
 
     async def resume_offset(self) -> int:
         """The getUpdates offset that confirms everything already in the inbox (0: nothing)."""
@@ -274,7 +286,7 @@ class Inbox:
             try:
                 new = await self.store.add(rows, time.time())
             except Exception as error:
-                if self._health is not None and is_storage_failure(error):
+                if self._health is not None and is_lasting_storage_failure(error):
                     self._health.failed(error)
                     self._feed_unstored(batch)
                     continue
@@ -352,7 +364,7 @@ class Inbox:
         except BaseException as error:
             self._done[:0] = marks
             self._done_event.set()
-            if self._health is not None and is_storage_failure(error):
+            if self._health is not None and is_lasting_storage_failure(error):
                 # Keep fetching while the disk refuses the marks: free their slots now, once.
                 early = [mark for mark in marks if mark not in self._freed_early]
                 self._freed_early.update(early)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -15,7 +14,7 @@ from bot.fast_bot import FastBot
 from bot.i18n import Html, language_from_telegram
 from bot.storage_health import StorageHealth
 from bot.telegram_text import split_visible
-from storage.db import is_storage_failure
+from storage.db import is_lasting_storage_failure
 from storage.users import UserStore
 
 log = logging.getLogger(__name__)
@@ -65,19 +64,15 @@ async def user_language(update: Update, context: BotContext) -> str:
 class ContactJournal:
     """The FetchJournal of bot/fast_bot.py: who wrote to the bot, on disk before the ack.
 
-    While the database is unavailable (a full disk, a read-only file, a lock held too long)
-    the bot keeps answering: the contacts stay noted in memory and the first flush that
-    succeeds writes them; meanwhile a flush is tried at most every `RETRY_WHILE_FAILING`
-    seconds, so fetching updates is not held up by a database that is known to fail. Only a
-    crash during the outage loses them (their updates were answered).
+    While the database is unavailable for good (a full disk, a read-only file) the bot keeps
+    answering: a flush that fails that way is reported to `health` and the contacts stay noted
+    in memory; the first flush that succeeds writes them. Only a crash during the outage loses
+    them (their updates were answered). A lock still raises (the caller waits and retries).
     """
-
-    RETRY_WHILE_FAILING = 2.0
 
     def __init__(self, users: UserStore, health: StorageHealth | None = None) -> None:
         self._users = users
         self._health = health
-        self._next_try = 0.0
 
     def fetched(self, updates: Sequence[Update]) -> None:
         """Note every sender (first contact, Telegram's language) for the next flush."""
@@ -88,16 +83,12 @@ class ContactJournal:
 
     async def flush(self) -> None:
         """Write the noted senders in batches (see the class docstring for a failing disk)."""
-        health = self._health
-        if health is not None and health.failing and time.monotonic() < self._next_try:
-            return
         try:
             await self._users.flush()
         except Exception as error:
-            if health is None or not is_storage_failure(error):
+            if self._health is None or not is_lasting_storage_failure(error):
                 raise
-            health.failed(error)
-            self._next_try = time.monotonic() + self.RETRY_WHILE_FAILING
+            self._health.failed(error)
 
 
 def shorten(text: str, limit: int = ECHO_LIMIT) -> str:

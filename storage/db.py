@@ -52,6 +52,19 @@ _UNAVAILABLE = frozenset(
 )
 
 
+# Of those, the ones that do not pass by themselves within seconds, unlike a lock.
+_LASTING = _UNAVAILABLE - {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
+
+
+def is_lasting_storage_failure(error: BaseException | None) -> bool:
+    """A storage failure that will not clear up by waiting a moment (full disk, read-only file,
+    I/O error), as opposed to a lock: worth answering from memory rather than holding on."""
+    if isinstance(error, StorageUnavailableError):
+        return True
+    code = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.Error) else None
+    return code is not None and code & 0xFF in _LASTING
+
+
 def is_storage_failure(error: BaseException | None) -> bool:
     """Whether `error` means the database is unavailable (full, read-only, locked, I/O), as
     opposed to a bug in a statement (syntax, constraint), which must surface as one."""

@@ -7,8 +7,9 @@ import contextlib
 import json
 import os
 import signal
+import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +225,40 @@ async def ask(
     emulator.push_message(user_id, text, language_code=language_code, **kwargs)  # type: ignore[arg-type]
     chat_id = kwargs.get("chat_id", user_id)
     return await emulator.wait_for_call("sendMessage", chat_id=chat_id, since=since)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- a disk that fills up
+
+
+def mount(*args: str) -> bool:
+    result = subprocess.run(["mount", *args], capture_output=True, check=False)
+    return result.returncode == 0
+
+
+def unmount(path: Path) -> None:
+    subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MB filesystem of its own (tmpfs; needs the right to mount, else the test skips)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if not mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)):
+        pytest.skip("cannot mount a small filesystem here (needs root)")
+    try:
+        yield disk
+    finally:
+        unmount(disk)
+
+
+def fill(path: Path) -> None:
+    """Take every byte left on the filesystem."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        for size in (65536, 4096, 512, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"x" * size)
+    finally:
+        os.close(fd)

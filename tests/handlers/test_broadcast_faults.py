@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 from tests.broadcasting import (
-    WriteLock,
     button_data,
     callbacks,
     confirm,
@@ -23,8 +22,8 @@ from tests.broadcasting import (
     subscribe_users,
     wait_for_report,
 )
-from tests.conftest import ADMIN_ID, running_bot
-from tgemu import BotApiEmulator
+from tests.conftest import ADMIN_ID, BotProcess, fill, running_bot, write_config
+from tgemu import BotApiEmulator, Call
 
 OTHER_ADMIN = 900_002
 
@@ -44,40 +43,48 @@ def live_buttons(emulator: BotApiEmulator, token_data: str) -> list[int]:
 
 
 async def test_a_failing_database_at_confirm_is_told_and_send_works_again(
-    emulator: BotApiEmulator, tmp_path: Path
+    emulator: BotApiEmulator, tmp_path: Path, small_disk: Path
 ) -> None:
-    """The outbox cannot be written (the database stays locked past the busy timeout): the
-    organizer is told, keeps the buttons, and pressing Send later delivers."""
-    process, db_path = await start_bot(emulator, tmp_path, messages_per_second=200)
+    """The outbox cannot be written (the disk is full): the organizer is told, keeps the
+    buttons, and pressing Send once there is room again delivers."""
+    db_path = small_disk / "bot.sqlite3"
+    await seed_subscribers(db_path, {7801: "en", 7802: "ru"})
+    emulator.add_chats([7801, 7802])
+    config = write_config(
+        tmp_path / "config.toml", emulator.base_url, db_path, broadcast={"messages_per_second": 200}
+    )
+    process = BotProcess(emulator, config)
+    await process.start()
     try:
-        await subscribe_users(emulator, {7801: "en", 7802: "ru"})
         since = len(emulator.calls())
-        broadcast_id, control = await draft(emulator, "Locked out")
+        broadcast_id, control = await draft(emulator, "Disk full")
         send = button_data(control, "send")
-        async with WriteLock(db_path, 7):
-            emulator.push_callback(ADMIN_ID, send, message_id=message_id(control))
-            answer = await emulator.wait_for_call("answerCallbackQuery", since=since, timeout=15)
+        filler = small_disk / "filler"
+        fill(filler)
+        emulator.push_callback(ADMIN_ID, send, message_id=message_id(control))
+        answer = await emulator.wait_for_call("answerCallbackQuery", since=since, timeout=15)
         assert "could not be queued" in answer.params["text"] and answer.params["show_alert"]
-        assert broadcast_row(db_path, broadcast_id) == ("draft", None)
-        assert outbox_states(db_path, broadcast_id) == {}
         assert live_buttons(emulator, send) == [message_id(control)]  # press again
+        filler.unlink()
+        assert broadcast_row(db_path, broadcast_id)[0] == "draft"
+        assert outbox_states(db_path, broadcast_id) == {}
         assert received(emulator, 7801, since) == []
 
         progress = await confirm(emulator, broadcast_id, control)
         await wait_for_report(emulator, progress)
         assert outbox_states(db_path, broadcast_id) == {"sent": 2}
-        assert received(emulator, 7801, since) == ["Locked out"]
+        assert received(emulator, 7801, since) == ["Disk full"]
     finally:
         assert await process.stop() == 0, process.log()
     assert "Traceback" not in process.log()
 
 
-async def test_kill_9_while_confirming_shows_the_draft_again(
+async def _kill_while_confirming(
     emulator: BotApiEmulator, tmp_path: Path
-) -> None:
-    """The process dies after the draft was marked `confirming`, before the outbox was
-    committed (many recipients make that transaction long enough to be caught): on restart
-    the organizer gets the draft back with its buttons, nothing was sent, and Send works."""
+) -> tuple[BotProcess, Path, int, Call]:
+    """A bot killed after Send was pressed and the draft marked `confirming`, before the outbox
+    was committed (400,000 recipients make that transaction long enough to be caught); the
+    decoys are gone again before the restart, so only the real subscriber remains."""
     db_path = tmp_path / "bot.sqlite3"
     await seed_subscribers(db_path, {7900: "en"})
     emulator.add_chats([7900])
@@ -87,10 +94,8 @@ async def test_kill_9_while_confirming_shows_the_draft_again(
             ((10_000_000 + i,) for i in range(400_000)),
         )
     process, _ = await start_bot(emulator, tmp_path, messages_per_second=200)
-    since = len(emulator.calls())
     broadcast_id, control = await draft(emulator, "Crash test")
-    send = button_data(control, "send")
-    emulator.push_callback(ADMIN_ID, send, message_id=message_id(control))
+    emulator.push_callback(ADMIN_ID, button_data(control, "send"), message_id=message_id(control))
     deadline = time.monotonic() + 10
     while broadcast_row(db_path, broadcast_id)[1] is None:
         assert time.monotonic() < deadline, "the confirmation never started"
@@ -98,9 +103,43 @@ async def test_kill_9_while_confirming_shows_the_draft_again(
     await process.kill()
     assert broadcast_row(db_path, broadcast_id)[0] == "draft"
     assert outbox_states(db_path, broadcast_id) == {}
+    with sqlite3.connect(db_path) as db:
+        db.execute("DELETE FROM users WHERE id >= 10000000")
+    return process, db_path, broadcast_id, control
 
+
+async def test_kill_9_while_confirming_the_press_is_replayed(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """The Send press is in the durable inbox: after the restart it is handled again and the
+    broadcast goes out, once; the organizer is not asked again."""
+    since = len(emulator.calls())
+    process, db_path, broadcast_id, _ = await _kill_while_confirming(emulator, tmp_path)
+    await process.start()
+    deadline = time.monotonic() + 20
+    while outbox_states(db_path, broadcast_id) != {"sent": 1}:
+        assert time.monotonic() < deadline, outbox_states(db_path, broadcast_id)
+        await asyncio.sleep(0.1)
+    assert broadcast_row(db_path, broadcast_id)[1] is None
+    await emulator.wait_until_idle(quiet=0.5)
+    assert received(emulator, 7900, since) == ["Crash test"]
+    texts = [c.params["text"] for c in emulator.calls("sendMessage", chat_id=ADMIN_ID, since=since)]
+    assert not any("restarted" in text for text in texts)
+    assert await process.stop() == 0, process.log()
+
+
+async def test_kill_9_while_confirming_shows_the_draft_again(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """If the press is not replayed (its update lost), the `confirming` mark brings the draft
+    back to its author with its buttons on start; nothing was sent; Send then works."""
+    since = len(emulator.calls())
+    process, db_path, broadcast_id, control = await _kill_while_confirming(emulator, tmp_path)
+    with sqlite3.connect(db_path) as db:  # the lost update: nothing left to replay
+        db.execute("UPDATE inbox SET done_at = 0 WHERE done_at IS NULL")
     restarted = len(emulator.calls())
     await process.start()
+    send = button_data(control, "send")
     notice = await emulator.wait_for_call(
         "sendMessage",
         chat_id=ADMIN_ID,
@@ -108,6 +147,7 @@ async def test_kill_9_while_confirming_shows_the_draft_again(
         predicate=lambda c: (
             f"#{broadcast_id}" in c.params["text"] and "restarted" in c.params["text"]
         ),
+        timeout=40,
     )
     again = await emulator.wait_for_call(
         "sendMessage",
@@ -117,7 +157,7 @@ async def test_kill_9_while_confirming_shows_the_draft_again(
     )
     assert broadcast_row(db_path, broadcast_id) == ("draft", None)
     assert received(emulator, 7900, since) == []
-    # Nothing pending at the next start: the draft is shown once, not at every restart.
+    # Shown once, not at every restart.
     await process.stop()
     restarted = len(emulator.calls())
     await process.start()
@@ -127,8 +167,6 @@ async def test_kill_9_while_confirming_shows_the_draft_again(
         for c in emulator.calls("sendMessage", chat_id=ADMIN_ID, since=restarted)
         if "restarted" in c.params["text"]
     ]
-    with sqlite3.connect(db_path) as db:
-        db.execute("DELETE FROM users WHERE id >= 10000000")
     progress = await confirm(emulator, broadcast_id, again)
     await wait_for_report(emulator, progress)
     assert received(emulator, 7900, since) == ["Crash test"]

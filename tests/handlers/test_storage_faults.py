@@ -4,17 +4,22 @@ for the operator, recovery without a restart; a read-only database at start is o
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sqlite3
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from storage.store import Store
-from tests.conftest import BotProcess, assert_token_not_logged, run_until_exit, write_config
+from tests.conftest import (
+    BotProcess,
+    assert_token_not_logged,
+    fill,
+    mount,
+    run_until_exit,
+    unmount,
+    write_config,
+)
 from tgemu import BotApiEmulator
 
 UNAVAILABLE = {
@@ -22,40 +27,6 @@ UNAVAILABLE = {
     "ru": "временно недоступен",
     "zh": "暂时无法使用",
 }
-
-
-def _mount(*args: str) -> bool:
-    result = subprocess.run(["mount", *args], capture_output=True, check=False)
-    return result.returncode == 0
-
-
-def _unmount(path: Path) -> None:
-    subprocess.run(["umount", "-l", str(path)], check=False)
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 4 MB filesystem of its own (tmpfs; needs the right to mount, else the test skips)."""
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    if not _mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)):
-        pytest.skip("cannot mount a small filesystem here (needs root)")
-    try:
-        yield disk
-    finally:
-        _unmount(disk)
-
-
-def fill(path: Path) -> None:
-    """Take every byte left on the filesystem."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
-    try:
-        for size in (65536, 4096, 512, 1):
-            with contextlib.suppress(OSError):
-                while True:
-                    os.write(fd, b"x" * size)
-    finally:
-        os.close(fd)
 
 
 async def test_a_full_disk_gets_polite_replies_and_recovers_without_restart(
@@ -140,13 +111,13 @@ async def test_a_read_only_database_at_start_is_one_line_and_exit_2(
     db_path = disk / "bot.sqlite3"
     store = await Store.open(db_path)
     await store.close()
-    mounted = os.geteuid() == 0 and _mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk))
+    mounted = os.geteuid() == 0 and mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk))
     try:
         if mounted:
             # Root ignores file modes: make the filesystem itself read-only, with the database.
             store = await Store.open(db_path)
             await store.close()
-            assert _mount("-o", "remount,ro", str(disk))
+            assert mount("-o", "remount,ro", str(disk))
         else:
             db_path.chmod(0o444)
             disk.chmod(0o555)
@@ -154,7 +125,7 @@ async def test_a_read_only_database_at_start_is_one_line_and_exit_2(
         code, output = await run_until_exit(config)
     finally:
         if mounted:
-            _unmount(disk)
+            unmount(disk)
         else:
             disk.chmod(0o755)
     assert code == 2, output
