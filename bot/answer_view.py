@@ -47,8 +47,11 @@ def fact_html(fact: Fact, lang: str, t: Translator, highlight: bool = True) -> H
     return t(lang, f"answer.{_TEMPLATES.get(fact.form, fact.form)}", **params)
 
 
-async def card_title(facts: FactStore, key: str, lang: str, t: Translator) -> str:
-    """A short button label for the card `key`."""
+async def card_label(facts: FactStore, key: str, lang: str, t: Translator) -> str:
+    """A short label for a button to the card `key` (a short name where there is one).
+
+    handlers/cards.py `card_title` is the full title, for captions and link lists.
+    """
     parts = split_card(key)
     if parts is None:
         return key

@@ -94,7 +94,10 @@ async def card_title(key: str, lang: str, facts: FactStore, t: Translator) -> st
             return None
         summary = org.summary
         short = summary.short_name
-        return f"{summary.name} ({short})" if short and short != summary.name else summary.name
+        if not short or short == summary.name:
+            return summary.name
+        # The catalog's brackets: full-width in Chinese.
+        return plain_text(t(lang, "org.title_with_short", name=summary.name, short_name=short))
     if kind is CardKind.PERSON:
         person = await facts.person(ident, lang)
         return person.name if person else None

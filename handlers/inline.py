@@ -18,7 +18,7 @@ from telegram import (
     Update,
 )
 
-from bot.answer_view import card_title, fact_html
+from bot.answer_view import card_label, fact_html
 from bot.context import BotContext
 from bot.telegram_text import plain_text
 from handlers.cards import FEATURED_ORGANIZATION, event_names, get_card
@@ -89,7 +89,7 @@ async def _answer_entries(context: BotContext, text: str, lang: str) -> list[tup
     entries: dict[str, tuple[str, str, str]] = {}
     for fact in (answer.best, *answer.others):
         if fact.card not in entries:
-            title = await card_title(data.store.facts, fact.card, lang, t)
+            title = await card_label(data.store.facts, fact.card, lang, t)
             sentence = plain_text(fact_html(fact, lang, t, highlight=False))
             entries[fact.card] = (fact.card, title, sentence)
     return list(entries.values())

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.answer_view import card_title, fact_html
+from bot.answer_view import card_label, fact_html
 from bot.context import BotContext
 from bot.i18n import Html
 from bot.keyboards import CARD, RESULTS, button, keyboard
@@ -58,7 +58,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
     if answer.best is None:
         topics = [hit.card for hit in answer.suggestions]
         topics = list(dict.fromkeys([*topics, *DEFAULT_TOPICS]))[:TOPICS_SHOWN]
-        buttons = [[_card_button(await card_title(facts, key, language, t), key)] for key in topics]
+        buttons = [[_card_button(await card_label(facts, key, language, t), key)] for key in topics]
         buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
         await reply(update, t(language, "search.nothing", query=shorten(query)), keyboard(*buttons))
         return
@@ -72,7 +72,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
         others = "\n".join(f"• {fact_html(f, language, t)}" for f in answer.others)
         parts.append(f"{t(language, 'answer.others')}\n{others}")
     buttons = [
-        [_card_button(await card_title(facts, key, language, t), key)] for key in answer.cards
+        [_card_button(await card_label(facts, key, language, t), key)] for key in answer.cards
     ]
     buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
     if update.callback_query:  # Back from a card: the answer comes back in place

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from bot.answer_view import card_title, fact_html
+from bot.answer_view import card_label, fact_html
 from bot.i18n import Translator
 from storage.store import Store
 
@@ -48,7 +48,7 @@ async def ask(store: Store, translate: Translator, query: str, lang: str) -> Ans
     facts = store.facts
 
     async def hit(card: str, sentence: str = "") -> Hit:
-        return Hit(card, await card_title(facts, card, lang, translate), Markup(sentence))
+        return Hit(card, await card_label(facts, card, lang, translate), Markup(sentence))
 
     if found.best is None:
         cards = list(dict.fromkeys(h.card for h in found.suggestions))[:SUGGESTIONS]
