@@ -1,11 +1,12 @@
 """The head of a label: the words naming what a figure counts, as opposed to what it mentions.
 
-"высокотехнологичные стартапы, работающие под эгидой JITRI" counts startups; "компании, которым
-эти стартапы предоставляют свои услуги" counts companies and only mentions startups. Asked "how
-many startups", the first answers, the second does not. Russian and English put the head first
-and end it at punctuation or a function word (a preposition, a relative word: the vocabulary's
-filler and question words); Chinese puts it last, after its modifiers (…服务的公司 → 公司). The
-vocabulary's `[grammar]` says which way each language goes, so this is data, not per-label rules.
+"high-tech startups working under JITRI's auspices" counts startups; "companies to which these
+startups provide their services" counts companies and only mentions startups. Asked "how many
+startups", the first answers, the second does not. Russian and English put the head first and
+end it at punctuation or a function word (a preposition, a relative word: the vocabulary's
+filler and question words); Chinese puts it last, after its modifiers (a label that ends in
+the word for "companies" counts companies). The vocabulary's `[grammar]` says which way each
+language goes, so this is data, not per-label rules.
 """
 
 from __future__ import annotations
@@ -55,9 +56,8 @@ class HeadFinder:
 def head_share(heads: tuple[Head, ...], wanted: Collection[str]) -> float:
     """The largest share of a head's words that the question's terms match, in any language.
 
-    A word of the subject's name counts only when asked for: in "научно-исследовательские
-    сотрудники JITRI" the head is about the staff whether or not the question names JITRI, and
-    in "researchers working at JITRI" the name's "research" is still the head when asked.
+    A word of the subject's name counts only when asked for: in "research staff of JITRI" the
+    head is about the staff whether or not the question names JITRI, and in "researchers working at JITRI" the name's "research" is still the head when asked.
     """
     best = 0.0
     for head in heads:

@@ -206,7 +206,7 @@ class QuestionReader:
 
     def exact(self, terms: Iterable[str]) -> frozenset[str]:
         """The index terms among `terms` (a synonym is a whole word: its stem matches as is,
-        never as the start of another word — «исследователь» is not «исследовательский»)."""
+        never as the start of another word: a noun is not the adjective it begins)."""
         return frozenset(term for term in terms if term in self.known_terms)
 
     def known(self, term: str) -> bool:

@@ -105,9 +105,13 @@ def test_search_finds_known_words_and_misses_absent_ones(report: dict[str, Any])
 
 def test_answers_asked_every_question_of_the_set(report: dict[str, Any]) -> None:
     result = _result(report, "answers")
-    assert all(count >= 40 for count in result["counts"]["questions"].values())
-    for lang in ("ru", "zh", "en"):
-        assert _metric(result, f"{lang} answered")["median"] >= 95
+    sets = result["counts"]["questions"]
+    assert set(sets) == {"own", "held-out"}
+    for label, counts in sets.items():
+        assert set(counts) == {"ru", "zh", "en"}
+        assert all(count >= 40 for count in counts.values()), (label, counts)
+        for lang in ("ru", "zh", "en"):
+            assert _metric(result, f"{label} {lang} answered (")["median"] >= 95
 
 
 def test_startup_answered_each_start(report: dict[str, Any]) -> None:
