@@ -13,6 +13,7 @@ from markupsafe import Markup
 from bot.answer_view import card_label, fact_html
 from bot.i18n import Translator
 from storage.store import Store
+from web.text import web_text
 
 # Longest query the engine is given (and the page repeats); the rest is cut off.
 MAX_QUERY = 200
@@ -48,7 +49,8 @@ async def ask(store: Store, translate: Translator, query: str, lang: str) -> Ans
     facts = store.facts
 
     async def hit(card: str, sentence: str = "") -> Hit:
-        return Hit(card, await card_label(facts, card, lang, translate), Markup(sentence))
+        # The bot's sentence without its chat icons, as every catalog message on the site.
+        return Hit(card, await card_label(facts, card, lang, translate), Markup(web_text(sentence)))
 
     if found.best is None:
         cards = list(dict.fromkeys(h.card for h in found.suggestions))[:SUGGESTIONS]

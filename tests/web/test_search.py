@@ -112,3 +112,22 @@ def test_hostile_paths_are_404_pages(site: WebProcess, path: str) -> None:
     reply = site.get(path)
     assert reply.status == 404
     assert parse(reply.text).h1
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "sentence"),
+    [
+        ("zh", "江苏产研院有多少科研人员", "8000"),
+        ("ru", "Сколько сотрудников в JITRI?", "8\u00a0000"),
+        ("en", "How many researchers does JITRI have?", "8,000"),
+    ],
+)
+def test_the_answer_is_the_bots_sentence_without_chat_icons(
+    site: WebProcess, lang: str, query: str, sentence: str
+) -> None:
+    """The site states the same fact as the bot's reply, minus the emoji a browser may lack."""
+    html = search(site, lang, quote(query))
+    answer = html[html.index('class="answer"') :]
+    answer = answer[: answer.index("</section>")]
+    assert sentence in answer, answer
+    assert "📊" not in answer and "<b>" in answer, answer
