@@ -15,6 +15,7 @@ from bench.harness import (
     about_updates,
     emulator_process,
     fresh_user_ids,
+    judge_growth,
     push_in_chunks,
     workdir,
     write_config,
@@ -22,7 +23,6 @@ from bench.harness import (
 from storage.store import Store
 
 NAME = "burst"
-MIB_TO_MB = 1.048576
 
 
 async def peak_rss_mib(count: int) -> tuple[float, float]:
@@ -58,15 +58,9 @@ async def run(quick: bool) -> Result:
         peaks[size] = peak
         result.add(Metric(f"peak RSS, burst of {size:,} new users", "MiB", [peak]))
         result.notes.append(f"{size:,}: RSS after start-up {idle:.1f} MiB, peak {peak:.1f} MiB")
-    smallest, largest = peaks[sizes[0]], peaks[sizes[-1]]
-    growth = result.add(
-        Metric(f"burst {sizes[-1]:,} ÷ {sizes[0]:,}", "×", [largest / smallest], target="≤ 1.2")
+    judge_growth(
+        result, peaks, f"burst {sizes[-1]:,} ÷ {sizes[0]:,}", f"peak RSS, burst of {sizes[-1]:,}"
     )
-    growth.met = largest / smallest <= 1.2
-    ceiling = result.add(
-        Metric(f"peak RSS, burst of {sizes[-1]:,}", "MB", [largest * MIB_TO_MB], target="< 100 MB")
-    )
-    ceiling.met = largest * MIB_TO_MB < 100
     # wait_sent raises unless every user was answered.
     result.counts = {"answered": list(sizes)}
     return result

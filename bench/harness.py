@@ -90,6 +90,32 @@ class Result:
         return next(m for m in self.metrics if m.name == name)
 
 
+# MiB (what /proc reports) to MB (what the memory targets are stated in).
+MIB_TO_MB = 1.048576
+# Every memory target: the peak stays under this many MB.
+RSS_CEILING_MB = 100
+
+
+def judge_ceiling(result: Result, name: str, peak_mib: float) -> Metric:
+    """The peak in MB against the ceiling (< 100 MB), added to `result`."""
+    ceiling = result.add(
+        Metric(name, "MB", [peak_mib * MIB_TO_MB], target=f"< {RSS_CEILING_MB} MB")
+    )
+    ceiling.met = peak_mib * MIB_TO_MB < RSS_CEILING_MB
+    return ceiling
+
+
+def judge_growth(
+    result: Result, peaks: dict[int, float], growth_name: str, ceiling_name: str
+) -> None:
+    """The memory targets over sizes: the largest peak ≤ 1.2 × the smallest, and under 100 MB."""
+    sizes = list(peaks)
+    smallest, largest = peaks[sizes[0]], peaks[sizes[-1]]
+    growth = result.add(Metric(growth_name, "×", [largest / smallest], target="≤ 1.2"))
+    growth.met = largest / smallest <= 1.2
+    judge_ceiling(result, ceiling_name, largest)
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-th percentile (0..100), nearest-rank: a value that was actually observed."""
     if not values:

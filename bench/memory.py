@@ -14,7 +14,7 @@ from bench.broadcast import (
     start_broadcast,
     wait_delivered,
 )
-from bench.harness import Metric, Result, emulator_process, workdir
+from bench.harness import Metric, Result, emulator_process, judge_growth, workdir
 
 NAME = "memory"
 RATE = 1000.0
@@ -46,15 +46,7 @@ async def run(quick: bool) -> Result:
         peaks[size] = peak
         result.add(Metric(f"peak RSS, {size:,} subscribers", "MiB", [peak]))
         result.notes.append(f"{size:,}: RSS after start-up {idle:.1f} MiB, peak {peak:.1f} MiB")
-    smallest, largest = peaks[sizes[0]], peaks[sizes[-1]]
-    growth = result.add(
-        Metric(f"{sizes[-1]:,} ÷ {sizes[0]:,}", "×", [largest / smallest], target="≤ 1.2")
-    )
-    growth.met = largest / smallest <= 1.2
-    ceiling = result.add(
-        Metric(f"peak RSS at {sizes[-1]:,}", "MB", [largest * 1.048576], target="< 100 MB")
-    )
-    ceiling.met = largest * 1.048576 < 100
+    judge_growth(result, peaks, f"{sizes[-1]:,} ÷ {sizes[0]:,}", f"peak RSS at {sizes[-1]:,}")
     # wait_delivered raises unless every subscriber got the message, so these were all reached.
     result.counts = {"reached": list(sizes)}
     return result

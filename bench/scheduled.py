@@ -21,7 +21,15 @@ from bench.broadcast import (
     start_broadcast,
     wait_delivered,
 )
-from bench.harness import ADMIN_ID, Emulator, Metric, Result, emulator_process, workdir
+from bench.harness import (
+    ADMIN_ID,
+    Emulator,
+    Metric,
+    Result,
+    emulator_process,
+    judge_ceiling,
+    workdir,
+)
 from bench.pacing import busiest_window, long_run_rate
 from bot.delivery import MAX_IN_FLIGHT
 
@@ -209,10 +217,7 @@ async def run(quick: bool) -> Result:
     versus.met = versus.median >= 0.9
     offsets, peak, uploads = await one_round(CAP, memory_n)
     result.add(Metric(f"unthrottled, scheduled photo ({memory_n:,})", "msg/s", [_rate(offsets)]))
-    memory = result.add(
-        Metric(f"peak RSS at {memory_n:,} (scheduled photo)", "MB", [peak * 1.048576], "< 100 MB")
-    )
-    memory.met = peak * 1.048576 < 100
+    judge_ceiling(result, f"peak RSS at {memory_n:,} (scheduled photo)", peak)
     total_uploads = uploads_paced + uploads_ratio + uploads
     bot_uploads = result.add(
         Metric("files uploaded by the bot", "", [total_uploads], "0 (file_id)")
