@@ -152,13 +152,20 @@ class RateLimiter:
     def note(self) -> None:
         """A request made elsewhere (a reply) used the same budget: count it in the window, so
         the worker leaves room for replies instead of crowding them out."""
-        self._answered.append(time.monotonic())
+        now = time.monotonic()
+        # Expire here too: with no broadcast running nothing else would, and every reply ever
+        # sent would stay in the window.
+        self._expire(now)
+        self._answered.append(now)
+
+    def _expire(self, now: float) -> None:
+        while self._answered and self._answered[0] <= now - self.period:
+            self._answered.popleft()
 
     def _wait(self) -> float | None:
         """None if a request may start now, else how long to wait (0: until one answers)."""
         now = time.monotonic()
-        while self._answered and self._answered[0] <= now - self.period:
-            self._answered.popleft()
+        self._expire(now)
         if self._in_flight + len(self._answered) < self.capacity:
             return None
         return self._answered[0] + self.period - now if self._answered else 0.0

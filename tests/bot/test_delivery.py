@@ -9,7 +9,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from bot.delivery import MAX_IN_FLIGHT
+from bot.delivery import MAX_IN_FLIGHT, RateLimiter
 from tests.broadcasting import (
     WriteLock,
     confirm,
@@ -415,3 +415,15 @@ async def test_a_write_locked_database_pauses_delivery_and_strands_nothing(
     finally:
         emulator.set_latency(0, "sendMessage")
         assert await process.stop() == 0, process.log()
+
+
+async def test_replies_counted_by_the_limiter_leave_its_window_without_a_broadcast() -> None:
+    # Every reply is noted in the worker's window; with no broadcast running, the notes must
+    # still expire, or each reply ever sent would stay in memory.
+    limiter = RateLimiter(per_second=50)
+    for _ in range(500):
+        limiter.note()
+    assert len(limiter._answered) == 500
+    await asyncio.sleep(limiter.period + 0.05)
+    limiter.note()
+    assert len(limiter._answered) == 1

@@ -3,10 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from babel import Locale
 
-from bot.i18n import Translator, load_catalogs, plural_form
+from bot.i18n import PLURAL_TABLE, Translator, load_catalogs, plural_form
+from storage.content import LANGUAGES
 
 t = Translator(load_catalogs())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_each_catalogs_plural_rule_is_cldrs(language: str) -> None:
+    """The rule a catalog states gives Babel's CLDR category for every count up to 10,000."""
+    cldr = Locale.parse(language).plural_form
+    differing = [n for n in range(10_001) if plural_form(language, n) != cldr(n)]
+    assert differing == [], f"{language}: first differing counts {differing[:5]}"
+
+
+def test_the_plural_rule_is_not_a_message() -> None:
+    for language, catalog in load_catalogs().items():
+        assert not any(key.split(".")[0] == PLURAL_TABLE for key in catalog), language
 
 
 @pytest.mark.parametrize(
