@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 from types import SimpleNamespace
+from typing import Any
 
 import aiohttp
 import aiohttp.helpers
+import orjson
 import yarl
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -78,6 +80,15 @@ def _trace_config() -> aiohttp.TraceConfig:
 
 class AiohttpRequest(BaseRequest):
     """BaseRequest over one aiohttp.ClientSession with a bounded connection pool."""
+
+    @staticmethod
+    def parse_json_payload(payload: bytes) -> dict[str, Any]:
+        """Telegram's answer parsed by orjson; what orjson refuses, PTB's own parse (same errors)."""
+        try:
+            data: dict[str, Any] = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            return BaseRequest.parse_json_payload(payload)
+        return data
 
     __slots__ = (
         "_connect_timeout",

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import NamedTuple
 
 import aiosqlite
+import orjson
 
 
 class InboxRow(NamedTuple):
@@ -43,7 +43,7 @@ class InboxStore:
         """
         if not rows:
             return set()
-        batch = json.dumps([[row.update_id, row.payload] for row in rows], ensure_ascii=False)
+        batch = orjson.dumps([[row.update_id, row.payload] for row in rows]).decode()
         inserted = await self._db.execute_fetchall(
             "INSERT INTO inbox (update_id, payload, received_at)"
             " SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?"
@@ -74,7 +74,7 @@ class InboxStore:
         await self._db.execute(
             "UPDATE inbox SET done_at = ?"
             " WHERE update_id IN (SELECT value FROM json_each(?)) AND done_at IS NULL",
-            (now, json.dumps(list(update_ids))),
+            (now, orjson.dumps(list(update_ids)).decode()),
         )
 
     async def prune(self, done_before: float) -> int:

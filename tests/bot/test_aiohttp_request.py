@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 
 import pytest
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
+from telegram.request import BaseRequest
 
 from bot.aiohttp_request import AiohttpRequest, ConnectionLost, ConnectTimedOut, NotSent
 from tests.conftest import TOKEN
@@ -113,3 +114,21 @@ async def test_the_timeout_is_the_setting_not_read_plus_write(emulator: BotApiEm
     elapsed = time.monotonic() - started
     assert not isinstance(caught.value, NotSent)  # the request was written: maybe acted on
     assert 0.9 <= elapsed < 1.5, elapsed
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"ok":true,"result":[{"update_id":1,"message":{"text":"\\u043f\xd1\x80"}}]}',
+        b'{"ok":false,"error_code":400,"description":"Bad Request: x"}',
+        # Invalid UTF-8: PTB's own parse replaces it, and so must ours.
+        b'{"ok":true,"result":"a\xffb"}',
+    ],
+)
+def test_answers_parse_as_ptbs_own_parser_parses_them(payload: bytes) -> None:
+    assert AiohttpRequest.parse_json_payload(payload) == BaseRequest.parse_json_payload(payload)
+
+
+def test_an_answer_that_is_not_json_raises_ptbs_error() -> None:
+    with pytest.raises(TelegramError, match="Invalid server response"):
+        AiohttpRequest.parse_json_payload(b"<html>502 Bad Gateway</html>")
