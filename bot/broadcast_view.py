@@ -76,15 +76,10 @@ def render_progress(
         lang,
         "broadcast.progress",
         id=broadcast.id,
-        total=total,
         percent=percent,
-        sent=counts.sent,
-        failed=counts.failed,
-        uncertain=counts.uncertain,
-        blocked=counts.blocked,
-        pending=counts.unfinished,
         rate=f"{rate:.1f}" if rate else "—",
         eta=eta,
+        **counts.as_params(),
     )
 
 
@@ -100,11 +95,7 @@ def render_report(
         key,
         id=broadcast.id,
         count=counts.total,
-        sent=counts.sent,
-        failed=counts.failed,
-        uncertain=counts.uncertain,
-        blocked=counts.blocked,
-        cancelled=counts.cancelled,
+        **counts.as_params(),
     )
     if broadcast.due_at is None or broadcast.started_at is None:
         return report

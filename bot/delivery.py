@@ -51,7 +51,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -195,6 +195,7 @@ class DeliveryWorker:
         request_timeout: float,
         defaults: Defaults,
         health: StorageHealth | None = None,
+        write_contacts: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         request = AiohttpRequest(
             connection_pool_size=MAX_IN_FLIGHT + 2,
@@ -211,6 +212,9 @@ class DeliveryWorker:
         self.default_language = default_language
         self.health = health or StorageHealth()
         self.limiter = RateLimiter(messages_per_second)
+        # Users the bot has heard from but not yet written (UserStore batches first contacts):
+        # written before an audience is resolved, so it includes everyone heard from so far.
+        self._write_contacts = write_contacts
         self._database = database
         self._connection: aiosqlite.Connection | None = None
         self._store: BroadcastStore | None = None
@@ -294,6 +298,8 @@ class DeliveryWorker:
         """Confirm a draft (one transaction on the worker's connection) and start sending, or
         for a scheduled one, wait for its time; `language`: only that language's readers.
         The progress message is posted in `progress_chat_id` by the worker."""
+        if self._write_contacts is not None:
+            await self._write_contacts()
         total = await self.store.enqueue(
             broadcast_id,
             audience,
@@ -346,6 +352,8 @@ class DeliveryWorker:
         """Start the scheduled broadcasts that have come due (on time, or late after downtime);
         whether any did."""
         self._next_due_check = time.monotonic() + DUE_CHECK_INTERVAL
+        if self._write_contacts is not None:
+            await self._write_contacts()
         started = await self.store.start_due(time.time(), self.default_language)
         for broadcast in started:
             late = time.time() - (broadcast.due_at or time.time())

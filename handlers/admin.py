@@ -44,7 +44,7 @@ from bot.keyboards import BROADCAST, button, keyboard
 from bot.telegram_text import callback_text, message_html, utf16_length
 from handlers.auth import admin_only
 from handlers.common import reply, reply_message, user_language
-from storage.broadcasts import Audience, Broadcast, BroadcastStatus, MediaKind
+from storage.broadcasts import Audience, Broadcast, BroadcastStatus, Counts, MediaKind
 from storage.content import LANGUAGES
 from storage.db import is_storage_failure
 
@@ -252,6 +252,7 @@ async def send_preview(
         if lang in versions:
             # The very message the delivery worker sends a reader of this language.
             await send_version(bot, chat_id, versions[lang], unsubscribe_markup(t, lang))
+    await data.store.users.flush()  # everyone heard from so far is counted
     subscribers, users = await store.audience_sizes()
     by_language = await data.store.subscribers.stats(data.settings.bot.default_language)
     languages = ", ".join(t(lang, "language.name") for lang in STEPS if lang in versions)
@@ -469,6 +470,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if context.args and context.args[0].lower() == "csv":
         await _stats_csv(update, context)
         return
+    await data.store.users.flush()  # everyone heard from so far is counted
     audience = await data.store.subscribers.stats(data.settings.bot.default_language)
     lines: list[str] = [
         t(
@@ -499,13 +501,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
                 "stats.broadcast",
                 id=broadcast.id,
                 status=t(language, f"broadcast.status.{broadcast.status}"),
-                total=counts.total,
-                sent=counts.sent,
-                failed=counts.failed,
-                uncertain=counts.uncertain,
-                blocked=counts.blocked,
-                cancelled=counts.cancelled,
-                pending=counts.unfinished,
+                **counts.as_params(),
             )
         )
     drafts = await data.store.broadcasts.drafts()
@@ -517,19 +513,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     await reply(update, Html("\n".join(lines)))
 
 
-CSV_COLUMNS = (
-    "id",
-    "created_at",
-    "status",
-    "audience",
-    "total",
-    "sent",
-    "failed",
-    "uncertain",
-    "blocked",
-    "cancelled",
-    "pending",
-)
+CSV_COLUMNS = ("id", "created_at", "status", "audience", *Counts().as_params())
 
 
 async def _stats_csv(update: Update, context: BotContext) -> None:
@@ -545,13 +529,7 @@ async def _stats_csv(update: Update, context: BotContext) -> None:
             dt.datetime.fromtimestamp(broadcast.created_at, dt.UTC).isoformat(),
             broadcast.status,
             broadcast.audience or "",
-            counts.total,
-            counts.sent,
-            counts.failed,
-            counts.uncertain,
-            counts.blocked,
-            counts.cancelled,
-            counts.unfinished,
+            *counts.as_params().values(),
         ]
         writer.writerow(row)
     payload = buffer.getvalue().encode("utf-8")

@@ -144,6 +144,19 @@ class Counts:
         """Rows still to be attempted (or in flight)."""
         return self.pending + self.sending
 
+    def as_params(self) -> dict[str, int]:
+        """The figures by the names the catalog's messages and the /stats CSV use; `pending`
+        is every row not yet attempted or in flight."""
+        return {
+            "total": self.total,
+            "sent": self.sent,
+            "failed": self.failed,
+            "uncertain": self.uncertain,
+            "blocked": self.blocked,
+            "cancelled": self.cancelled,
+            "pending": self.unfinished,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class OutboxRow:
