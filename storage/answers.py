@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import aiosqlite
 
 from storage.analysis import Analyzer
+from storage.answer_index import known_words
 from storage.content import LANGUAGES
 from storage.facts import FactStore, SearchHit
 from storage.heads import Head, HeadFinder, head_share
@@ -85,7 +86,8 @@ class Answer:
     others: list[Fact] = field(default_factory=list)
     # Card keys of the facts, best first, without repeats.
     cards: list[str] = field(default_factory=list)
-    # (typed, read as) for words that were guesses: "Did you mean …?"
+    # (typed, read as) for words that were guesses: "Did you mean …?"; the word read as is
+    # spelled as the content writes it ("JITRI", «Азаров»).
     corrections: list[tuple[str, str]] = field(default_factory=list)
     # When nothing answers: the closest cards by substring match, for buttons.
     suggestions: list[SearchHit] = field(default_factory=list)
@@ -264,10 +266,8 @@ class AnswerEngine:
             str(r[0]): int(r[1])
             for r in await self._db.execute_fetchall("SELECT word, freq FROM answer_lexicon")
         }
-        forms = {
-            str(r[0]): str(r[1])
-            for r in await self._db.execute_fetchall("SELECT form, term FROM answer_words")
-        }
+        spelled = await self._db.execute_fetchall("SELECT form, term FROM answer_words")
+        words = known_words(((str(r[0]), str(r[1])) for r in spelled), self._vocabularies)
         analyzer = Analyzer(lexicon)
         finders = {lang: HeadFinder(analyzer, self._vocabularies[lang]) for lang in LANGUAGES}
         units = {}
@@ -295,7 +295,7 @@ class AnswerEngine:
             if owner is not None and owner != unit_id:
                 units[unit_id] = replace(unit, owner=owner)
         terms = {term for unit in units.values() for term in unit.terms}
-        reader = QuestionReader(self._vocabularies, analyzer, forms, terms)
+        reader = QuestionReader(self._vocabularies, analyzer, words, terms)
         self._index = _Index(units, analyzer, reader)
         return self._index
 

@@ -38,7 +38,7 @@ class Group:
     alternatives: tuple[str, ...]
     # Terms of synonyms only: a fact that matches just these covers the word less.
     synonyms: tuple[str, ...] = ()
-    # The known word form the typed word was read as, when it was a guess.
+    # The known word the typed word was read as, when it was a guess, as the content spells it.
     corrected: str | None = None
     # Which of `synonyms` are parts of the word ("企业" of 初创企业, "mail" of e-mail), not
     # words meaning the same: they come close to a fact, but do not name what it counts.
@@ -67,13 +67,16 @@ class QuestionReader:
         self,
         vocabularies: Vocabularies,
         analyzer: Analyzer,
-        known_forms: dict[str, str],
+        known_words: dict[str, tuple[str, str]],
         known_terms: set[str],
     ) -> None:
         self.analyzer = analyzer
-        self.known_forms = known_forms
+        # Case-folded word form (or its transliteration) -> its term.
+        self.known_forms = {form: term for form, (term, _) in known_words.items()}
+        # ... -> the word as the content writes it, to show in "Did you mean …?".
+        self.spelling = {form: spelling for form, (_, spelling) in known_words.items()}
         self.known_terms = known_terms
-        self._form_list = [form for form in known_forms if len(form) >= FUZZY_MIN_LENGTH - 1]
+        self._form_list = [form for form in self.known_forms if len(form) >= FUZZY_MIN_LENGTH - 1]
         self._prefixes = sorted(known_terms)
         phrases: dict[str, AnswerKind | None] = {}
         self.filler: set[str] = set()
@@ -175,8 +178,8 @@ class QuestionReader:
                     score_cutoff=FUZZY_CUTOFF,
                 )
                 if best is not None:
-                    corrected = best[0]
-                    form = self.known_forms[corrected]
+                    form = self.known_forms[best[0]]
+                    corrected = self.spelling[best[0]]
             if form is not None:
                 terms = (form, *terms)
         # A joined word ("e-mail", "lily@jitri.org") is itself; its parts only come close.

@@ -134,8 +134,26 @@ async def test_unknown_words_are_not_answered_but_suggest_cards(store: Store) ->
 
 async def test_typos_are_corrected_and_reported(store: Store) -> None:
     answer = await store.answers.ask("Азорав", "ru")
-    assert answer.corrections == [("азорав", "азаров")]  # both case-folded
+    # The typed word case-folded; the word it was read as spelled as the content writes it.
+    assert answer.corrections == [("азорав", "Азаров")]
     assert answer.best is not None and answer.best.card == "person:oleg-azarov"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "typed", "meant"),
+    [
+        # The answering fact does not spell the name: its spelling comes from the content.
+        ("jitrri有多少科研人员", "zh", "jitrri", "JITRI"),
+        ("Azarof", "ru", "azarof", "Azarov"),
+        ("Azarof", "zh", "azarof", "Azarov"),
+        ("Moskow", "en", "moskow", "Moscow"),
+    ],
+)
+async def test_a_corrected_word_is_spelled_as_the_content_writes_it(
+    store: Store, question: str, lang: str, typed: str, meant: str
+) -> None:
+    answer = await store.answers.ask(question, lang)
+    assert answer.corrections == [(typed, meant)]
 
 
 def test_vocabularies_validate_and_have_a_stable_digest() -> None:
