@@ -5,7 +5,7 @@ and one document of the FTS5 table `answer_index` with the same rowid: the names
 about (`subject`) and every term of its text in all three languages, its keywords and the
 vocabulary words of its roles (`body`). `answer_lexicon` is the Chinese segmenter's dictionary;
 `answer_words` holds every word the index knows, spelled as the content writes it ("JITRI",
-«Азаров»), with its term; `known_words` reads it into case-folded forms (and their Latin
+"Azarov"), with its term; `known_words` reads it into case-folded forms (and their Latin
 transliterations) for typos and names typed in another script, keeping the spelling to show.
 """
 
@@ -43,6 +43,7 @@ def vocabulary_words(vocabularies: Vocabularies) -> Iterator[str]:
         yield from (phrase for phrase, _ in vocabulary.questions.phrases())
         yield from vocabulary.words.filler
         yield from (word for group in vocabulary.words.synonyms for word in group)
+        yield from (word for words in vocabulary.meanings.values() for word in words)
         yield from (word for words in vocabulary.concepts.values() for word in words)
 
 
@@ -123,7 +124,7 @@ def known_words(
     """Case-folded form -> (term, spelling to show), from `answer_words` rows (spelling, term).
 
     Each word is known case-folded and, if it has letters another script writes in Latin, by
-    its transliteration too ("azarov" -> «Азаров»); a form the content itself uses comes first.
+    its transliteration too (a Cyrillic name typed in Latin letters); a form the content itself uses comes first.
     """
     known = {normalize(spelling): (term, spelling) for spelling, term in rows}
     table = transliteration(vocabularies)
