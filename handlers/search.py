@@ -64,8 +64,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
         return
     parts: list[str] = []
     if answer.corrections:
-        shown = " ".join(answer.best.fields.values())
-        words = ", ".join(_as_written(meant, shown) for _, meant in answer.corrections)
+        words = ", ".join(meant for _, meant in answer.corrections)
         parts.append(t(language, "answer.did_you_mean", words=words))
     parts.append(fact_html(answer.best, language, t))
     if answer.others:
@@ -86,12 +85,6 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
 
 def _card_button(text: str, card: str) -> InlineKeyboardButton:
     return button(shorten(text, 40), f"{CARD}:{card}")
-
-
-def _as_written(word: str, text: str) -> str:
-    """`word` (case-folded) as `text` writes it, if it does ("azarov" → "Azarov")."""
-    start = text.casefold().find(word)
-    return text[start : start + len(word)] if start >= 0 else word
 
 
 def _remember(context: BotContext, message_id: int, query: str) -> None:

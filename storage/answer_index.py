@@ -4,15 +4,17 @@ Each unit becomes one row of `answer_units` (its card, form, kinds and per-langu
 and one document of the FTS5 table `answer_index` with the same rowid: the names of what it is
 about (`subject`) and every term of its text in all three languages, its keywords and the
 vocabulary words of its roles (`body`). `answer_lexicon` is the Chinese segmenter's dictionary;
-`answer_words` maps every word form the index knows (and its Latin transliteration) to its
-term, for typos and names typed in another script.
+`answer_words` holds every word the index knows, spelled as the content writes it ("JITRI",
+"Azarov"), with its term; `known_words` reads it into case-folded forms (and their Latin
+transliterations) for typos and names typed in another script, keeping the spelling to show.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from storage.analysis import CJK_RUN, Analyzer, build_lexicon, normalize
@@ -21,7 +23,7 @@ from storage.units import TEXT_FIELDS, derive_units
 from storage.vocabulary import Vocabularies, Vocabulary
 
 # Bump when the way units or terms are derived changes: the index is then rebuilt on start.
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 ANSWER_TABLES = ("answer_index", "answer_units", "answer_lexicon", "answer_words")
 # Shortest word form kept for typo matching: shorter ones match too much by accident.
 FUZZY_MIN_LENGTH = 3
@@ -41,6 +43,7 @@ def vocabulary_words(vocabularies: Vocabularies) -> Iterator[str]:
         yield from (phrase for phrase, _ in vocabulary.questions.phrases())
         yield from vocabulary.words.filler
         yield from (word for group in vocabulary.words.synonyms for word in group)
+        yield from (word for words in vocabulary.meanings.values() for word in words)
         yield from (word for words in vocabulary.concepts.values() for word in words)
 
 
@@ -72,6 +75,8 @@ def index_rows(content: Content, vocabularies: Vocabularies) -> Iterator[tuple[s
     unit_rows: Rows = []
     documents: Rows = []
     forms: dict[str, str] = {}
+    # How often the content and vocabulary spell each case-folded form which way.
+    spellings: dict[str, Counter[str]] = {}
     for rowid, unit in enumerate(units, start=1):
         subject_words = [w for name in unit.subject for w in analyzer.words(name)]
         body_texts = [
@@ -86,7 +91,9 @@ def index_rows(content: Content, vocabularies: Vocabularies) -> Iterator[tuple[s
         body = [t for w in body_words for t in w.terms]
         for word in (*subject_words, *body_words):
             if not CJK_RUN.search(word.surface) and len(word.surface) >= FUZZY_MIN_LENGTH:
-                forms.setdefault(normalize(word.surface), word.terms[0])
+                form = normalize(word.surface)
+                forms.setdefault(form, word.terms[0])
+                spellings.setdefault(form, Counter())[word.surface] += 1
         unit_rows.append(
             (
                 rowid,
@@ -99,9 +106,8 @@ def index_rows(content: Content, vocabularies: Vocabularies) -> Iterator[tuple[s
             )
         )
         documents.append((rowid, " ".join(subject), " ".join(body)))
-    table = transliteration(vocabularies)
-    for form, term in list(forms.items()):
-        forms.setdefault(latinize(form, table), term)
+    # The most frequent spelling (the first seen of equals) is how the content writes the word.
+    written = [(spellings[form].most_common(1)[0][0], term) for form, term in forms.items()]
     yield (
         "INSERT INTO answer_units (id, card, form, kinds, fields, subject_terms, terms)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -109,7 +115,22 @@ def index_rows(content: Content, vocabularies: Vocabularies) -> Iterator[tuple[s
     )
     yield "INSERT INTO answer_index (rowid, subject, body) VALUES (?, ?, ?)", documents
     yield "INSERT INTO answer_lexicon (word, freq) VALUES (?, ?)", sorted(lexicon.items())
-    yield "INSERT INTO answer_words (form, term) VALUES (?, ?)", sorted(forms.items())
+    yield "INSERT INTO answer_words (form, term) VALUES (?, ?)", sorted(written)
+
+
+def known_words(
+    rows: Iterable[tuple[str, str]], vocabularies: Vocabularies
+) -> dict[str, tuple[str, str]]:
+    """Case-folded form -> (term, spelling to show), from `answer_words` rows (spelling, term).
+
+    Each word is known case-folded and, if it has letters another script writes in Latin, by
+    its transliteration too (a Cyrillic name typed in Latin letters); a form the content itself uses comes first.
+    """
+    known = {normalize(spelling): (term, spelling) for spelling, term in rows}
+    table = transliteration(vocabularies)
+    for form, pair in list(known.items()):
+        known.setdefault(latinize(form, table), pair)
+    return known
 
 
 def _concept_words(vocabularies: Vocabularies) -> dict[Any, list[str]]:

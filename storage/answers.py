@@ -14,11 +14,13 @@ storage/heads.py), and bm25. The index is read into memory once per content vers
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import aiosqlite
 
 from storage.analysis import Analyzer
+from storage.answer_index import known_words
 from storage.content import LANGUAGES
 from storage.facts import FactStore, SearchHit
 from storage.heads import Head, HeadFinder, head_share
@@ -85,7 +87,8 @@ class Answer:
     others: list[Fact] = field(default_factory=list)
     # Card keys of the facts, best first, without repeats.
     cards: list[str] = field(default_factory=list)
-    # (typed, read as) for words that were guesses: "Did you mean …?"
+    # (typed, read as) for words that were guesses: "Did you mean …?"; the word read as is
+    # spelled as the content writes it ("JITRI", "Azarov").
     corrections: list[tuple[str, str]] = field(default_factory=list)
     # When nothing answers: the closest cards by substring match, for buttons.
     suggestions: list[SearchHit] = field(default_factory=list)
@@ -158,17 +161,14 @@ class AnswerEngine:
     async def _rank(self, index: _Index, question: Question) -> list[tuple[_Unit, float]]:
         groups = question.groups
         if groups:
-            expression = " OR ".join(
-                dict.fromkeys(
-                    _fts_term(term) for g in groups for term in (*g.alternatives, *g.synonyms)
-                )
+            # bm25 over the words and their synonyms; facts having only a translation of a
+            # word (another language's word of its meaning) are candidates without it.
+            scores = dict.fromkeys(
+                await self._search(t for g in groups for t in g.translations), 0.0
             )
-            rows = await self._db.execute_fetchall(
-                "SELECT rowid, bm25(answer_index, 2.0, 1.0) FROM answer_index"
-                " WHERE answer_index MATCH ? ORDER BY rank LIMIT ?",
-                (expression, CANDIDATES),
+            scores.update(
+                await self._search(t for g in groups for t in (*g.alternatives, *g.synonyms))
             )
-            scores = {int(row[0]): -float(row[1]) for row in rows}
             # Facts of the asked kind are candidates even when only their owner has the words.
             for unit in index.units.values():
                 if unit.owner is not None and unit.kinds & question.kinds:
@@ -180,7 +180,11 @@ class AnswerEngine:
         top = max(scores.values(), default=0.0) or 1.0
         # Each word's matching index terms, found once: a unit then covers it by set overlap.
         matching = [
-            (index.reader.expand(g.alternatives), index.reader.exact(g.synonyms)) for g in groups
+            (
+                index.reader.expand(g.alternatives),
+                index.reader.exact((*g.synonyms, *g.translations)),
+            )
+            for g in groups
         ]
         # What the question names (not the parts of its words), for the figures' heads.
         wanted = frozenset().union(
@@ -241,6 +245,18 @@ class AnswerEngine:
         ranked.sort(key=lambda item: (item[1], item[2]), reverse=True)
         return [(unit, score) for unit, score, _ in ranked]
 
+    async def _search(self, terms: Iterable[str]) -> dict[int, float]:
+        """Units having any of `terms` (as prefixes when long enough), with their bm25."""
+        expression = " OR ".join(dict.fromkeys(_fts_term(term) for term in terms))
+        if not expression:
+            return {}
+        rows = await self._db.execute_fetchall(
+            "SELECT rowid, bm25(answer_index, 2.0, 1.0) FROM answer_index"
+            " WHERE answer_index MATCH ? ORDER BY rank LIMIT ?",
+            (expression, CANDIDATES),
+        )
+        return {int(row[0]): -float(row[1]) for row in rows}
+
     def _fact(
         self, index: _Index, unit: _Unit, score: float, question: Question, lang: str
     ) -> Fact:
@@ -264,10 +280,8 @@ class AnswerEngine:
             str(r[0]): int(r[1])
             for r in await self._db.execute_fetchall("SELECT word, freq FROM answer_lexicon")
         }
-        forms = {
-            str(r[0]): str(r[1])
-            for r in await self._db.execute_fetchall("SELECT form, term FROM answer_words")
-        }
+        spelled = await self._db.execute_fetchall("SELECT form, term FROM answer_words")
+        words = known_words(((str(r[0]), str(r[1])) for r in spelled), self._vocabularies)
         analyzer = Analyzer(lexicon)
         finders = {lang: HeadFinder(analyzer, self._vocabularies[lang]) for lang in LANGUAGES}
         units = {}
@@ -295,7 +309,7 @@ class AnswerEngine:
             if owner is not None and owner != unit_id:
                 units[unit_id] = replace(unit, owner=owner)
         terms = {term for unit in units.values() for term in unit.terms}
-        reader = QuestionReader(self._vocabularies, analyzer, forms, terms)
+        reader = QuestionReader(self._vocabularies, analyzer, words, terms)
         self._index = _Index(units, analyzer, reader)
         return self._index
 
@@ -330,7 +344,7 @@ def _kind_match(kinds: frozenset[str], wanted: frozenset[AnswerKind]) -> float:
 
 def _marks(analyzer: Analyzer, text: str, groups: tuple[Group, ...]) -> Marks:
     """`text` split into segments, the words matching a question word marked."""
-    wanted = {term for group in groups for term in (*group.alternatives, *group.synonyms)}
+    wanted = {term for g in groups for term in (*g.alternatives, *g.synonyms, *g.translations)}
     if not wanted:
         return [(text, False)]
     marks: Marks = []

@@ -2,7 +2,7 @@
 
 Question phrases of every language ("how many" and its Russian and Chinese kin) are taken out and give the
 wanted kinds; filler is dropped; each remaining word becomes a group of alternative terms — its
-own stem(s) and those of its synonyms. A word the index does not know is looked up among the
+own stem(s) and those of its synonyms, and the words of its meaning in the other languages. A word the index does not know is looked up among the
 known word forms (and their Latin transliterations), then matched fuzzily (rapidfuzz,
 Jaro-Winkler) so "Azorav", "jitry" and "Hu Idun" still find their facts.
 """
@@ -18,7 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from storage.analysis import CJK_RUN, Analyzer, normalize
-from storage.vocabulary import AnswerKind, Vocabularies
+from storage.vocabulary import AnswerKind, Vocabularies, meanings
 
 # Longest question we read; the rest is ignored (a question, not an essay).
 MAX_QUESTION = 300
@@ -38,11 +38,15 @@ class Group:
     alternatives: tuple[str, ...]
     # Terms of synonyms only: a fact that matches just these covers the word less.
     synonyms: tuple[str, ...] = ()
-    # The known word form the typed word was read as, when it was a guess.
+    # The known word the typed word was read as, when it was a guess, as the content spells it.
     corrected: str | None = None
     # Which of `synonyms` are parts of the word ("企业" of 初创企业, "mail" of e-mail), not
     # words meaning the same: they come close to a fact, but do not name what it counts.
     parts: tuple[str, ...] = ()
+    # Terms of the words meaning the same in the vocabularies' `meanings` (other languages'
+    # words too): they cover the word like synonyms, but do not add to bm25, or a fact whose
+    # three translations all use the word would outrank one that says it only in one.
+    translations: tuple[str, ...] = ()
 
     @property
     def weak(self) -> bool:
@@ -67,13 +71,16 @@ class QuestionReader:
         self,
         vocabularies: Vocabularies,
         analyzer: Analyzer,
-        known_forms: dict[str, str],
+        known_words: dict[str, tuple[str, str]],
         known_terms: set[str],
     ) -> None:
         self.analyzer = analyzer
-        self.known_forms = known_forms
+        # Case-folded word form (or its transliteration) -> its term.
+        self.known_forms = {form: term for form, (term, _) in known_words.items()}
+        # ... -> the word as the content writes it, to show in "Did you mean …?".
+        self.spelling = {form: spelling for form, (_, spelling) in known_words.items()}
         self.known_terms = known_terms
-        self._form_list = [form for form in known_forms if len(form) >= FUZZY_MIN_LENGTH - 1]
+        self._form_list = [form for form in self.known_forms if len(form) >= FUZZY_MIN_LENGTH - 1]
         self._prefixes = sorted(known_terms)
         phrases: dict[str, AnswerKind | None] = {}
         self.filler: set[str] = set()
@@ -90,6 +97,16 @@ class QuestionReader:
                 self.filler.update(term for w in analyzer.words(word) for term in w.terms[:1])
             for group in vocabulary.words.synonyms:
                 self._add_synonyms(group)
+            # A meaning's words are synonyms in their language...
+            for group in vocabulary.meanings.values():
+                self._add_synonyms(group)
+        # ...and translations across languages (one-word members only).
+        self.translations: dict[str, set[str]] = {}
+        for group in meanings(vocabularies).values():
+            analyzed = [self.analyzer.words(member) for member in group]
+            terms = {w[0].terms[0] for w in analyzed if len(w) == 1}
+            for term in terms:
+                self.translations.setdefault(term, set()).update(terms)
         self.kind_of = phrases
         ordered = sorted(phrases, key=len, reverse=True)
         words = [re.escape(p) for p in ordered if not CJK_RUN.search(p)]
@@ -175,8 +192,8 @@ class QuestionReader:
                     score_cutoff=FUZZY_CUTOFF,
                 )
                 if best is not None:
-                    corrected = best[0]
-                    form = self.known_forms[corrected]
+                    form = self.known_forms[best[0]]
+                    corrected = self.spelling[best[0]]
             if form is not None:
                 terms = (form, *terms)
         # A joined word ("e-mail", "lily@jitri.org") is itself; its parts only come close.
@@ -188,7 +205,16 @@ class QuestionReader:
             if synonym not in own
         ]
         parts = tuple(term for term in terms[len(own) :] if term not in synonyms)
-        return Group(surface, own, tuple(dict.fromkeys([*parts, *synonyms])), corrected, parts)
+        alternatives = tuple(dict.fromkeys([*parts, *synonyms]))
+        translations = tuple(
+            dict.fromkeys(
+                translation
+                for term in own
+                for translation in sorted(self.translations.get(term, ()))
+                if translation not in own and translation not in alternatives
+            )
+        )
+        return Group(surface, own, alternatives, corrected, parts, translations)
 
     def expand(self, terms: Iterable[str]) -> frozenset[str]:
         """The index terms `terms` match: themselves, and (long enough) words they begin."""

@@ -1,8 +1,9 @@
 """The answer engine's vocabulary: how people ask, per language (storage/vocabulary/*.toml).
 
 Words, never facts: question phrases say what kind of answer is wanted, filler is dropped,
-synonym groups make different words meet, concept words name the role a fact plays, and a
-transliteration table lets Latin-typed names meet Cyrillic ones. Validated like the content.
+synonym groups make different words meet, meanings make words of different languages meet,
+concept words name the role a fact plays, and a transliteration table lets Latin-typed names
+meet Cyrillic ones. Validated like the content.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from storage.content import LANGUAGES, ContentError
 
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+MeaningName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*$", max_length=40)]
 
 
 class AnswerKind(StrEnum):
@@ -102,12 +104,27 @@ class Vocabulary(_Model):
     words: Words
     grammar: Grammar = Field(default_factory=Grammar)
     concepts: dict[Concept, list[Word]] = Field(default_factory=dict)
+    # Words by what they mean, under a name shared by the three files: the words of one
+    # meaning in all languages are synonyms. Every fact is indexed in all three languages, but
+    # a translation does not always use the word its original does: the English of a fact
+    # may say "work in" where its Russian and Chinese say "cover the fields of", so "what
+    # fields do they cover" meets it only through the other languages' words.
+    meanings: dict[MeaningName, list[Word]] = Field(default_factory=dict)
     transliteration: dict[Annotated[str, StringConstraints(min_length=1, max_length=1)], str] = (
         Field(default_factory=dict)
     )
 
 
 Vocabularies = dict[str, Vocabulary]
+
+
+def meanings(vocabularies: Vocabularies) -> dict[str, list[str]]:
+    """Each meaning's words in all languages: one synonym group each."""
+    groups: dict[str, list[str]] = {}
+    for vocabulary in vocabularies.values():
+        for name, words in vocabulary.meanings.items():
+            groups.setdefault(name, []).extend(words)
+    return groups
 
 
 def load_vocabularies() -> tuple[Vocabularies, str]:

@@ -88,6 +88,23 @@ async def test_a_typo_gets_did_you_mean_and_the_answer(live: BotApiEmulator) -> 
 
 
 @pytest.mark.parametrize(
+    ("question", "language", "shown"),
+    [
+        ("jitrri有多少科研人员", "zh", "“JITRI”"),
+        ("Azarof", "ru", "«Azarov»"),
+    ],
+)
+async def test_did_you_mean_spells_the_word_as_the_content_does(
+    live: BotApiEmulator, question: str, language: str, shown: str
+) -> None:
+    """A name is shown in its own capitals even when the answering fact does not contain it."""
+    call = await ask(live, 702_050 + len(question), question, language_code=language)
+    text = call.params["text"]
+    assert shown in text, text
+    assert shown.lower() not in text
+
+
+@pytest.mark.parametrize(
     ("question", "card"),
     [
         ("jitry", "card:org:jitri"),

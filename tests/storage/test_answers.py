@@ -134,8 +134,26 @@ async def test_unknown_words_are_not_answered_but_suggest_cards(store: Store) ->
 
 async def test_typos_are_corrected_and_reported(store: Store) -> None:
     answer = await store.answers.ask("Азорав", "ru")
-    assert answer.corrections == [("азорав", "азаров")]  # both case-folded
+    # The typed word case-folded; the word it was read as spelled as the content writes it.
+    assert answer.corrections == [("азорав", "Азаров")]
     assert answer.best is not None and answer.best.card == "person:oleg-azarov"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "typed", "meant"),
+    [
+        # The answering fact does not spell the name: its spelling comes from the content.
+        ("jitrri有多少科研人员", "zh", "jitrri", "JITRI"),
+        ("Azarof", "ru", "azarof", "Azarov"),
+        ("Azarof", "zh", "azarof", "Azarov"),
+        ("Moskow", "en", "moskow", "Moscow"),
+    ],
+)
+async def test_a_corrected_word_is_spelled_as_the_content_writes_it(
+    store: Store, question: str, lang: str, typed: str, meant: str
+) -> None:
+    answer = await store.answers.ask(question, lang)
+    assert answer.corrections == [(typed, meant)]
 
 
 def test_vocabularies_validate_and_have_a_stable_digest() -> None:
@@ -240,3 +258,40 @@ async def test_what_is_gets_the_description_then_the_name(
     assert answer.best.card == "org:jitri"
     assert answer.others and answer.others[0].form == "organization"
     assert answer.others[0].card == "org:jitri"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "text"),
+    [
+        # The English of the fact says "work in"; its Russian and Chinese name the fields.
+        ("what fields do the research units cover", "en", "biomedicine"),
+        ("in what sectors do the specialist units work", "en", "biomedicine"),
+        # A fact saying the word in all three languages does not outrank one saying it in one.
+        ("в каких областях работают подразделения JITRI", "ru", "биомедицины"),
+        ("в каких сферах работают исследовательские подразделения", "ru", "биомедицины"),
+        ("专业研究所覆盖什么方向", "zh", "生物医药"),
+        # The Chinese of the fact says "innovation year" only; cooperation is in the others.
+        ("科技创新合作年", "zh", "2020—2021"),
+        ("中俄科技合作年", "zh", "2020—2021"),
+        ("years of innovation cooperation between Russia and China", "en", "2020–2021"),
+        # Showing is demonstrating: the statement that says so comes first.
+        ("что показали участники", "ru", "продемонстрировали"),
+        ("what was showcased at the conference", "en", "demonstrated"),
+        ("会上展示了什么", "zh", "技术成果"),
+    ],
+)
+async def test_words_of_one_meaning_meet_in_every_language(
+    store: Store, question: str, lang: str, text: str
+) -> None:
+    answer = await store.answers.ask(question, lang)
+    assert answer.best is not None
+    assert text in answer.best.fields["text"], [answer.best, *answer.others]
+
+
+def test_every_meaning_is_named_in_every_vocabulary() -> None:
+    """A meaning missing from one language would link nothing for its readers."""
+    vocabularies, _ = load_vocabularies()
+    names = [set(vocabulary.meanings) for vocabulary in vocabularies.values()]
+    assert names[0] and all(n == names[0] for n in names)
+    for vocabulary in vocabularies.values():
+        assert all(vocabulary.meanings.values())
