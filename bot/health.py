@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from bot.app import BotApplication
 
 # The write probe gives up after this long: a locked database makes /readyz answer 503 quickly.
-PROBE_TIMEOUT_MS = 500
+PROBE_TIMEOUT = 0.5
 
 
 class Readiness:
@@ -35,8 +35,7 @@ class Readiness:
 
     async def open(self, database: Path) -> None:
         """Open the probe's own connection (a short busy timeout, never a handler's)."""
-        self._connection = await connect(database)
-        await self._connection.execute(f"PRAGMA busy_timeout = {int(PROBE_TIMEOUT_MS)}")
+        self._connection = await connect(database, busy_wait=PROBE_TIMEOUT)
 
     async def close(self) -> None:
         """Close the probe's connection."""

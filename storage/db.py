@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.locking import DEFAULT_WAIT, patient_factory
 from storage.migrations import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,8 @@ CONNECTION_PRAGMAS = (
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",
+    # Waiting for another connection's lock is PatientConnection's (storage/locking.py).
+    "PRAGMA busy_timeout = 0",
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -76,8 +78,9 @@ def is_storage_failure(error: BaseException | None) -> bool:
     return False
 
 
-async def connect(path: Path) -> aiosqlite.Connection:
-    """Open (creating if needed) the database at `path`, migrated to the current schema.
+async def connect(path: Path, busy_wait: float = DEFAULT_WAIT) -> aiosqlite.Connection:
+    """Open (creating if needed) the database at `path`, migrated to the current schema; a
+    statement waits up to `busy_wait` seconds for a lock another connection holds.
 
     Queries on it read rows with `execute_fetchall` (one trip to the connection's thread),
     never `async with execute(...)`/`async for`: between those trips another coroutine's write
@@ -87,7 +90,9 @@ async def connect(path: Path) -> aiosqlite.Connection:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, so each unit of work is explicit.
-        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection = await aiosqlite.connect(
+            path, isolation_level=None, timeout=0, factory=patient_factory(busy_wait)
+        )
     except (sqlite3.Error, OSError) as error:
         raise StorageUnavailableError(f"database {path}: {_reason(error)}") from None
     try:
