@@ -54,6 +54,7 @@ SILENT_METHODS = frozenset(
         "getUpdates",
         "getMe",
         "deleteWebhook",
+        "getWebhookInfo",
         "sendChatAction",
         "setMyCommands",
         "setMyDescription",

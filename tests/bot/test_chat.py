@@ -18,6 +18,7 @@ from bot.chat import render_html
 ROOT = Path(__file__).resolve().parents[2]
 TAG = re.compile(r"</?[a-z][a-z0-9-]*(\s[^>]*)?>", re.IGNORECASE)
 ANSI = re.compile(r"\x1b\[")
+BOOKKEEPING = re.compile(r"^\[[a-z]+[A-Z]\w*\]$", re.MULTILINE)
 
 
 def _env() -> dict[str, str]:
@@ -52,6 +53,8 @@ def _clean(result: subprocess.CompletedProcess[str]) -> str:
     assert not TAG.search(result.stdout), f"raw HTML in:\n{result.stdout}"
     assert "&lt;" not in result.stdout and "&amp;" not in result.stdout
     assert not ANSI.search(result.stdout), "colours only on a terminal"
+    # The bot's own bookkeeping calls (getWebhookInfo at start, …) are not the conversation.
+    assert not BOOKKEEPING.search(result.stdout), f"a Bot API call shown in:\n{result.stdout}"
     return result.stdout
 
 
