@@ -25,3 +25,9 @@ def test_raw_json_values_are_spliced_verbatim() -> None:
     assert keyboard.encode() in body
     only_raw = json_body({"reply_markup": keyboard})
     assert json.loads(only_raw) == {"reply_markup": json.loads(keyboard)}
+
+
+def test_values_orjson_refuses_are_encoded_as_the_standard_library_does() -> None:
+    parameters = {"big": 2**70, "keys": {1: "one"}, "reply_markup": RawJson.dump({2: [2**65]})}
+    body = json_body(parameters)
+    assert json.loads(body) == {"big": 2**70, "keys": {"1": "one"}, "reply_markup": {"2": [2**65]}}
