@@ -183,11 +183,9 @@ class QuestionReader:
         )
 
     def _chinese_phrases(self, folded: str) -> list[tuple[int, int]]:
-        """Where `folded` has Chinese question phrases: each starts and ends where a word does.
-
-        A phrase may span words (地址/在哪); inside a longer word it counts only as one of the
-        segmenter's own sub-words of it (时间 of 成立时间), never across a boundary.
-        """
+        """Where `folded` has Chinese question phrases: each starts and ends where a word does."""
+        # A phrase may span words (地址/在哪); inside a longer word it counts only as one of
+        # the segmenter's own sub-words of it (时间 of 成立时间), never across a boundary.
         if not self._chinese:
             return []
         words = [w for w in self.analyzer.words(folded) if CJK_RUN.fullmatch(w.surface)]
