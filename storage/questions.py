@@ -110,13 +110,13 @@ class QuestionReader:
         self.kind_of = phrases
         ordered = sorted(phrases, key=len, reverse=True)
         words = [re.escape(p) for p in ordered if not CJK_RUN.search(p)]
-        chinese = [re.escape(p) for p in ordered if CJK_RUN.search(p)]
-        self._phrase = re.compile(
-            "|".join(
-                [f"(?<![^\\W_])(?:{'|'.join(words)})(?![^\\W_])"] * bool(words)
-                + [f"(?:{'|'.join(chinese)})"] * bool(chinese)
-            )
-        )
+        self._phrase = re.compile(f"(?<![^\\W_])(?:{'|'.join(words) or '(?!)'})(?![^\\W_])")
+        # Chinese has no spaces: its phrases are matched on the segmenter's word boundaries
+        # (`_chinese_phrases`), or 在哪 would be read inside 研究所/在/哪些.
+        self._chinese: dict[str, list[str]] = {}
+        for phrase in ordered:
+            if CJK_RUN.fullmatch(phrase):
+                self._chinese.setdefault(phrase[0], []).append(phrase)
         joined = sorted(self.phrase_synonyms, key=len, reverse=True)
         self._joined = re.compile(
             f"(?<![^\\W_])(?:{'|'.join(re.escape(p) for p in joined) or '(?!)'})(?![^\\W_])"
@@ -141,13 +141,16 @@ class QuestionReader:
         """What `text` asks."""
         folded = normalize(text[:MAX_QUESTION])
         kinds: set[AnswerKind] = set()
-        asking = False
-        for match in self._phrase.finditer(folded):
-            asking = True
-            kind = self.kind_of.get(match.group())
+        spans = [match.span() for match in self._phrase.finditer(folded)]
+        spans += self._chinese_phrases(folded)
+        for start, end in spans:
+            kind = self.kind_of.get(folded[start:end])
             if kind is not None:
                 kinds.add(kind)
-        rest = self._phrase.sub(" ", folded)
+        asking = bool(spans)
+        rest = folded
+        for start, end in sorted(spans, reverse=True):
+            rest = f"{rest[:start]} {rest[end:]}"
         groups: list[Group] = []
         for match in self._joined.finditer(rest):
             phrase = match.group()
@@ -178,6 +181,38 @@ class QuestionReader:
         return Question(
             text, frozenset(kinds), tuple(groups[:MAX_GROUPS]), tuple(corrections), asking
         )
+
+    def _chinese_phrases(self, folded: str) -> list[tuple[int, int]]:
+        """Where `folded` has Chinese question phrases: each starts and ends where a word does."""
+        # A phrase may span words (地址/在哪); inside a longer word it counts only as one of
+        # the segmenter's own sub-words of it (时间 of 成立时间), never across a boundary.
+        if not self._chinese:
+            return []
+        words = [w for w in self.analyzer.words(folded) if CJK_RUN.fullmatch(w.surface)]
+        ends = {w.end for w in words}
+        spans: list[tuple[int, int]] = []
+        reached = 0
+        for word in words:
+            if word.start < reached:
+                continue
+            found = next(
+                (
+                    phrase
+                    for phrase in self._chinese.get(folded[word.start], ())
+                    if word.start + len(phrase) in ends and folded.startswith(phrase, word.start)
+                ),
+                None,
+            )
+            if found is not None:
+                reached = word.start + len(found)
+                spans.append((word.start, reached))
+                continue
+            for part in word.terms[1:]:
+                if part in self.kind_of and CJK_RUN.fullmatch(part):
+                    start = word.start + word.surface.find(part)
+                    spans.append((start, start + len(part)))
+                    break
+        return spans
 
     def _group(self, surface: str, terms: tuple[str, ...]) -> Group:
         corrected = None

@@ -295,3 +295,41 @@ def test_every_meaning_is_named_in_every_vocabulary() -> None:
     assert names[0] and all(n == names[0] for n in names)
     for vocabulary in vocabularies.values():
         assert all(vocabulary.meanings.values())
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # A question phrase whose characters straddle two words asks nothing of its own.
+        ("研究所在哪些领域工作", AnswerKind.PLACE),
+        ("人才在哪些方面", AnswerKind.PLACE),
+        ("很多大学参加了吗", AnswerKind.NUMBER),
+        ("个人数据", AnswerKind.NUMBER),
+        ("多大学", AnswerKind.NUMBER),
+    ],
+)
+async def test_a_chinese_question_phrase_across_a_word_boundary_is_not_read(
+    store: Store, question: str, kind: AnswerKind
+) -> None:
+    answer = await store.answers.ask(question, "zh")
+    assert kind not in answer.kinds
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # The same phrases as words of their own still ask.
+        ("会议在哪举行", AnswerKind.PLACE),
+        ("会议在哪", AnswerKind.PLACE),
+        ("会上有多少大学", AnswerKind.NUMBER),
+        ("研究所有多少人", AnswerKind.NUMBER),
+        ("主持人是谁", AnswerKind.PERSON),
+        # One of the segmenter's own sub-words of a longer word.
+        ("JITRI成立时间", AnswerKind.DATE),
+    ],
+)
+async def test_a_chinese_question_phrase_as_its_own_word_is_read(
+    store: Store, question: str, kind: AnswerKind
+) -> None:
+    answer = await store.answers.ask(question, "zh")
+    assert kind in answer.kinds
