@@ -110,7 +110,7 @@ def build_application(
             request_timeout=settings.broadcast.request_timeout,
             defaults=defaults,
             health=data.storage_health,
-            write_contacts=data.opened_store.users.flush,
+            write_contacts=data.opened_store.users.settle,
         )
         await delivery.start()
         data.started_delivery = delivery

@@ -252,7 +252,7 @@ async def send_preview(
         if lang in versions:
             # The very message the delivery worker sends a reader of this language.
             await send_version(bot, chat_id, versions[lang], unsubscribe_markup(t, lang))
-    await data.store.users.flush()  # everyone heard from so far is counted
+    await data.store.users.settle()  # everyone heard from so far is counted
     subscribers, users = await store.audience_sizes()
     by_language = await data.store.subscribers.stats(data.settings.bot.default_language)
     languages = ", ".join(t(lang, "language.name") for lang in STEPS if lang in versions)
@@ -470,7 +470,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if context.args and context.args[0].lower() == "csv":
         await _stats_csv(update, context)
         return
-    await data.store.users.flush()  # everyone heard from so far is counted
+    await data.store.users.settle()  # everyone heard from so far is counted
     audience = await data.store.subscribers.stats(data.settings.bot.default_language)
     lines: list[str] = [
         t(

@@ -10,10 +10,13 @@ yet on disk were not confirmed either, and Telegram sends them again.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from collections import OrderedDict
 
 import aiosqlite
+
+from storage.db import is_storage_failure
 
 # A user's last_seen is refreshed at most this often, so a busy chat costs no write per message.
 LAST_SEEN_RESOLUTION = 3600
@@ -86,6 +89,19 @@ class UserStore:
                     self._remember(user_id, at)
                 written += len(batch)
         return written
+
+    async def settle(self) -> None:
+        """Write the noted users if the database takes them, before reading the users table as
+        an audience or a count, so that it includes everyone heard from so far.
+
+        A database that refuses the write (full disk, lock) is not the reader's to report: the
+        read goes on without them, and the inbox's own flush reports the failure and retries.
+        """
+        try:
+            await self.flush()
+        except sqlite3.Error as error:
+            if not is_storage_failure(error):
+                raise
 
     async def seen(self, user_id: int, telegram_language: str | None) -> str | None:
         """Record now that the user is active; return the language they chose, if any."""

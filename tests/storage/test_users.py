@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from storage.db import connect
 from storage.store import Store
-from storage.users import BATCH_ROWS
+from storage.users import BATCH_ROWS, UserStore
 
 
 def rows(path: Path) -> dict[int, tuple[str | None, str | None, int, int]]:
@@ -73,3 +74,25 @@ async def test_a_later_batch_keeps_the_first_contact_and_the_choice(tmp_path: Pa
         assert first_seen <= last_seen
     finally:
         await store.close()
+
+
+async def test_settle_writes_the_noted_users_or_leaves_them_noted_on_a_locked_database(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bot.sqlite3"
+    await (await Store.open(path)).close()
+    connection = await connect(path, busy_wait=0.2)
+    users = UserStore(connection)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        users.note(7, "en")
+        holder.execute("BEGIN IMMEDIATE")
+        await users.settle()  # the lock outlasts the wait: no error, the user stays noted
+        assert users.unwritten == 1
+        holder.execute("ROLLBACK")
+        await users.settle()
+        assert users.unwritten == 0
+        assert set(rows(path)) == {7}
+    finally:
+        holder.close()
+        await connection.close()
