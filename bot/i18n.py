@@ -142,7 +142,9 @@ def load_catalogs() -> dict[str, dict[str, Message]]:
     return catalogs
 
 
-def _read_catalog(language: str) -> dict[str, Any]:
+@functools.cache
+def _read_catalog(language: str) -> Mapping[str, Any]:
+    """The parsed catalog file, read once: its plural rule and its messages come from it."""
     text = (resources.files("bot") / "locales" / f"{language}.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
