@@ -6,7 +6,7 @@ its set or its vocabulary; the engine is never tuned to it phrase by phrase).
 
 In-process on the real store (temp file, migrations, the bundled content), as the bot opens it.
 A question counts as answered when one of its expected texts appears in the facts the reply
-would show (the best and up to two more, rendered by bot/answer_view.py as the bot does).
+would show (the best and up to two more, rendered by wording/answer_view.py as the bot does).
 Latency is `store.answers.ask` alone, after one warm-up pass (which loads the index and, for
 Chinese, the segmenter).
 """
@@ -18,11 +18,11 @@ import tomllib
 from pathlib import Path
 
 from bench.harness import Metric, Result, percentile, workdir
-from bot.answer_view import fact_html
-from bot.i18n import Translator, load_catalogs
-from bot.telegram_text import plain_text
 from storage.content import LANGUAGES
 from storage.store import Store
+from wording.answer_view import fact_html
+from wording.i18n import Translator, load_catalogs
+from wording.text import plain_text
 
 NAME = "answers"
 QUESTIONS = Path(__file__).with_name("answers.toml")

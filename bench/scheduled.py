@@ -31,7 +31,7 @@ from bench.harness import (
     workdir,
 )
 from bench.pacing import busiest_window, long_run_rate
-from bot.delivery import MAX_IN_FLIGHT
+from handlers.transport.delivery import MAX_IN_FLIGHT
 
 NAME = "scheduled"
 PACED = 30.0

@@ -13,20 +13,20 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
 from bot.config import Settings
-from bot.context import BotData
-from bot.delivery import DeliveryWorker
-from bot.fast_bot import FastBot, ReplyRequest
-from bot.flood import FloodGuard
-from bot.flood_wait import FloodWait
-from bot.i18n import Translator, load_catalogs
-from bot.inbox import Inbox, UpdateSource
-from bot.polling import PollingSource, UpdatesRequest
-from bot.processor import PerChatUpdateProcessor
 from handlers.admin import resume_confirmations
 from handlers.common import ContactJournal
 from handlers.content_admin import publish_commands
+from handlers.kit.context import BotData
+from handlers.kit.flood import FloodGuard
+from handlers.transport.delivery import DeliveryWorker
+from handlers.transport.fast_bot import FastBot, ReplyRequest
+from handlers.transport.flood_wait import FloodWait
+from handlers.transport.inbox import Inbox, UpdateSource
+from handlers.transport.polling import PollingSource, UpdatesRequest
+from handlers.transport.processor import PerChatUpdateProcessor
 from storage.content import LoadedContent
 from storage.store import Store
+from wording.i18n import Translator, load_catalogs
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def build_application(
 ) -> BotApplication:
     """The bot, ready for bot.runner.serve(); services start in post_init.
 
-    There is no PTB Updater: updates come through the durable inbox (bot/inbox.py), fed by
+    There is no PTB Updater: updates come through the durable inbox (handlers/transport/inbox.py), fed by
     long polling or the webhook, whichever the settings choose. The inbox also bounds the
     updates in memory, so a burst of any size waits at Telegram.
 
@@ -114,7 +114,7 @@ def build_application(
         )
         await delivery.start()
         data.started_delivery = delivery
-        # Replies and broadcasts share Telegram's budget (bot/flood_wait.py).
+        # Replies and broadcasts share Telegram's budget (handlers/transport/flood_wait.py).
         flood_wait.share_budget(delivery.limiter.note, delivery.pause_for)
         await publish_commands(application.bot, data)
         # A confirmation a crash cut short goes back to its organizer, unless replaying the
@@ -141,7 +141,7 @@ def build_application(
     # The one retry path on 429 for every request the handlers make.
     flood_wait = FloodWait()
 
-    # Echo-free replies (bot/fast_bot.py); aiohttp, not PTB's default httpx: 3x the replies per
+    # Echo-free replies (handlers/transport/fast_bot.py); aiohttp, not PTB's default httpx: 3x the replies per
     # second under load (BENCHMARKS.md).
     bot = FastBot(
         token,
@@ -157,7 +157,7 @@ def build_application(
         .bot(bot)
         .context_types(ContextTypes(bot_data=BotData))
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES, on_done=inbox.done))
-        # Our own update source instead of PTB's Updater: see bot/inbox.py.
+        # Our own update source instead of PTB's Updater: see handlers/transport/inbox.py.
         .updater(None)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -182,6 +182,6 @@ async def _update_source(
     """The webhook if [webhook] is configured, long polling otherwise."""
     if settings.webhook is None:
         return PollingSource(application.bot, request, inbox, ALLOWED_UPDATES)
-    from bot.webhook import WebhookSource
+    from handlers.transport.webhook import WebhookSource
 
     return await WebhookSource.create(application, inbox, settings.webhook, ALLOWED_UPDATES)

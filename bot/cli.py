@@ -21,10 +21,10 @@ from bot.config import (
     load_settings,
     require_token,
 )
-from bot.inbox import StopBot
 from bot.instance import AlreadyRunningError, InstanceLock
 from bot.redaction import install as install_redaction
 from bot.redaction import redact, register_secret
+from handlers.transport.inbox import StopBot
 from storage.content import LANGUAGES, ContentError, load_content
 from storage.db import DatabaseTooNewError, StorageUnavailableError
 from web.server import ListenError
@@ -204,7 +204,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 def _web(path: Path | None, host: str | None, port: int | None) -> int:
 
-    from web.serve import serve_site
+    from bot.web_only import serve_site
 
     settings = load_settings(path) if path else None
     if settings is not None:
@@ -228,10 +228,10 @@ def _qr(out: Path, config: Path | None, username: str | None) -> int:
 
 
 async def _print_set(out: Path, settings: Settings, path: Path, username: str | None) -> int:
-    from bot.i18n import Translator, load_catalogs
-    from bot.posters import write_print_set
+    from handlers.kit.posters import write_print_set
     from handlers.posters import poster_links
     from storage.store import Store
+    from wording.i18n import Translator, load_catalogs
 
     name = username or settings.telegram.username or await _ask_username(settings, path)
     name = name.removeprefix("@")

@@ -68,7 +68,7 @@ class Readiness:
             reasons.append("inbox: done-mark writer not running")
         if data.started_delivery is None or not data.started_delivery.running:
             reasons.append("delivery worker: not running")
-        storage = data.storage_health  # bot/storage_health.py: what users' writes have met
+        storage = data.storage_health  # storage/health.py: what users' writes have met
         if storage.failing:
             reasons.append(f"storage: writes failing ({storage.last_error})")
         return reasons

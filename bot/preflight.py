@@ -17,8 +17,8 @@ from pathlib import Path
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 
-from bot.aiohttp_request import AiohttpRequest
 from bot.config import TOKEN_ENV, ConfigError, Settings
+from handlers.transport.aiohttp_request import AiohttpRequest
 
 # A Bot API server that has not answered getMe in this long is treated as unreachable.
 CONNECT_TIMEOUT = 10.0

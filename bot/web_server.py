@@ -4,7 +4,7 @@ Started in post_init when `[web] enabled` or `[webhook]` is set. One aiohttp app
 (web/server.py) carries every route; it listens on `[web] host`:`port` for the site and on
 `[webhook] listen`:`port` for Telegram's reverse proxy (one socket if they are the same).
 Routes on it: the site (when enabled), `GET /healthz` (web/health.py), `GET /readyz`
-(bot/health.py) and `POST <path of [webhook] url>` (bot/webhook.py).
+(bot/health.py) and `POST <path of [webhook] url>` (handlers/transport/webhook.py).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.health import Readiness, readiness_routes
-from bot.webhook import WebhookSource
+from handlers.transport.webhook import WebhookSource
 
 if TYPE_CHECKING:
     from bot.app import BotApplication
@@ -27,7 +27,7 @@ async def start_web_server(application: BotApplication) -> WebServer:
     data = application.bot_data
     settings = data.settings
     if settings.web.enabled:
-        from web.serve import build_server  # only a process that serves the site loads it
+        from bot.web_only import build_server  # only a process that serves the site loads it
 
         server = build_server(settings, data.store, data.translate, data.bot_username)
     else:

@@ -16,8 +16,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import HandlerCallback
-from bot.keyboards import BROADCAST, CARD, LANG, RESULTS, SUBSCRIPTION
 from handlers import (
     admin,
     content_admin,
@@ -30,6 +28,8 @@ from handlers import (
     search,
     subscriptions,
 )
+from handlers.kit.context import HandlerCallback
+from handlers.kit.keyboards import BROADCAST, CARD, LANG, RESULTS, SUBSCRIPTION
 
 __all__ = ["register"]
 

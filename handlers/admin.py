@@ -37,16 +37,16 @@ from telegram import InputFile, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ExtBot
 
-from bot.broadcast_view import choose_text, render_due, send_version, unsubscribe_markup
-from bot.context import BotContext, BotData
-from bot.i18n import Html
-from bot.keyboards import BROADCAST, button, keyboard
-from bot.telegram_text import callback_text, message_html, utf16_length
 from handlers.auth import admin_only
 from handlers.common import reply, reply_message, user_language
+from handlers.kit.broadcast_view import render_due, send_version, unsubscribe_markup
+from handlers.kit.context import BotContext, BotData
+from handlers.kit.keyboards import BROADCAST, button, keyboard
+from handlers.kit.telegram_text import callback_text, message_html, utf16_length
 from storage.broadcasts import Audience, Broadcast, BroadcastStatus, Counts, MediaKind
 from storage.content import LANGUAGES
 from storage.db import is_storage_failure
+from wording.i18n import Html, choose_text
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ import functools
 
 from telegram import Update
 
-from bot.context import BotContext, HandlerCallback
-from bot.telegram_text import callback_text
 from handlers.common import reply, user_language
+from handlers.kit.context import BotContext, HandlerCallback
+from handlers.kit.telegram_text import callback_text
 
 
 def is_admin(update: Update, context: BotContext) -> bool:

@@ -11,17 +11,14 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.context import BotContext
-from bot.i18n import Html, Translator, escape
-from bot.keyboards import CARD, LANG, SUBSCRIPTION, button, keyboard, pairs
-from bot.telegram_text import plain_text
 from handlers.common import PUBLIC_COMMANDS
+from handlers.kit.context import BotContext
+from handlers.kit.keyboards import CARD, LANG, SUBSCRIPTION, button, keyboard, pairs
 from storage.cards import CardKey, CardKind, org_card, person_card, split_card
 from storage.content import LANGUAGES
-from storage.facts import FactStore, Organization, OrganizationSummary, Person
-
-# The organization with a command of its own (/jitri): the conference's host institute.
-FEATURED_ORGANIZATION = "jitri"
+from storage.facts import FactStore, Organization, Person
+from wording.i18n import Html, Translator, escape
+from wording.names import FEATURED_ORGANIZATION, event_names, org_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +56,6 @@ async def _render(
     return await _SIMPLE[kind](lang, facts, t)
 
 
-async def event_names(facts: FactStore, lang: str) -> dict[str, str]:
-    """Names catalog templates take from the content: the event, its city, the featured org."""
-    event = await facts.event(lang)
-    featured = await facts.organization(FEATURED_ORGANIZATION, lang)
-    return {
-        "title": event.title,
-        "city": event.city,
-        "year": str(event.date.year),
-        "featured": _org_label(featured.summary) if featured else FEATURED_ORGANIZATION.upper(),
-    }
-
-
 async def deep_link_cards(facts: FactStore) -> list[str]:
     """Every card a deep link can open: the plain ones, each organization, each person."""
     orgs = await facts.organizations(LANGUAGES[0])
@@ -82,38 +67,12 @@ async def deep_link_cards(facts: FactStore) -> list[str]:
     ]
 
 
-async def card_title(key: str, lang: str, facts: FactStore, t: Translator) -> str | None:
-    """A card's name in plain text (for captions and link lists); None if there is no such card."""
-    parts = split_card(key)
-    if parts is None:
-        return None
-    kind, ident = parts
-    if kind is CardKind.ORG:
-        org = await facts.organization(ident, lang)
-        if org is None:
-            return None
-        summary = org.summary
-        short = summary.short_name
-        if not short or short == summary.name:
-            return summary.name
-        # The catalog's brackets: full-width in Chinese.
-        return plain_text(t(lang, "org.title_with_short", name=summary.name, short_name=short))
-    if kind is CardKind.PERSON:
-        person = await facts.person(ident, lang)
-        return person.name if person else None
-    return plain_text(t(lang, f"card_title.{kind}"))
-
-
 def _card_button(text: str, card: str) -> InlineKeyboardButton:
     return button(text, f"{CARD}:{card}")
 
 
 def _menu_row(lang: str, t: Translator) -> list[InlineKeyboardButton]:
     return [_card_button(t(lang, "button.menu"), CardKey.WELCOME)]
-
-
-def _org_label(org: OrganizationSummary) -> str:
-    return org.short_name or org.name
 
 
 def _bullets(items: list[str]) -> str:
@@ -210,7 +169,7 @@ async def _organizers(lang: str, facts: FactStore, t: Translator) -> Card:
         org = await facts.organization(summary.id, lang)
         if org:
             lines.append(f"<b>{escape(summary.name)}</b>\n{escape(org.role_text)}")
-    buttons = [_card_button(_org_label(o), org_card(o.id)) for o in organizers]
+    buttons = [_card_button(org_label(o), org_card(o.id)) for o in organizers]
     return Card(
         Html("\n\n".join(lines)),
         keyboard(
@@ -224,7 +183,7 @@ async def _orgs(lang: str, facts: FactStore, t: Translator) -> Card:
     orgs = await facts.organizations(lang)
     # No count: the source names organizations but never says how many took part.
     text = t(lang, "orgs.title")
-    buttons = [_card_button(_org_label(o), org_card(o.id)) for o in orgs]
+    buttons = [_card_button(org_label(o), org_card(o.id)) for o in orgs]
     return Card(text, keyboard(*[[b] for b in buttons], _menu_row(lang, t)))
 
 
@@ -270,7 +229,7 @@ async def _person(person_id: str, lang: str, facts: FactStore, t: Translator) ->
         return None
     sections = [_person_line(person, t, lang)]
     statements = [s for s in await facts.statements(lang) if s.person.id == person.id]
-    rows = [[_card_button(_org_label(person.organization), org_card(person.organization.id))]]
+    rows = [[_card_button(org_label(person.organization), org_card(person.organization.id))]]
     if statements:
         # The role text already says the interview was given; the button opens it.
         rows.append([_card_button(t(lang, "button.interview"), CardKey.INTERVIEW)])
@@ -307,7 +266,7 @@ async def _contacts(lang: str, facts: FactStore, t: Translator) -> Card:
             lang,
             "contacts.item",
             label=c.label,
-            organization=_org_label(c.organization),
+            organization=org_label(c.organization),
             value=c.value,
         )
         for c in contacts

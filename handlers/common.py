@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from bot.context import BotContext
-from bot.fast_bot import FastBot
-from bot.i18n import Html, language_from_telegram
-from bot.storage_health import StorageHealth
-from bot.telegram_text import split_visible
+from handlers.kit.context import BotContext
+from handlers.kit.telegram_text import split_visible
+from handlers.transport.fast_bot import FastBot
 from storage.db import is_lasting_storage_failure
+from storage.health import StorageHealth
 from storage.users import UserStore
+from wording.i18n import Html, language_from_telegram
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ async def user_language(update: Update, context: BotContext) -> str:
 
 
 class ContactJournal:
-    """The FetchJournal of bot/fast_bot.py: who wrote to the bot, on disk before the ack.
+    """The FetchJournal of handlers/transport/fast_bot.py: who wrote to the bot, on disk before the ack.
 
     While the database is unavailable for good (a full disk, a read-only file) the bot keeps
     answering: a flush that fails that way is reported to `health` and the contacts stay noted

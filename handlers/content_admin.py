@@ -9,13 +9,13 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.context import BotContext, BotData
-from bot.telegram_text import plain_text
 from handlers.auth import admin_only
-from handlers.cards import event_names
 from handlers.common import PUBLIC_COMMANDS, reply, shorten, user_language
+from handlers.kit.context import BotContext, BotData
 from storage.content import LANGUAGES, ContentError
 from storage.db import is_storage_failure
+from wording.names import event_names
+from wording.text import plain_text
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.context import BotContext
-from bot.flood import Verdict
-from bot.telegram_text import callback_text
 from handlers.common import reply, shorten, user_language
+from handlers.kit.context import BotContext
+from handlers.kit.flood import Verdict
+from handlers.kit.telegram_text import callback_text
 from storage.db import is_storage_failure
 
 log = logging.getLogger(__name__)
@@ -91,7 +91,7 @@ async def error_handler(update: object, context: BotContext) -> None:
 
     The apology never touches the database (it may be what failed): the language comes from
     memory or from Telegram. A storage failure (full disk, read-only file, a lock held too
-    long) is one log line per outage (bot/storage_health.py) and a "temporarily unavailable" reply.
+    long) is one log line per outage (storage/health.py) and a "temporarily unavailable" reply.
     """
     error = context.error
     unavailable = is_storage_failure(error)

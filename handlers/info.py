@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.keyboards import CARD, button, keyboard
 from handlers.auth import is_admin
-from handlers.cards import FEATURED_ORGANIZATION, get_card
+from handlers.cards import get_card
 from handlers.common import reply, shorten, show, user_language
+from handlers.kit.context import BotContext
+from handlers.kit.keyboards import CARD, button, keyboard
 from handlers.search import with_back_to_results
 from handlers.subscriptions import with_subscription_state
 from storage.cards import CardKey, card_from_payload, org_card
+from wording.names import FEATURED_ORGANIZATION
 
 
 async def send_card(update: Update, context: BotContext, key: str) -> bool:

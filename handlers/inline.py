@@ -18,12 +18,13 @@ from telegram import (
     Update,
 )
 
-from bot.answer_view import card_label, fact_html
-from bot.context import BotContext
-from bot.telegram_text import plain_text
-from handlers.cards import FEATURED_ORGANIZATION, event_names, get_card
+from handlers.cards import get_card
 from handlers.common import shorten, split_html, user_language
+from handlers.kit.context import BotContext
 from storage.cards import CardKey, org_card, payload_for
+from wording.answer_view import fact_html
+from wording.names import FEATURED_ORGANIZATION, card_title, event_names
+from wording.text import plain_text
 
 INLINE_RESULTS_LIMIT = 50
 # Offered for an empty query: the cards people share most.
@@ -89,7 +90,7 @@ async def _answer_entries(context: BotContext, text: str, lang: str) -> list[tup
     entries: dict[str, tuple[str, str, str]] = {}
     for fact in (answer.best, *answer.others):
         if fact.card not in entries:
-            title = await card_label(data.store.facts, fact.card, lang, t)
+            title = await card_title(fact.card, lang, data.store.facts, t, short=True) or fact.card
             sentence = plain_text(fact_html(fact, lang, t, highlight=False))
             entries[fact.card] = (fact.card, title, sentence)
     return list(entries.values())

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.context import BotContext
 from handlers.info import send_card
+from handlers.kit.context import BotContext
 from storage.cards import CardKey
 from storage.content import LANGUAGES
 

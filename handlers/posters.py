@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from telegram import InputFile, Update
 
-from bot.context import BotContext
-from bot.i18n import Html, Translator
-from bot.posters import DeepLink, qr_png
 from handlers.auth import admin_only
-from handlers.cards import card_title, deep_link_cards
+from handlers.cards import deep_link_cards
 from handlers.common import reply, shorten, user_language
+from handlers.kit.context import BotContext
+from handlers.kit.posters import DeepLink, qr_png
 from storage.cards import card_from_payload, deep_link, payload_for
 from storage.content import LANGUAGES
 from storage.facts import FactStore
+from wording.i18n import Html, Translator
+from wording.names import card_title
 
 
 async def poster_links(

@@ -3,8 +3,8 @@ document whose caption starts with /broadcast or /schedule.
 
 A scheduled broadcast is an ordinary draft (handlers/admin.py: same preview, audience buttons
 and per-language composition) with a due time; once confirmed it waits in SQLite until the
-delivery worker starts it (bot/delivery.py). `<when>` is read in the event's time zone, which
-comes from the content file (bot/schedule_time.py has the forms).
+delivery worker starts it (handlers/transport/delivery.py). `<when>` is read in the event's time zone, which
+comes from the content file (handlers/kit/schedule_time.py has the forms).
 """
 
 from __future__ import annotations
@@ -15,17 +15,18 @@ from collections.abc import Sequence
 
 from telegram import MessageEntity, Update
 
-from bot.broadcast_view import choose_text, render_due
-from bot.context import BotContext
-from bot.i18n import Html
-from bot.keyboards import BROADCAST, button, keyboard
-from bot.schedule_time import FORMS, WhenError, parse_when, split_when
-from bot.telegram_text import message_html, plain_text, utf16_length
 from handlers.admin import BROADCAST_LIMIT, STEPS, ask, caption_fits, message_media, preview
 from handlers.auth import admin_only
 from handlers.common import reply, shorten, user_language
+from handlers.kit.broadcast_view import render_due
+from handlers.kit.context import BotContext
+from handlers.kit.keyboards import BROADCAST, button, keyboard
+from handlers.kit.schedule_time import FORMS, WhenError, parse_when, split_when
+from handlers.kit.telegram_text import message_html, utf16_length
 from storage.broadcasts import Audience, Broadcast
 from storage.content import LANGUAGES
+from wording.i18n import Html, choose_text
+from wording.text import plain_text
 
 # A photo's or document's caption that is a command: "/broadcast …" or "/schedule <when> …".
 CAPTION_COMMAND = re.compile(r"^/(broadcast|schedule)(?:@\w+)?(?:\s+|$)")

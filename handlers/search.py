@@ -1,6 +1,6 @@
 """/search and plain-text questions in private chats: the sentence that answers, first.
 
-One engine (storage/answers.py) answers plain text, /search and inline mode. The reply is the
+One engine (answers/engine.py) answers plain text, /search and inline mode. The reply is the
 best fact with the question's words in bold, at most two other close facts, and buttons to
 their cards; when nothing answers, a short "nothing found" and the closest topics as buttons.
 """
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from bot.answer_view import card_label, fact_html
-from bot.context import BotContext
-from bot.i18n import Html
-from bot.keyboards import CARD, RESULTS, button, keyboard
-from bot.telegram_text import callback_text
-from handlers.cards import FEATURED_ORGANIZATION, get_card
+from handlers.cards import get_card
 from handlers.common import reply, reply_message, shorten, show, user_language
+from handlers.kit.context import BotContext
+from handlers.kit.keyboards import CARD, RESULTS, button, keyboard
+from handlers.kit.telegram_text import callback_text
 from storage.cards import CardKey, org_card
+from wording.answer_view import fact_html
+from wording.i18n import Html
+from wording.names import FEATURED_ORGANIZATION, card_title
 
 # The best fact and at most two more.
 FACTS_SHOWN = 3
@@ -58,7 +59,10 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
     if answer.best is None:
         topics = [hit.card for hit in answer.suggestions]
         topics = list(dict.fromkeys([*topics, *DEFAULT_TOPICS]))[:TOPICS_SHOWN]
-        buttons = [[_card_button(await card_label(facts, key, language, t), key)] for key in topics]
+        buttons = [
+            [_card_button((await card_title(key, language, facts, t, short=True) or key), key)]
+            for key in topics
+        ]
         buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
         await reply(update, t(language, "search.nothing", query=shorten(query)), keyboard(*buttons))
         return
@@ -71,7 +75,8 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
         others = "\n".join(f"• {fact_html(f, language, t)}" for f in answer.others)
         parts.append(f"{t(language, 'answer.others')}\n{others}")
     buttons = [
-        [_card_button(await card_label(facts, key, language, t), key)] for key in answer.cards
+        [_card_button((await card_title(key, language, facts, t, short=True) or key), key)]
+        for key in answer.cards
     ]
     buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
     if update.callback_query:  # Back from a card: the answer comes back in place

@@ -9,12 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 
-from bot.broadcast_view import choose_text, send_version
-from bot.context import BotContext
-from bot.i18n import Html
-from bot.keyboards import SUBSCRIPTION, button, keyboard
-from bot.telegram_text import callback_text
 from handlers.common import reply, user_language
+from handlers.kit.broadcast_view import send_version
+from handlers.kit.context import BotContext
+from handlers.kit.keyboards import SUBSCRIPTION, button, keyboard
+from handlers.kit.telegram_text import callback_text
+from wording.i18n import Html, choose_text
 
 NEWS_LIMIT = 5
 

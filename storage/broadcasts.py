@@ -567,7 +567,7 @@ class BroadcastStore:
                 )
 
     async def recover_sending(self) -> int:
-        """After a crash: rows left 'sending' go back to the queue (see bot/delivery.py)."""
+        """After a crash: rows left 'sending' go back to the queue (see handlers/transport/delivery.py)."""
         async with self._lock:
             cursor = await self._db.execute(
                 """UPDATE outbox SET state = 'pending', error = 'resent after restart'

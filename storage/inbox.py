@@ -1,6 +1,6 @@
 """The durable inbox's SQL: updates as Telegram sent them, until their handlers have finished.
 
-bot/inbox.py decides when to call what; this module only reads and writes rows.
+handlers/transport/inbox.py decides when to call what; this module only reads and writes rows.
 """
 
 from __future__ import annotations

@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from storage.analysis import is_cjk
-from storage.answer_index import ANSWER_TABLES, index_digest, index_rows
+from answers.analysis import is_cjk
+from answers.index import ANSWER_TABLES, index_digest, index_rows
+from answers.vocabulary import load_vocabularies
 from storage.cards import CardKey, org_card, person_card
 from storage.content import LANGUAGES, Content, Localized
 from storage.db import transaction
-from storage.vocabulary import load_vocabularies
 
 log = logging.getLogger(__name__)
 

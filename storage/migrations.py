@@ -210,7 +210,7 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_state ON outbox (state, broadcast_id, user_id);
 """
 
-# 3: the answer engine (storage/answers.py): one row per answerable unit of the content, an
+# 3: the answer engine (answers/engine.py): one row per answerable unit of the content, an
 #    FTS5 index over its stemmed/segmented terms in all languages (rowid = unit id; plain
 #    unicode61, the terms are already normalized), the Chinese segmenter's dictionary and the
 #    known word forms for typo and transliteration matching. Filled by storage/loader.py.
@@ -294,7 +294,7 @@ ALTER TABLE broadcast_texts ADD COLUMN media_file_id TEXT;
 
 
 # 5: the durable inbox: every update Telegram sent, written before Telegram is told we have it
-#    (bot/inbox.py); `done_at` once its handlers finished. Done rows are pruned after a while,
+#    (handlers/transport/inbox.py); `done_at` once its handlers finished. Done rows are pruned after a while,
 #    except the newest, whose update_id is where polling resumes. `runtime_state` keeps values
 #    the process generates once and reuses, such as the webhook secret token.
 INBOX = """

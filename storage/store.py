@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from storage.answers import AnswerEngine
+from answers.engine import AnswerEngine
 from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect

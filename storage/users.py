@@ -3,7 +3,7 @@
 The reply path never waits for this table. Chosen languages are few (only people who pressed a
 language button) and are all kept in memory, loaded when the store opens; contacts are noted in
 memory (`note`) and written in batches (`flush`). The bot flushes before it confirms updates to
-Telegram (bot/fast_bot.py), so a crash loses no first contact: the updates whose users were not
+Telegram (handlers/transport/fast_bot.py), so a crash loses no first contact: the updates whose users were not
 yet on disk were not confirmed either, and Telegram sends them again.
 """
 

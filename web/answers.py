@@ -1,7 +1,7 @@
 """The site's one door to the answer engine: `ask(store, translate, query, lang)`.
 
-The same engine as the bot's replies (storage/answers.py) and the same sentences
-(bot/answer_view.py), so a reader on the web and one in Telegram get the same answer.
+The same engine as the bot's replies (answers/engine.py) and the same sentences
+(wording/answer_view.py), so a reader on the web and one in Telegram get the same answer.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from bot.answer_view import card_label, fact_html
-from bot.i18n import Translator
 from storage.store import Store
-from web.text import web_text
+from wording.answer_view import fact_html
+from wording.i18n import Translator
+from wording.names import card_title
+from wording.text import web_text
 
 # Longest query the engine is given (and the page repeats); the rest is cut off.
 MAX_QUERY = 200
@@ -50,7 +51,11 @@ async def ask(store: Store, translate: Translator, query: str, lang: str) -> Ans
 
     async def hit(card: str, sentence: str = "") -> Hit:
         # The bot's sentence without its chat icons, as every catalog message on the site.
-        return Hit(card, await card_label(facts, card, lang, translate), Markup(web_text(sentence)))
+        return Hit(
+            card,
+            (await card_title(card, lang, facts, translate, short=True) or card),
+            Markup(web_text(sentence)),
+        )
 
     if found.best is None:
         cards = list(dict.fromkeys(h.card for h in found.suggestions))[:SUGGESTIONS]

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-from bot.broadcast_view import choose_text
 from storage.store import Store
+from wording.i18n import choose_text
 
 NEWS_LIMIT = 20
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")

@@ -10,10 +10,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.i18n import Translator
 from storage.cards import CardKey, CardKind, org_card, person_card, split_card
 from storage.facts import FactStore
-from web.text import plain
+from wording.i18n import Translator
+from wording.text import plain
 
 # The pages that mirror one of the bot's simple cards, by URL name (= card key).
 CARD_PAGES = (

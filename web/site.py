@@ -25,8 +25,6 @@ import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.i18n import Translator, language_from_telegram
-from handlers.cards import FEATURED_ORGANIZATION, event_names
 from storage.cards import CardKey, CardKind
 from storage.content import LANGUAGES
 from storage.facts import Source
@@ -36,7 +34,9 @@ from web import answers, pages
 from web.news import news_items
 from web.pages import Page, card_path
 from web.telegram import deep_link, qr_svg
-from web.text import catalog, plain
+from wording.i18n import Translator, language_from_telegram
+from wording.names import FEATURED_ORGANIZATION, event_names
+from wording.text import catalog, plain
 
 log = logging.getLogger(__name__)
 

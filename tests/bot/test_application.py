@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.app import StoreBackedApplication
-from bot.context import BotData
+from handlers.kit.context import BotData
 from tests.conftest import TOKEN
 from tgemu import BotApiEmulator
 

@@ -10,8 +10,8 @@ import aiohttp
 from bot.app import build_application
 from bot.config import load_settings
 from bot.runner import serve
-from tests.bot.test_webhook import free_port, webhook_config
 from tests.conftest import TOKEN, BotProcess, write_config
+from tests.handlers.transport.test_webhook import free_port, webhook_config
 from tgemu import BotApiEmulator
 
 

@@ -284,7 +284,7 @@ async def test_org_lists_every_organization(live: BotApiEmulator, language: str)
         assert f"card:org:{org}" in orgs
 
 
-# Figures as each language writes them (bot.i18n.Translator.number): the same values.
+# Figures as each language writes them (wording.i18n.Translator.number): the same values.
 JITRI_FIGURES = {
     "ru": ["более 30", "более 80", "8\u00a0000", "более 800", "более 15\u00a0000"],
     "zh": ["30多", "80多", "8000", "800多", "15000多"],

@@ -8,9 +8,9 @@ import io
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
-from tests.bot.test_posters import PAYLOADS, expected_url
 from tests.broadcasting import say
 from tests.conftest import ADMIN_ID, BOT_USERNAME, BotProcess
+from tests.handlers.kit.test_posters import PAYLOADS, expected_url
 from tgemu import BotApiEmulator
 
 

@@ -1,0 +1,111 @@
+"""The typed `bot_data` every handler sees, and the context type that carries it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from telegram import Update
+from telegram.ext import CallbackContext, ExtBot
+
+from storage.health import StorageHealth
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.health import Readiness
+    from handlers.kit.flood import FloodGuard
+    from handlers.transport.delivery import DeliveryWorker
+    from handlers.transport.inbox import Inbox, UpdateSource
+    from storage.store import Store
+    from web.server import WebServer
+    from wording.i18n import Translator
+
+
+class BotData:
+    """Services shared by all handlers: created in post_init, closed in post_shutdown.
+
+    The database and the delivery worker are opened in post_init and may be missing if it
+    failed half-way, so they are optional underneath; handlers (which only run once post_init
+    has finished) read them through properties that say so if they are not there.
+    """
+
+    settings: Settings
+    translate: Translator
+    flood: FloodGuard
+    # Rendered cards by (card key, language); cleared whenever the content is reloaded.
+    cards: dict[tuple[str, str], Any]
+    bot_username: str
+    opened_store: Store | None
+    # The broadcast delivery worker (handlers/transport/delivery.py), once started.
+    started_delivery: DeliveryWorker | None
+    # Whether the database is failing right now (full disk, read-only, locked): for /readyz.
+    storage_health: StorageHealth
+    # Showing interrupted broadcast confirmations again, after the inbox's replay (bot/app.py).
+    resuming: asyncio.Task[None] | None
+    # The durable inbox (handlers/transport/inbox.py), opened in post_init, and what feeds it (polling or
+    # webhook), started by bot/runner.py once the application runs.
+    opened_inbox: Inbox | None
+    source: UpdateSource | None
+    # The process's one web server when `[web] enabled` or `[webhook]` is set (the site, the
+    # webhook endpoint, /healthz and /readyz): started in post_init.
+    web: WebServer | None
+    # What /readyz asks (bot/health.py), with its own database connection.
+    readiness: Readiness | None
+
+    def __init__(self) -> None:
+        self.storage_health = StorageHealth()
+        self.resuming = None
+        self.cards = {}
+        self.bot_username = ""
+        self.opened_store = None
+        self.started_delivery = None
+        self.opened_inbox = None
+        self.source = None
+        self.web = None
+        self.readiness = None
+
+    @property
+    def store(self) -> Store:
+        """The database (opened in post_init)."""
+        if self.opened_store is None:
+            raise RuntimeError("the store is not open")
+        return self.opened_store
+
+    @property
+    def delivery(self) -> DeliveryWorker:
+        """The broadcast delivery worker (started in post_init)."""
+        if self.started_delivery is None:
+            raise RuntimeError("the delivery worker is not running")
+        return self.started_delivery
+
+    async def close(self) -> None:
+        """Stop the web server and the worker, then the inbox and the database: whichever was started."""
+        await self.storage_health.close()
+        if self.resuming is not None:
+            self.resuming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.resuming
+            self.resuming = None
+        if self.web is not None:
+            await self.web.stop()
+            self.web = None
+        if self.readiness is not None:
+            await self.readiness.close()
+            self.readiness = None
+        if self.started_delivery is not None:
+            await self.started_delivery.stop()
+            self.started_delivery = None
+        # Before the store: the inbox writes its last done marks through the store's connection.
+        if self.opened_inbox is not None:
+            await self.opened_inbox.close()
+            self.opened_inbox = None
+        if self.opened_store is not None:
+            await self.opened_store.close()
+            self.opened_store = None
+
+
+BotContext: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
+# What every handler is: `async def name(update: Update, context: BotContext) -> None`.
+HandlerCallback: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
