@@ -92,7 +92,7 @@ def build_application(
         data.opened_inbox = inbox
         await inbox.open(
             settings.storage.path,
-            data.opened_store.connection,
+            data.opened_store.inbox,
             application.bot,
             application.update_queue,
             # New users' first contact is on disk before their updates are marked done.
@@ -123,7 +123,7 @@ def build_application(
             _resume_after_replay(application, inbox), name="resume-confirmations"
         )
         data.source = await _update_source(application, settings, inbox, updates_request)
-        if settings.web.enabled or settings.webhook is not None:
+        if settings.web.enabled or settings.webhook is not None or settings.metrics.enabled:
             from bot.web_server import start_web_server
 
             data.web = await start_web_server(application)

@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run|chat|web|qr …`."""
+"""Command line: `python -m bot run|backup|restore|chat|web|qr …`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import logging
 import re
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from telegram.error import InvalidToken
 
@@ -26,7 +27,7 @@ from bot.redaction import install as install_redaction
 from bot.redaction import redact, register_secret
 from handlers.transport.inbox import StopBot
 from storage.content import LANGUAGES, ContentError, load_content
-from storage.db import DatabaseTooNewError, StorageUnavailableError
+from storage.errors import StorageError
 from web.server import ListenError
 
 EXIT_CONFIG = 2
@@ -46,6 +47,41 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         default=None,
         help="config file (default: $BOT_CONFIG or config.toml)",
+    )
+    run.add_argument(
+        "--allow-empty-database",
+        action="store_true",
+        help="start even if [storage] path is a zero-length file (an empty database begins)",
+    )
+
+    backup = commands.add_parser(
+        "backup", help="write a consistent snapshot of the database now (the bot may be running)"
+    )
+    backup.add_argument("--config", type=Path, default=None, help="config file (as for run)")
+    backup.add_argument("--out", type=Path, required=True, help="the snapshot file to write")
+
+    restore = commands.add_parser(
+        "restore",
+        help="bring the database back from [backup] replica_url (or --from a snapshot)",
+    )
+    restore.add_argument("--config", type=Path, default=None, help="config file (as for run)")
+    restore.add_argument(
+        "--timestamp",
+        default=None,
+        help="restore the replica as it was at this time (ISO 8601, UTC unless a zone is given)",
+    )
+    restore.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="restore this snapshot (from `backup --out`) instead of the replica",
+    )
+    restore.add_argument(
+        "--replace",
+        action="store_true",
+        help="overwrite an existing database (kept as <name>.before-restore); never a live one",
     )
 
     chat = commands.add_parser(
@@ -134,7 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         if args.command == "run":
-            return _run(args.config or default_config_path())
+            return _run(args.config or default_config_path(), args.allow_empty_database)
+        if args.command in ("backup", "restore"):
+            return _backup_or_restore(args)
         if args.command == "web":
             return _web(args.config, args.host, args.port)
         if args.command == "qr":
@@ -143,11 +181,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (
         ConfigError,
         ContentError,
-        DatabaseTooNewError,
         ListenError,
         AlreadyRunningError,
         StopBot,
-        StorageUnavailableError,
+        StorageError,
     ) as error:
         print(redact(f"error: {error}"), file=sys.stderr)
         return EXIT_CONFIG
@@ -159,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
 
 
-def _run(path: Path) -> int:
+def _run(path: Path, allow_empty: bool = False) -> int:
 
     from bot.app import build_application
     from bot.preflight import check_storage, check_telegram
@@ -173,7 +210,7 @@ def _run(path: Path) -> int:
     # Validate the content before connecting anywhere, so a broken file is one line and exit 2.
     content = load_content(settings.storage.content)
     # First-run mistakes (database path, rejected token, unreachable server) as one line each.
-    check_storage(settings)
+    check_storage(settings, allow_empty=allow_empty)
     # One process per database: a second one stops here, before it touches Telegram.
     lock = InstanceLock(settings.storage.path)
     lock.acquire()
@@ -181,9 +218,43 @@ def _run(path: Path) -> int:
         asyncio.run(check_telegram(settings, token, path))
         configure_logging()
         application = build_application(settings, token, content)
-        asyncio.run(serve(application))
+        asyncio.run(_serve_replicated(settings, application, serve))
     finally:
         lock.release()
+    return 0
+
+
+async def _serve_replicated(
+    settings: Settings, application: Any, serve: Callable[[Any], Awaitable[None]]
+) -> None:
+    """Serve, with Litestream replicating the database meanwhile if [backup] asks for it
+    (bot/replication.py); it stops last, after the bot's final writes."""
+    replicator = None
+    if settings.backup.replica_url is not None:
+        from bot.replication import Replicator, register_credentials
+
+        register_credentials()
+        replicator = Replicator(settings.storage.path, settings.backup)
+        await replicator.start()
+        from bot.metrics import watch_replication
+
+        watch_replication(replicator.status)
+    try:
+        await serve(application)
+    finally:
+        if replicator is not None:
+            await replicator.stop()
+
+
+def _backup_or_restore(args: argparse.Namespace) -> int:
+    from bot.restore import run_backup, run_restore
+
+    path = args.config or default_config_path()
+    settings = load_settings(path)
+    if args.command == "backup":
+        print(run_backup(settings, args.out))
+        return 0
+    print(run_restore(settings, timestamp=args.timestamp, source=args.source, replace=args.replace))
     return 0
 
 

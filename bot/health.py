@@ -13,10 +13,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import aiosqlite
 from aiohttp import web
 
-from storage.db import connect
 from storage.inbox import InboxStore
 
 if TYPE_CHECKING:
@@ -31,25 +29,25 @@ class Readiness:
 
     def __init__(self, application: BotApplication) -> None:
         self.application = application
-        self._connection: aiosqlite.Connection | None = None
+        self._probe: InboxStore | None = None
 
     async def open(self, database: Path) -> None:
         """Open the probe's own connection (a short busy timeout, never a handler's)."""
-        self._connection = await connect(database, busy_wait=PROBE_TIMEOUT)
+        self._probe = await InboxStore.open(database, busy_wait=PROBE_TIMEOUT)
 
     async def close(self) -> None:
         """Close the probe's connection."""
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+        if self._probe is not None:
+            await self._probe.close()
+            self._probe = None
 
     async def problems(self) -> list[str]:
         """Why the process is not ready; empty when it is."""
         reasons = []
         try:
-            if self._connection is None:
+            if self._probe is None:
                 raise RuntimeError("not open")
-            await InboxStore(self._connection).probe_write()
+            await self._probe.probe_write()
         except Exception as error:
             reasons.append(f"database: {error}")
         data = self.application.bot_data
@@ -69,7 +67,9 @@ class Readiness:
         if data.started_delivery is None or not data.started_delivery.running:
             reasons.append("delivery worker: not running")
         storage = data.storage_health  # storage/health.py: what users' writes have met
-        if storage.failing:
+        if storage.corrupt:
+            reasons.append(f"storage: database damaged ({storage.last_error}); restore from backup")
+        elif storage.failing:
             reasons.append(f"storage: writes failing ({storage.last_error})")
         return reasons
 

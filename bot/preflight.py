@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +18,8 @@ from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
 
 from bot.config import TOKEN_ENV, ConfigError, Settings
 from handlers.transport.aiohttp_request import AiohttpRequest
+from storage.errors import StorageError
+from storage.files import check_openable
 
 # A Bot API server that has not answered getMe in this long is treated as unreachable.
 CONNECT_TIMEOUT = 10.0
@@ -28,8 +29,11 @@ _NOT_BOT_API = ". Parsing the server response"
 TOKEN_SETTINGS_ENV = "BOT_TELEGRAM__TOKEN"
 
 
-def check_storage(settings: Settings) -> None:
-    """The database path is a file SQLite can create or open, else a ConfigError."""
+def check_storage(settings: Settings, *, allow_empty: bool = False) -> None:
+    """The database path is a file SQLite can create or open, intact (`quick_check`), not an
+    empty file standing in for a lost database (unless `allow_empty`), else one line.
+
+    Every problem is a ConfigError (exit code 2); a damaged one says how to restore."""
     path = settings.storage.path
     if path.is_dir():
         raise ConfigError(
@@ -41,17 +45,10 @@ def check_storage(settings: Settings) -> None:
         raise ConfigError(
             f"storage.path: cannot create the directory {path.parent}: {error.strerror}"
         ) from None
-    existed = path.exists()
     try:
-        with contextlib.closing(sqlite3.connect(path)) as connection:
-            connection.execute("PRAGMA user_version").fetchone()
-    except sqlite3.Error as error:
-        raise ConfigError(f"storage.path: cannot open {path} as a database: {error}") from None
-    finally:
-        if not existed:
-            # Only probing: the bot creates and migrates the file itself.
-            with contextlib.suppress(OSError):
-                path.unlink()
+        check_openable(path, allow_empty=allow_empty)
+    except StorageError as error:
+        raise ConfigError(f"storage.path: {error}") from None
 
 
 def token_source(config_path: Path | None) -> str:

@@ -39,8 +39,16 @@ async def start_web_server(application: BotApplication) -> WebServer:
     server.add_routes(readiness_routes(readiness))
     if isinstance(data.source, WebhookSource):
         server.add_routes(data.source.routes())
+    # [metrics] (bot/metrics.py): /metrics and the request counter, on this server only.
+    if settings.metrics.enabled:
+        from bot.metrics import metrics_routes, request_counter
+
+        webhook_path = settings.webhook.path if settings.webhook is not None else None
+        server.app.middlewares.append(request_counter(webhook_path))
+        server.add_routes(metrics_routes(application))
     addresses = []
-    if settings.web.enabled:
+    # Metrics without the site or a webhook: served alone on the [web] address.
+    if settings.web.enabled or (settings.metrics.enabled and settings.webhook is None):
         addresses.append((settings.web.host, settings.web.port))
     if settings.webhook is not None:
         webhook = (settings.webhook.listen, settings.webhook.port)

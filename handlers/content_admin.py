@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -13,7 +12,7 @@ from handlers.auth import admin_only
 from handlers.common import PUBLIC_COMMANDS, reply, shorten, user_language
 from handlers.kit.context import BotContext, BotData
 from storage.content import LANGUAGES, ContentError
-from storage.db import is_storage_failure
+from storage.errors import StorageError, is_storage_failure
 from wording.names import event_names
 from wording.text import plain_text
 
@@ -59,7 +58,7 @@ async def reload_content(update: Update, context: BotContext) -> None:
             data.translate(language, "reload.invalid", error=shorten(str(error), ERROR_SHOWN)),
         )
         return
-    except sqlite3.Error as error:
+    except StorageError as error:
         # Rolled back as a whole: the previous content is still served, users' data untouched.
         log.warning("Content reload failed in the database: %s", error)
         if is_storage_failure(error):

@@ -14,6 +14,7 @@ from handlers.common import reply, reply_message, shorten, show, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import CARD, RESULTS, button, keyboard
 from handlers.kit.telegram_text import callback_text
+from handlers.transport.telemetry import ANSWERS
 from storage.cards import CardKey, org_card
 from wording.answer_view import fact_html
 from wording.i18n import Html
@@ -56,6 +57,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
     t = data.translate
     facts = data.store.facts
     answer = await data.store.answers.ask(query, language, limit=FACTS_SHOWN)
+    ANSWERS.labels("answered" if answer.best is not None else "not_in_article").inc()
     if answer.best is None:
         topics = [hit.card for hit in answer.suggestions]
         topics = list(dict.fromkeys([*topics, *DEFAULT_TOPICS]))[:TOPICS_SHOWN]

@@ -16,11 +16,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiosqlite
 
 from storage.content import LANGUAGES
-from storage.db import transaction
+from storage.db import connect, transaction
 from storage.subscribers import LANGUAGE_SQL
 
 
@@ -194,9 +196,27 @@ class BroadcastStore:
     """Broadcast rows on one connection; writes are serialized so none lands inside another's
     transaction."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, *, owned: bool = False) -> None:
         self._db = connection
+        self._owned = owned
         self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> BroadcastStore:
+        """The broadcasts on a connection of their own to `path` (the delivery worker's, so a
+        broadcast never queues the handlers' queries behind it), closed by `close`."""
+        return cls(await connect(path), owned=True)
+
+    async def close(self) -> None:
+        """Close the connection if this store opened it (a shared one is its owner's)."""
+        if self._owned:
+            await self._db.close()
+
+    async def time_zone(self) -> ZoneInfo:
+        """The event's time zone (from the loaded content): reports show times in it."""
+        from storage.loader import event_time_zone  # the loader imports the answer engine
+
+        return await event_time_zone(self._db)
 
     # ------------------------------------------------------------------ drafts
 
@@ -616,6 +636,12 @@ class BroadcastStore:
             ORDER BY id"""
         )
         return [_broadcast(row) for row in rows]
+
+    async def outbox_states(self) -> dict[str, int]:
+        """Outbox rows by state, over all broadcasts (every state present, 0 if none)."""
+        rows = await self._db.execute_fetchall("SELECT state, count(*) FROM outbox GROUP BY state")
+        found = {str(row[0]): int(row[1]) for row in rows}
+        return {state.value: found.get(state.value, 0) for state in OutboxState}
 
     async def counts(self, broadcast_id: int) -> Counts:
         """Outbox rows of the broadcast by state."""

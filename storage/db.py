@@ -10,6 +10,15 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage.errors import (
+    DatabaseCorruptError,
+    DatabaseTooNewError,
+    StorageUnavailableError,
+    as_storage_error,
+    is_corruption,
+    is_lasting_storage_failure,
+    is_storage_failure,
+)
 from storage.locking import DEFAULT_WAIT, patient_factory
 from storage.migrations import MIGRATIONS
 
@@ -26,61 +35,29 @@ CONNECTION_PRAGMAS = (
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
-
-class DatabaseTooNewError(Exception):
-    """The database was written by a newer version of the bot."""
-
-
-class StorageUnavailableError(sqlite3.OperationalError):
-    """The database cannot be opened for writing (read-only file or disk, full disk, no access)."""
-
-
-# Primary result codes that mean "the database cannot be used right now", not "this statement
-# is wrong": busy/locked, out of memory, read-only, I/O error, corrupt, full, cannot open, no
-# permission, not a database.
-_UNAVAILABLE = frozenset(
-    {
-        sqlite3.SQLITE_PERM,
-        sqlite3.SQLITE_BUSY,
-        sqlite3.SQLITE_LOCKED,
-        sqlite3.SQLITE_NOMEM,
-        sqlite3.SQLITE_READONLY,
-        sqlite3.SQLITE_IOERR,
-        sqlite3.SQLITE_CORRUPT,
-        sqlite3.SQLITE_FULL,
-        sqlite3.SQLITE_CANTOPEN,
-        sqlite3.SQLITE_NOTADB,
-    }
-)
+# Re-exported: callers used to find them here (their home is storage/errors.py).
+__all__ = [
+    "SCHEMA_VERSION",
+    "DatabaseCorruptError",
+    "DatabaseTooNewError",
+    "StorageUnavailableError",
+    "as_storage_error",
+    "connect",
+    "is_corruption",
+    "is_lasting_storage_failure",
+    "is_storage_failure",
+    "migrate",
+    "schema_version",
+    "transaction",
+]
 
 
-# Of those, the ones that do not pass by themselves within seconds, unlike a lock.
-_LASTING = _UNAVAILABLE - {sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
-
-
-def is_lasting_storage_failure(error: BaseException | None) -> bool:
-    """A storage failure that will not clear up by waiting a moment (full disk, read-only file,
-    I/O error), as opposed to a lock: worth answering from memory rather than holding on."""
-    if isinstance(error, StorageUnavailableError):
-        return True
-    code = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.Error) else None
-    return code is not None and code & 0xFF in _LASTING
-
-
-def is_storage_failure(error: BaseException | None) -> bool:
-    """Whether `error` means the database is unavailable (full, read-only, locked, I/O), as
-    opposed to a bug in a statement (syntax, constraint), which must surface as one."""
-    if isinstance(error, StorageUnavailableError):
-        return True
-    if isinstance(error, sqlite3.Error):
-        code = getattr(error, "sqlite_errorcode", None)
-        return code is not None and code & 0xFF in _UNAVAILABLE
-    return False
-
-
-async def connect(path: Path, busy_wait: float = DEFAULT_WAIT) -> aiosqlite.Connection:
+async def connect(
+    path: Path, busy_wait: float = DEFAULT_WAIT, *, durable: bool = False
+) -> aiosqlite.Connection:
     """Open (creating if needed) the database at `path`, migrated to the current schema; a
-    statement waits up to `busy_wait` seconds for a lock another connection holds.
+    statement waits up to `busy_wait` seconds for a lock another connection holds. `durable`:
+    every commit is fsynced (`synchronous = FULL`), so it survives a power cut too.
 
     Queries on it read rows with `execute_fetchall` (one trip to the connection's thread),
     never `async with execute(...)`/`async for`: between those trips another coroutine's write
@@ -101,12 +78,16 @@ async def connect(path: Path, busy_wait: float = DEFAULT_WAIT) -> aiosqlite.Conn
         await connection.create_function("casefold", 1, _casefold, deterministic=True)
         for pragma in CONNECTION_PRAGMAS:
             await connection.execute(pragma)
+        if durable:
+            await connection.execute("PRAGMA synchronous = FULL")
         await migrate(connection)
         # Fail now, in one line, if the file cannot be written (a read-only file or disk).
         await connection.execute("BEGIN IMMEDIATE")
         await connection.execute("ROLLBACK")
     except BaseException as error:
         await connection.close()
+        if is_corruption(error):
+            raise as_storage_error(error) from None
         if is_storage_failure(error):
             raise StorageUnavailableError(f"database {path}: {_reason(error)}") from None
         raise

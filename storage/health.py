@@ -19,6 +19,8 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from storage.errors import RESTORE_HINT, is_corruption
+
 log = logging.getLogger(__name__)
 
 # While failing, a test write is tried this often, so recovery is noticed (and logged) even
@@ -35,6 +37,13 @@ class StorageHealth:
         self.last_error = ""
         # Failures since the storage started failing (each one an update answered politely).
         self.failures = 0
+        # Every failure since the process started (for /metrics) and the outages among them.
+        self.failures_total = 0
+        self.outages = 0
+        # A failure meant a damaged file: only a restore helps (/readyz says so). Sticky until
+        # the process restarts (and its start-up quick_check judges the file again): a write
+        # that happens to miss the damaged pages proves nothing.
+        self.corrupt = False
         self._since = 0.0
         self._probe: Callable[[], Awaitable[None]] | None = None
         self._probing: asyncio.Task[None] | None = None
@@ -57,12 +66,20 @@ class StorageHealth:
         self.last_failure_at = now
         self.last_error = str(error) or error.__class__.__name__
         self.failures += 1
+        self.failures_total += 1
+        if is_corruption(error):
+            if not self.corrupt:
+                log.critical("Database damaged: %s; %s", self.last_error, RESTORE_HINT)
+            self.corrupt = True
         if not self.failing:
             self.failing, self._since, self.failures = True, now, 1
-            log.error(
-                "Storage unavailable: %s; users are told to try again later until it recovers",
-                self.last_error,
-            )
+            self.outages += 1
+            if not self.corrupt:
+                log.error(
+                    "Storage unavailable: %s; users are told to try again later until it"
+                    " recovers",
+                    self.last_error,
+                )
             if self._probe is not None and (self._probing is None or self._probing.done()):
                 with contextlib.suppress(RuntimeError):  # no running loop: nothing to probe from
                     self._probing = asyncio.get_running_loop().create_task(self._probe_until_ok())

@@ -9,10 +9,14 @@ import asyncio
 import contextlib
 import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 import aiosqlite
 import orjson
+
+from storage.db import connect
+from storage.locking import DEFAULT_WAIT
 
 
 class InboxRow(NamedTuple):
@@ -29,10 +33,27 @@ class InboxStore:
     transactions and each write is one trip to aiosqlite's thread.
     """
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
+    def __init__(self, connection: aiosqlite.Connection, *, owned: bool = False) -> None:
         self._db = connection
+        self._owned = owned
         # The write probe's BEGIN must not land inside another coroutine's BEGIN…ROLLBACK.
         self._transaction = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, path: Path, *, durable: bool = False, busy_wait: float = DEFAULT_WAIT
+    ) -> InboxStore:
+        """The inbox on a connection of its own to `path`, closed by `close`.
+
+        `durable`: every write is fsynced before it returns (the inbox's batches are confirmed
+        to Telegram right after). `busy_wait`: how long a statement waits for another
+        connection's lock (short for a health probe that must answer quickly)."""
+        return cls(await connect(path, busy_wait, durable=durable), owned=True)
+
+    async def close(self) -> None:
+        """Close the connection if this store opened it (a shared one is its owner's)."""
+        if self._owned:
+            await self._db.close()
 
     async def add(self, rows: Sequence[InboxRow], now: float) -> set[int]:
         """Store the rows not yet there; return the ids that were new.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,7 +13,9 @@ from answers.engine import AnswerEngine
 from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect
+from storage.errors import StorageError, as_storage_error
 from storage.facts import FactStore
+from storage.inbox import InboxStore
 from storage.loader import event_time_zone, sync_content
 from storage.subscribers import SubscriberStore
 from storage.users import UserStore
@@ -33,6 +36,8 @@ class Store:
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
         self.broadcasts = BroadcastStore(connection)
+        # The inbox's done marks go through this shared connection (handlers/transport/inbox.py).
+        self.inbox = InboxStore(connection)
 
     @classmethod
     async def open(
@@ -61,13 +66,20 @@ class Store:
         switches them to the new one all at once, and users' writes are never part of the
         reload's transaction, so a failing reload cannot take them down with it. Whatever
         the loader writes (storage/loader.py) is switched the same way.
+
+        Raises ContentError for a bad file, StorageError when the database refused.
         """
         content, digest = load_content(self.content_path)
-        connection = await connect(self.path)
         try:
-            changed = await sync_content(connection, content, digest)
-        finally:
-            await connection.close()
+            connection = await connect(self.path)
+            try:
+                changed = await sync_content(connection, content, digest)
+            finally:
+                await connection.close()
+        except StorageError:
+            raise
+        except sqlite3.Error as error:
+            raise as_storage_error(error) from None
         if changed:
             self.answers.reset()
         return changed
@@ -75,6 +87,15 @@ class Store:
     async def time_zone(self) -> ZoneInfo:
         """The event's time zone from the loaded content: organizers' times are read in it."""
         return await event_time_zone(self.connection)
+
+    async def ping(self) -> None:
+        """A trivial query: raises StorageError when the database does not answer."""
+        try:
+            await self.connection.execute_fetchall("SELECT 1")
+        except sqlite3.Error as error:
+            raise as_storage_error(error) from None
+        except ValueError:  # aiosqlite: the connection is closed
+            raise StorageError("the database connection is closed") from None
 
     async def probe_write(self) -> None:
         """A small real write (a fresh value, so pages really change): does the disk take it?"""

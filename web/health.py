@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 
 from aiohttp import web
 
+from storage.errors import StorageError
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -20,8 +20,8 @@ def health_routes(store: Store) -> web.RouteTableDef:
     async def healthz(request: web.Request) -> web.Response:
         """Alive and the database answers a query."""
         try:
-            await store.connection.execute_fetchall("SELECT 1")
-        except (sqlite3.Error, ValueError) as error:  # ValueError: the connection is closed
+            await store.ping()
+        except StorageError as error:
             log.warning("Health check failed: %s", error)
             return web.Response(status=503, text="database unavailable\n")
         return web.Response(text="ok", headers={"Cache-Control": "no-store"})

@@ -55,7 +55,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiosqlite
 from telegram import InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
@@ -76,6 +75,7 @@ from handlers.kit.broadcast_view import (
 )
 from handlers.transport.aiohttp_request import AiohttpRequest, ConnectionLost, NotSent
 from handlers.transport.flood_wait import retry_seconds
+from handlers.transport.telemetry import FLOOD_WAITS, OUTBOX_OUTCOMES, RETRIES
 from storage.broadcasts import (
     Audience,
     Broadcast,
@@ -86,9 +86,8 @@ from storage.broadcasts import (
     Outcome,
     Version,
 )
-from storage.db import connect, is_storage_failure
+from storage.errors import is_storage_failure
 from storage.health import StorageHealth
-from storage.loader import event_time_zone
 from wording.i18n import Html, Translator, choose_text
 
 log = logging.getLogger(__name__)
@@ -215,7 +214,6 @@ class DeliveryWorker:
         # written before an audience is resolved, so it includes everyone heard from so far.
         self._write_contacts = write_contacts
         self._database = database
-        self._connection: aiosqlite.Connection | None = None
         self._store: BroadcastStore | None = None
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._wake = asyncio.Event()
@@ -245,8 +243,7 @@ class DeliveryWorker:
 
     async def start(self) -> None:
         """Open the connection, requeue rows a crash left in flight and start sending."""
-        self._connection = await connect(self._database)
-        self._store = BroadcastStore(self._connection)
+        self._store = await BroadcastStore.open(self._database)
         recovered = await self._store.recover_sending()
         if recovered:
             log.warning("Resending %d outbox rows that were in flight at a crash", recovered)
@@ -273,14 +270,9 @@ class DeliveryWorker:
                 await self._recorder
             self._recorder = None
         await self.bot.shutdown()
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
-
-    def _require_connection(self) -> aiosqlite.Connection:
-        if self._connection is None:
-            raise RuntimeError("delivery worker not started")
-        return self._connection
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
 
     def wake(self) -> None:
         """New work (a confirmed or stopped broadcast): look at the outbox now."""
@@ -415,6 +407,7 @@ class DeliveryWorker:
                     return
 
     def _pause(self, error: RetryAfter) -> None:
+        FLOOD_WAITS.labels("broadcast").inc()
         self.pause_for(retry_seconds(error))
 
     def pause_for(self, seconds: float) -> None:
@@ -477,6 +470,7 @@ class DeliveryWorker:
         if attempt >= MAX_ATTEMPTS:
             return Outcome(row.broadcast_id, row.user_id, OutboxState.FAILED, error.message)
         delay = min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_MAX)
+        RETRIES.labels("broadcast", "error").inc()
         return Outcome(
             row.broadcast_id, row.user_id, OutboxState.PENDING, error.message, time.time() + delay
         )
@@ -519,6 +513,8 @@ class DeliveryWorker:
                 wait = min(wait * 2, RECORD_RETRY_MAX)
                 continue
             self.health.succeeded()
+            for outcome in batch:
+                OUTBOX_OUTCOMES.labels(str(outcome.state)).inc()
             return
 
     # ------------------------------------------------------------------ progress
@@ -545,7 +541,7 @@ class DeliveryWorker:
                 self._texts.pop(broadcast.id, None)
                 if final is not None:
                     log.info("Broadcast %d finished: %s", broadcast.id, counts)
-                    zone = await event_time_zone(self._require_connection())
+                    zone = await self.store.time_zone()
                     report = render_report(self.translate, final, counts, zone)
                     await self._edit(final, report, None)
             return

@@ -29,6 +29,8 @@ from typing import Any
 
 from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
+
+from handlers.transport.telemetry import FLOOD_WAITS, RETRIES
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
@@ -82,10 +84,12 @@ class FloodWait(BaseRateLimiter[None]):
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as error:
+                FLOOD_WAITS.labels("reply").inc()
                 seconds = retry_seconds(error)
                 if attempt >= retries or seconds > self.max_wait:
                     raise
                 attempt += 1
+                RETRIES.labels("reply", "429").inc()
                 self._resume_at = max(self._resume_at, time.monotonic() + seconds)
                 if self._pause is not None:
                     self._pause(seconds)

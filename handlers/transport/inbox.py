@@ -25,7 +25,7 @@ A repeated delivery of an update_id already in the inbox (Telegram retrying a we
 polling from an older offset) is skipped: an update is handled once.
 
 While the database is unavailable for good (a full disk, a read-only file, an I/O error;
-storage.db.is_lasting_storage_failure) the bot keeps answering instead of holding every update
+storage.errors.is_lasting_storage_failure) the bot keeps answering instead of holding every update
 at Telegram (issue #10); a lock, which passes, still holds them there: a batch that cannot be stored is fed from memory and confirmed, and its
 updates free their slots when handled without a done mark; stored updates whose done marks
 cannot be written free their slots too (their marks are written once the disk takes them), so
@@ -53,11 +53,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-import aiosqlite
 import orjson
 from telegram import Bot, Update
 
-from storage.db import connect, is_lasting_storage_failure, is_storage_failure
+from storage.errors import is_lasting_storage_failure, is_storage_failure
+from handlers.transport.telemetry import REPLY_LATENCY, UPDATES_HANDLED, UPDATES_RECEIVED, update_type
 from storage.health import StorageHealth
 from storage.inbox import InboxRow, InboxStore
 
@@ -134,7 +134,6 @@ class Inbox:
     def __init__(self, limit: int = MAX_IN_FLIGHT) -> None:
         self.limit = limit
         self._journal: ContactJournal | None = None
-        self._connection: aiosqlite.Connection | None = None
         self._store: InboxStore | None = None
         self._marks: InboxStore | None = None
         self._bot: Bot | None = None
@@ -155,6 +154,8 @@ class Inbox:
         self._health: StorageHealth | None = None
         self._unstored: set[int] = set()
         self._freed_early: set[int] = set()
+        # When each update in flight arrived (for the reply latency in /metrics).
+        self._arrived: dict[int, float] = {}
         # Set once the updates a previous run left undone have been fed (`recover`).
         self._recovered = asyncio.Event()
 
@@ -178,13 +179,14 @@ class Inbox:
     async def open(
         self,
         database: Path,
-        shared: aiosqlite.Connection,
+        shared: InboxStore,
         bot: Bot,
         queue: asyncio.Queue[object],
         journal: ContactJournal | None = None,
         health: StorageHealth | None = None,
     ) -> None:
-        """Open the inbox's own connection to `database`; done marks go through `shared`.
+        """Open the inbox's own connection to `database`; done marks go through `shared` (the
+        inbox's tables on the store's connection).
 
         Updates are de-serialised for `bot` and fed to `queue` (PTB's update_queue); their
         senders are told to `journal`, which is written before their done marks. With
@@ -192,10 +194,8 @@ class Inbox:
         """
         self._journal = journal
         self._health = health
-        self._connection = await connect(database)
-        await self._connection.execute("PRAGMA synchronous = FULL")
-        self._store = InboxStore(self._connection)
-        self._marks = InboxStore(shared)
+        self._store = await InboxStore.open(database, durable=True)
+        self._marks = shared
         self._bot = bot
         self._queue = queue
         self._flusher = asyncio.create_task(self._flush_loop(), name="inbox-done-writer")
@@ -213,9 +213,8 @@ class Inbox:
             with contextlib.suppress(Exception):
                 await self._flush()
             self._marks = None
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+        if self._store is not None:
+            await self._store.close()
             self._store = None
 
     async def recover(self) -> int:
@@ -273,6 +272,11 @@ class Inbox:
         """The processor finished `update`: mark it done (if `handled`) and free its slot."""
         if not isinstance(update, Update):
             return
+        kind = update_type(update)
+        UPDATES_HANDLED.labels(kind, "done" if handled else "abandoned").inc()
+        arrived = self._arrived.pop(update.update_id, None)
+        if handled and arrived is not None:
+            REPLY_LATENCY.observe(time.monotonic() - arrived)
         if update.update_id in self._unstored:
             self._unstored.discard(update.update_id)  # nothing on disk to mark
             self._released_unmarked += 1
@@ -331,7 +335,10 @@ class Inbox:
         self._in_flight += len(updates)
         if self._journal is not None:
             self._journal.fetched(updates)
+        now = time.monotonic()
         for update in updates:
+            UPDATES_RECEIVED.labels(update_type(update)).inc()
+            self._arrived[update.update_id] = now
             self._queue.put_nowait(update)
 
     async def _flush_loop(self) -> None:
