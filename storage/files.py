@@ -63,7 +63,10 @@ def check_openable(path: Path, *, allow_empty: bool = False) -> None:
         raise
     except sqlite3.Error as error:
         if is_corruption(error):
-            raise DatabaseCorruptError(f"{path}: damaged ({error}); {RESTORE_HINT}") from None
+            raise DatabaseCorruptError(
+                f"cannot open {path} as a database ({error}): damaged, or not this bot's "
+                f"database; {RESTORE_HINT}"
+            ) from None
         raise StorageError(f"cannot open {path} as a database: {error}") from None
     finally:
         if not existed:
@@ -77,9 +80,15 @@ def check_openable(path: Path, *, allow_empty: bool = False) -> None:
 
 def _quick_check(connection: sqlite3.Connection, path: Path) -> None:
     rows = connection.execute("PRAGMA quick_check(3)").fetchall()
-    problems = [str(row[0]) for row in rows if row[0] != "ok"]
+    problems = _one_line([str(row[0]) for row in rows if row[0] != "ok"])
     if problems:
-        raise DatabaseCorruptError(f"{path}: damaged ({'; '.join(problems)}); {RESTORE_HINT}")
+        raise DatabaseCorruptError(f"{path}: damaged ({problems}); {RESTORE_HINT}")
+
+
+def _one_line(problems: list[str]) -> str:
+    """SQLite's check report (several lines per problem) as one line for the operator."""
+    text = "; ".join(" ".join(problem.split()) for problem in problems)
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def check_copy(path: Path) -> DatabaseSummary:
@@ -90,9 +99,9 @@ def check_copy(path: Path) -> DatabaseSummary:
     try:
         with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             rows = db.execute("PRAGMA integrity_check(3)").fetchall()
-            problems = [str(row[0]) for row in rows if row[0] != "ok"]
+            problems = _one_line([str(row[0]) for row in rows if row[0] != "ok"])
             if problems:
-                raise DatabaseCorruptError(f"{path}: fails integrity_check: {'; '.join(problems)}")
+                raise DatabaseCorruptError(f"{path}: fails integrity_check: {problems}")
             version = int(db.execute("PRAGMA user_version").fetchone()[0])
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
 

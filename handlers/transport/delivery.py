@@ -59,6 +59,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.error import (
     BadRequest,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TelegramError,
@@ -94,6 +95,8 @@ log = logging.getLogger(__name__)
 
 # Requests in flight at once: also the bound on duplicates after a crash.
 MAX_IN_FLIGHT = 8
+# After a 401 (token revoked) no broadcast request for this long: the process is stopping.
+TOKEN_PAUSE = 60.0
 # Outbox rows read per query.
 BATCH = 200
 MAX_ATTEMPTS = 5
@@ -410,6 +413,11 @@ class DeliveryWorker:
         FLOOD_WAITS.labels("broadcast").inc()
         self.pause_for(retry_seconds(error))
 
+    def _token_rejected(self) -> None:
+        if self._resume_at - time.monotonic() < TOKEN_PAUSE / 2:
+            log.error("Telegram rejected the bot token (401): broadcasts paused, rows kept pending")
+        self._resume_at = max(self._resume_at, time.monotonic() + TOKEN_PAUSE)
+
     def pause_for(self, seconds: float) -> None:
         """Telegram said to wait (to us or to a reply): no broadcast request for `seconds`."""
         self._resume_at = max(self._resume_at, time.monotonic() + seconds)
@@ -451,6 +459,18 @@ class DeliveryWorker:
             return outcome(OutboxState.UNCERTAIN, f"timed out: {error}")
         except ConnectionLost as error:
             return outcome(OutboxState.UNCERTAIN, f"connection lost: {error}")
+        except InvalidToken:
+            # 401: the token was revoked or changed. Not the recipient's fault: the row stays
+            # pending (no attempt counted) and sending pauses; the update source stops the
+            # process with one line, and the next start with a valid token sends it.
+            self._token_rejected()
+            return Outcome(
+                row.broadcast_id,
+                row.user_id,
+                OutboxState.PENDING,
+                "token rejected (401)",
+                count_attempt=False,
+            )
         except Forbidden as error:
             return outcome(OutboxState.BLOCKED, error.message)
         except BadRequest as error:

@@ -134,6 +134,10 @@ class WebhookSource:
             await asyncio.sleep(CHECK_INTERVAL)
             try:
                 info = await self.bot.get_webhook_info()
+            except InvalidToken:
+                # Revoked while running: stop in one line, as polling does (rows stay pending).
+                log.error("Telegram rejected the bot token (401 Unauthorized); stopping")
+                raise StopBot("Telegram rejected the bot token (401 Unauthorized)") from None
             except Exception as error:
                 log.warning("getWebhookInfo failed (%s)", _one_line(error))
                 continue
@@ -178,7 +182,8 @@ class WebhookSource:
         try:
             body = await request.text()
             data: Any = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            # RecursionError: JSON nested deeper than the parser's stack (a hostile body).
             return web.Response(status=400, text="not JSON\n")
         if not isinstance(data, dict) or type(data.get("update_id")) is not int:
             return web.Response(status=400, text="not an update\n")
