@@ -141,7 +141,9 @@ class BackupSettings(_Section):
         if parts.password:
             raise ValueError("must not contain a password: give credentials in the environment")
         if parts.scheme == "file" and not parts.path.startswith("/"):
-            raise ValueError("a file:// replica needs an absolute path, e.g. file:///var/backups/bot")
+            raise ValueError(
+                "a file:// replica needs an absolute path, e.g. file:///var/backups/bot"
+            )
         if parts.scheme != "file" and not parts.netloc:
             raise ValueError(f"{parts.scheme}:// needs a bucket or host, e.g. s3://bucket/path")
         return url

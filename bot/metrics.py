@@ -172,7 +172,7 @@ def metrics_routes(
     application: BotApplication, registry: CollectorRegistry = REGISTRY
 ) -> web.RouteTableDef:
     """`GET /metrics` for this process."""
-    global _state  # noqa: PLW0603 - one collector per process, registered once
+    global _state
     if _state is None:
         _state = StateCollector(application)
         registry.register(_state)

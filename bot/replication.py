@@ -220,9 +220,7 @@ class Replicator:
                 return
             if time.monotonic() - started >= HEALTHY_RUN:
                 wait = RESTART_FIRST
-            log.error(
-                "Litestream exited (code %s); replication restarts in %.0f s", code, wait
-            )
+            log.error("Litestream exited (code %s); replication restarts in %.0f s", code, wait)
             await asyncio.sleep(wait)
             wait = min(wait * 2, RESTART_MAX)
             self.restarts += 1

@@ -11,7 +11,6 @@ refuses a database a bot process holds (always) and an existing one (unless `--r
 
 from __future__ import annotations
 
-import os
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,7 +70,7 @@ def run_restore(
                 kept = database.with_name(database.name + ".before-restore")
                 for suffix in ("", *SIDECARS):  # its WAL belongs with it
                     if Path(f"{database}{suffix}").exists():
-                        os.replace(f"{database}{suffix}", f"{kept}{suffix}")
+                        Path(f"{database}{suffix}").replace(f"{kept}{suffix}")
             install(scratch, database)
         finally:
             if lock is not None:
@@ -91,7 +90,7 @@ def _litestream_restore(settings: Settings, out: Path, timestamp: str | None) ->
         command += ["-timestamp", _timestamp(timestamp)]
     command.append(settings.backup.replica_url or "")
     try:
-        result = subprocess.run(  # noqa: S603 - our own argument list, no shell
+        result = subprocess.run(
             command, capture_output=True, text=True, timeout=RESTORE_TIMEOUT, check=False
         )
     except subprocess.TimeoutExpired:

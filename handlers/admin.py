@@ -84,6 +84,8 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     language = await user_language(update, context)
     t = context.bot_data.translate
     store = context.bot_data.store.broadcasts
+    if await replayed(update, context, language):
+        return
     await store.cancel_composing(user.id)
     body, length = _command_body(message)
     if body:
@@ -92,11 +94,28 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
                 update, t(language, "broadcast.too_long", count=length, limit=BROADCAST_LIMIT)
             )
             return
-        broadcast_id = await store.create(user.id, language, texts={language: body})
+        broadcast_id = await store.create(
+            user.id, language, texts={language: body}, source_update=update.update_id
+        )
         await preview(update, context, broadcast_id, language)
         return
-    broadcast_id = await store.create(user.id, language, step=STEPS[0])
+    broadcast_id = await store.create(
+        user.id, language, step=STEPS[0], source_update=update.update_id
+    )
     await ask(update, context, broadcast_id, STEPS[0], language)
+
+
+async def replayed(update: Update, context: BotContext, language: str) -> bool:
+    """This update already made its broadcast (handled again after a crash cut it short before
+    its done mark): no second draft. Its preview is sent only if it had not gone out."""
+    made = await context.bot_data.store.broadcasts.from_update(update.update_id)
+    if made is None:
+        return False
+    broadcast_id, previewed = made
+    draft = await context.bot_data.store.broadcasts.get(broadcast_id)
+    if not previewed and draft is not None and draft.status is BroadcastStatus.DRAFT:
+        await preview(update, context, broadcast_id, language)
+    return True
 
 
 async def ask(
@@ -236,6 +255,9 @@ async def preview(update: Update, context: BotContext, broadcast_id: int, langua
     chat = update.effective_chat
     if chat is not None:
         await send_preview(context.bot, context.bot_data, chat.id, broadcast_id, language)
+        # Written after it went out: a crash in between costs a second preview of the same
+        # draft, never a second draft.
+        await context.bot_data.store.broadcasts.mark_previewed(broadcast_id)
 
 
 async def send_preview(

@@ -15,7 +15,15 @@ from collections.abc import Sequence
 
 from telegram import MessageEntity, Update
 
-from handlers.admin import BROADCAST_LIMIT, STEPS, ask, caption_fits, message_media, preview
+from handlers.admin import (
+    BROADCAST_LIMIT,
+    STEPS,
+    ask,
+    caption_fits,
+    message_media,
+    preview,
+    replayed,
+)
 from handlers.auth import admin_only
 from handlers.common import reply, shorten, user_language
 from handlers.kit.broadcast_view import render_due
@@ -81,6 +89,8 @@ async def schedule_command(update: Update, context: BotContext) -> None:
     language = await user_language(update, context)
     t = context.bot_data.translate
     store = context.bot_data.store.broadcasts
+    if await replayed(update, context, language):
+        return
     await store.cancel_composing(user.id)
     command = message.text.split(maxsplit=1)[0]
     after = message.text[len(command) :]
@@ -91,7 +101,9 @@ async def schedule_command(update: Update, context: BotContext) -> None:
     skip = len(command) + used
     body, body_html = _rest(message.text, message.entities, skip)
     if not body:
-        broadcast_id = await store.create(user.id, language, step=STEPS[0])
+        broadcast_id = await store.create(
+            user.id, language, step=STEPS[0], source_update=update.update_id
+        )
         await store.set_due(broadcast_id, due.timestamp())
         await ask(update, context, broadcast_id, STEPS[0], language)
         return
@@ -99,7 +111,9 @@ async def schedule_command(update: Update, context: BotContext) -> None:
     if length > BROADCAST_LIMIT:
         await reply(update, t(language, "broadcast.too_long", length=length, limit=BROADCAST_LIMIT))
         return
-    broadcast_id = await store.create(user.id, language, texts={language: body_html})
+    broadcast_id = await store.create(
+        user.id, language, texts={language: body_html}, source_update=update.update_id
+    )
     await store.set_due(broadcast_id, due.timestamp())
     await preview(update, context, broadcast_id, language)
 
@@ -118,6 +132,8 @@ async def media_command(update: Update, context: BotContext) -> None:
         return
     language = await user_language(update, context)
     store = context.bot_data.store.broadcasts
+    if await replayed(update, context, language):
+        return
     await store.cancel_composing(user.id)
     skip = match.end()
     due = None
@@ -130,7 +146,7 @@ async def media_command(update: Update, context: BotContext) -> None:
     caption, caption_html = _rest(message.caption, message.caption_entities, skip)
     if not await caption_fits(update, context, caption, language):
         return
-    broadcast_id = await store.create(user.id, language, texts={})
+    broadcast_id = await store.create(user.id, language, texts={}, source_update=update.update_id)
     await store.set_text(broadcast_id, language, caption_html if caption else "", media)
     if due is not None:
         await store.set_due(broadcast_id, due.timestamp())

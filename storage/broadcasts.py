@@ -227,16 +227,20 @@ class BroadcastStore:
         *,
         texts: dict[str, str] | None = None,
         step: str | None = None,
+        source_update: int | None = None,
     ) -> int:
-        """A new draft (with `texts`) or, given a `step`, a broadcast being composed."""
+        """A new draft (with `texts`) or, given a `step`, a broadcast being composed.
+
+        `source_update`: the Telegram update that asked for it; at most one broadcast per update
+        (`from_update` finds it when the update is handled again after a crash)."""
         status = BroadcastStatus.COMPOSING if step else BroadcastStatus.DRAFT
         token = secrets.token_urlsafe(TOKEN_BYTES)
         async with self._lock:
             cursor = await self._db.execute(
                 """INSERT INTO broadcasts
-                    (author_id, author_language, status, step, created_at, token)
-                VALUES (?, ?, ?, ?, ?, ?)""",
-                (author_id, author_language, status, step, int(time.time()), token),
+                    (author_id, author_language, status, step, created_at, token, source_update)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (author_id, author_language, status, step, int(time.time()), token, source_update),
             )
             broadcast_id = int(cursor.lastrowid or 0)
             for lang, body in (texts or {}).items():
@@ -245,6 +249,21 @@ class BroadcastStore:
                     (broadcast_id, lang, body),
                 )
         return broadcast_id
+
+    async def from_update(self, update_id: int) -> tuple[int, bool] | None:
+        """The broadcast an update already made, and whether its preview went out; None if
+        this update made none (handled for the first time)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT id, previewed_at FROM broadcasts WHERE source_update = ?", (update_id,)
+        )
+        row = next(iter(rows), None)
+        return None if row is None else (int(row[0]), row[1] is not None)
+
+    async def mark_previewed(self, broadcast_id: int) -> None:
+        """Its preview went out (a replay of the update that made it will not send another)."""
+        await self._db.execute(
+            "UPDATE broadcasts SET previewed_at = ? WHERE id = ?", (int(time.time()), broadcast_id)
+        )
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         """One broadcast by id."""

@@ -153,7 +153,7 @@ def backup(database: Path, out: Path) -> DatabaseSummary:
             source.close()
         _fsync(partial)
         summary = check_copy(partial)
-        os.replace(partial, out)
+        partial.replace(out)
         _fsync_dir(out.parent)
     except sqlite3.Error as error:
         raise StorageError(f"backup of {database} failed: {error}") from None
@@ -172,7 +172,7 @@ def install(copy: Path, database: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             Path(f"{database}{suffix}").unlink()
     _fsync(copy)
-    os.replace(copy, database)
+    copy.replace(database)
     _fsync_dir(database.parent)
 
 

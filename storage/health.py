@@ -76,8 +76,7 @@ class StorageHealth:
             self.outages += 1
             if not self.corrupt:
                 log.error(
-                    "Storage unavailable: %s; users are told to try again later until it"
-                    " recovers",
+                    "Storage unavailable: %s; users are told to try again later until it recovers",
                     self.last_error,
                 )
             if self._probe is not None and (self._probing is None or self._probing.done()):

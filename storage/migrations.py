@@ -325,6 +325,16 @@ CREATE UNIQUE INDEX broadcasts_token ON broadcasts (token);
 CREATE INDEX broadcasts_confirming ON broadcasts (id) WHERE confirming_at IS NOT NULL;
 """
 
+# 7 (issue 26): a draft remembers the update that made it, so a /broadcast replayed after a
+#    crash (its done mark not yet on disk) finds its draft instead of making a second one, and
+#    whether its preview went out (a replay sends it only if it did not).
+BROADCAST_SOURCES = """
+ALTER TABLE broadcasts ADD COLUMN source_update INTEGER;
+ALTER TABLE broadcasts ADD COLUMN previewed_at INTEGER;
+CREATE UNIQUE INDEX broadcasts_source_update ON broadcasts (source_update)
+    WHERE source_update IS NOT NULL;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     FACT_STORE,
     BROADCASTS,
@@ -332,4 +342,5 @@ MIGRATIONS: tuple[str, ...] = (
     ORGANIZERS,
     INBOX,
     BROADCAST_TOKENS,
+    BROADCAST_SOURCES,
 )

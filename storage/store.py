@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sqlite3
 from pathlib import Path
@@ -13,12 +14,14 @@ from answers.engine import AnswerEngine
 from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect
-from storage.errors import StorageError, as_storage_error
+from storage.errors import StorageError, as_storage_error, is_storage_failure
 from storage.facts import FactStore
 from storage.inbox import InboxStore
 from storage.loader import event_time_zone, sync_content
 from storage.subscribers import SubscriberStore
 from storage.users import UserStore
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -106,8 +109,21 @@ class Store:
         )
 
     async def close(self) -> None:
-        """Write the noted users, close the connection (WAL is checkpointed on last close)."""
+        """Write the noted users, close the connection (WAL is checkpointed on last close).
+
+        A database that refuses the last write (a full disk, a lock at the moment of a clean
+        stop) costs nothing: those users' updates are not marked done either (the inbox writes
+        first contacts before done marks), so the next start replays them and notes them
+        again. One log line says so; the stop stays clean."""
         try:
             await self.users.flush()
+        except Exception as error:
+            if not is_storage_failure(error):
+                raise
+            log.warning(
+                "Stopping while the database refuses writes (%s): the users noted last are"
+                " written when their updates are handled again at the next start",
+                error,
+            )
         finally:
             await self.connection.close()

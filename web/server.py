@@ -11,6 +11,7 @@ import os
 from collections.abc import Iterable
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Middleware
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,26 @@ MAX_LINE_SIZE = 64 * 1024
 SHUTDOWN_TIMEOUT = 5.0
 
 
+class _MalformedRequestFilter(logging.Filter):
+    """aiohttp logs every request it cannot parse (a port scanner, a broken client) as an ERROR
+    with a ten-line traceback; it is the sender's mistake, answered 400 already: one WARNING
+    line saying what was wrong instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            reason = " ".join(str(error.message).split())[:200]
+            said = record.getMessage()
+            record.msg = "Malformed HTTP request answered %s: %s (%s)"
+            record.args = (error.code, reason, said)
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+_MALFORMED = _MalformedRequestFilter()
+
+
 class ListenError(Exception):
     """The server cannot listen where it was told to (port in use, unknown host, …)."""
 
@@ -32,6 +53,9 @@ class WebServer:
 
     def __init__(self, middlewares: Iterable[Middleware] = ()) -> None:
         self.app = web.Application(middlewares=list(middlewares))
+        server_log = logging.getLogger("aiohttp.server")
+        if _MALFORMED not in server_log.filters:
+            server_log.addFilter(_MALFORMED)
         self._runner: web.AppRunner | None = None
         self.urls: list[str] = []
 

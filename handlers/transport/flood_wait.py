@@ -29,9 +29,9 @@ from typing import Any
 
 from telegram._utils.types import JSONDict
 from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
 
 from handlers.transport.telemetry import FLOOD_WAITS, RETRIES
-from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
 

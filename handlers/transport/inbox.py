@@ -56,8 +56,13 @@ from typing import Protocol
 import orjson
 from telegram import Bot, Update
 
+from handlers.transport.telemetry import (
+    REPLY_LATENCY,
+    UPDATES_HANDLED,
+    UPDATES_RECEIVED,
+    update_type,
+)
 from storage.errors import is_lasting_storage_failure, is_storage_failure
-from handlers.transport.telemetry import REPLY_LATENCY, UPDATES_HANDLED, UPDATES_RECEIVED, update_type
 from storage.health import StorageHealth
 from storage.inbox import InboxRow, InboxStore
 
@@ -165,6 +170,11 @@ class Inbox:
         if self._store is None:
             raise RuntimeError("the inbox is not open")
         return self._store
+
+    @property
+    def health(self) -> StorageHealth | None:
+        """Where storage failures are reported (one log line per outage), if given."""
+        return self._health
 
     @property
     def in_flight(self) -> int:

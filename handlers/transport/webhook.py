@@ -43,6 +43,7 @@ from telegram.error import InvalidToken
 from bot.config import WebhookSettings
 from handlers.transport.inbox import Inbox, StopBot
 from handlers.transport.polling import BACKOFF_MAX, BACKOFF_START
+from storage.errors import is_storage_failure
 from storage.inbox import InboxRow
 
 if TYPE_CHECKING:
@@ -198,11 +199,17 @@ class WebhookSource:
         try:
             await self.inbox.accept([InboxRow(data["update_id"], body)], [update])
         except Exception as error:
-            log.error(
-                "Cannot store update %d in the inbox (%s); Telegram will deliver it again",
-                data["update_id"],
-                _one_line(error),
-            )
+            health = self.inbox.health
+            if health is not None and is_storage_failure(error):
+                # A lock or a full disk: one line per outage (storage/health.py), not one per
+                # delivery; Telegram delivers each again.
+                health.failed(error)
+            else:
+                log.error(
+                    "Cannot store update %d in the inbox (%s); Telegram will deliver it again",
+                    data["update_id"],
+                    _one_line(error),
+                )
             return web.Response(status=503, text="try again\n")
         self.last_contact = time.monotonic()
         return web.Response(text="ok\n")

@@ -44,9 +44,7 @@ async def test_a_second_process_through_a_symlink_or_a_hard_link_is_refused(
 ) -> None:
     """The lock is the file's (device and inode), not its path's spelling (fault 1)."""
     real = tmp_path / "data" / "bot.sqlite3"
-    first = BotProcess(
-        emulator, write_config(tmp_path / "first.toml", emulator.base_url, real)
-    )
+    first = BotProcess(emulator, write_config(tmp_path / "first.toml", emulator.base_url, real))
     await first.start()
     try:
         (tmp_path / "alias").mkdir()
@@ -97,8 +95,16 @@ async def test_a_zero_length_database_file_is_refused_unless_told(
     assert "Traceback" not in output
     assert db.stat().st_size == 0  # refused means untouched
     told = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), "--allow-empty-database",
-        cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        "--allow-empty-database",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         await emulator.wait_for_call("getUpdates", timeout=20)
@@ -140,8 +146,6 @@ async def test_backup_while_running_and_restore_refusing_live_and_existing(
     assert users_in(db_target) >= 500
     damaged = tmp_path / "damaged.sqlite3"
     damaged.write_bytes(b"SQLite format 3\x00" + os.urandom(8192))
-    refused = bot_command(
-        "restore", "--config", str(fresh), "--from", str(damaged), "--replace"
-    )
+    refused = bot_command("restore", "--config", str(fresh), "--from", str(damaged), "--replace")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
     assert users_in(db_target) >= 500  # the good database was not replaced by a bad copy

@@ -84,9 +84,10 @@ async def test_metrics_agree_with_the_emulator_and_carry_no_secret(
     assert set(users) <= replies
     pushed = len(users) + 2
     assert sample(text, "conference_bot_updates_received_total", type="message") == pushed
-    assert sample(
-        text, "conference_bot_updates_handled_total", type="message", outcome="done"
-    ) == pushed
+    assert (
+        sample(text, "conference_bot_updates_handled_total", type="message", outcome="done")
+        == pushed
+    )
     assert sample(text, "conference_bot_reply_latency_seconds_count") == pushed
     assert sample(text, "conference_bot_answers_total", verdict="answered") >= 1
     assert sample(text, "conference_bot_answers_total", verdict="not_in_article") >= 1

@@ -15,7 +15,7 @@ from tests.broadcasting import (
     start_with_subscribers,
     wait_for_report,
 )
-from tests.conftest import TOKEN, BotProcess
+from tests.conftest import ADMIN_ID, TOKEN, BotProcess
 from tgemu import BotApiEmulator
 
 pytestmark = pytest.mark.slow
@@ -27,7 +27,7 @@ def delivered(emulator: BotApiEmulator) -> list[int]:
     return [
         c.chat_id  # type: ignore[misc]
         for c in emulator.calls("sendMessage")
-        if c.ok and c.params.get("text") == TEXT
+        if c.ok and c.params.get("text") == TEXT and c.chat_id != ADMIN_ID  # not the preview
     ]
 
 
