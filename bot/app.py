@@ -115,7 +115,9 @@ def build_application(
         await delivery.start()
         data.started_delivery = delivery
         # Replies and broadcasts share Telegram's budget (handlers/transport/flood_wait.py).
-        flood_wait.share_budget(delivery.limiter.note, delivery.pause_for)
+        flood_wait.share_budget(
+            delivery.limiter.note, delivery.pause_for, delivery.limiter.after_flood
+        )
         await publish_commands(application.bot, data)
         # A confirmation a crash cut short goes back to its organizer, unless replaying the
         # inbox (the Send press) completed it: so only once the replayed updates are handled.

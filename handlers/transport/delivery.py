@@ -124,6 +124,12 @@ class RateLimiter:
     the time of that answer. The server received it somewhere in between, so counting it
     until then bounds the server's own windows too, whatever the network jitter: no margin
     needs guessing. The price is one round trip per window, a few milliseconds here.
+
+    Replies are not paced (they are only noted), except right after Telegram's flood control
+    (`flood`): until the pause is over and one window has passed, a reply takes a slot too,
+    ahead of the broadcast (`after_flood`). Otherwise the replies held during the pause and the
+    broadcast resumed at the same moment, and the total overshot the limit (70 requests in the
+    busiest second against 50).
     """
 
     def __init__(self, per_second: float) -> None:
@@ -133,17 +139,37 @@ class RateLimiter:
         self._answered: deque[float] = deque()  # answer times still inside the window
         self._in_flight = 0
         self._changed = asyncio.Condition()
+        # Priority requests (replies after flood control) waiting: the broadcast waits behind.
+        self._priority_waiting = 0
+        self._careful_until = 0.0
+
+    def flood(self, seconds: float) -> None:
+        """Telegram said to wait `seconds`: until then and one window after, replies are paced."""
+        self._careful_until = max(self._careful_until, time.monotonic() + seconds + self.period)
+
+    def after_flood(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """For a reply: a priority slot while flood control is recent, else nothing at all."""
+        if time.monotonic() < self._careful_until:
+            return self.slot(priority=True)
+        return contextlib.nullcontext()
 
     @contextlib.asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Wait until one more request fits in the window; hold the slot while it runs."""
+    async def slot(self, *, priority: bool = False) -> AsyncIterator[bool]:
+        """Wait until one more request fits in the window; hold the slot while it runs.
+        A `priority` request goes before every waiting non-priority one."""
         async with self._changed:
-            while (wait := self._wait()) is not None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout=wait or None)
+            self._priority_waiting += priority
+            try:
+                while (wait := self._wait(priority)) is not None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._changed.wait(), timeout=wait or None)
+            finally:
+                self._priority_waiting -= priority
+                if priority:
+                    self._changed.notify_all()  # the broadcast may go again once none waits
             self._in_flight += 1
         try:
-            yield
+            yield True
         finally:
             async with self._changed:
                 self._in_flight -= 1
@@ -163,10 +189,12 @@ class RateLimiter:
         while self._answered and self._answered[0] <= now - self.period:
             self._answered.popleft()
 
-    def _wait(self) -> float | None:
+    def _wait(self, priority: bool = False) -> float | None:
         """None if a request may start now, else how long to wait (0: until one answers)."""
         now = time.monotonic()
         self._expire(now)
+        if not priority and self._priority_waiting:
+            return 0.0  # woken when the priority requests are admitted
         if self._in_flight + len(self._answered) < self.capacity:
             return None
         return self._answered[0] + self.period - now if self._answered else 0.0
@@ -421,6 +449,7 @@ class DeliveryWorker:
     def pause_for(self, seconds: float) -> None:
         """Telegram said to wait (to us or to a reply): no broadcast request for `seconds`."""
         self._resume_at = max(self._resume_at, time.monotonic() + seconds)
+        self.limiter.flood(seconds)
         log.warning("Flood control: delivery paused for %.0f s", seconds)
 
     async def _deliver(self, row: OutboxRow) -> None:

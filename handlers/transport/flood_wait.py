@@ -11,7 +11,10 @@ Replies and the delivery worker's broadcasts share the bot's budget at Telegram.
 paces itself to `[broadcast] messages_per_second` counting replies too: each request made here
 is noted in the worker's pacing window (`share_budget`), so a busy chat slows the broadcast
 instead of the broadcast crowding out replies; and a 429 on a reply pauses the worker as well.
-Replies are never delayed by the pacing: they go first and the broadcast yields.
+Replies are never delayed by the pacing: they go first and the broadcast yields. Only right
+after flood control (a 429 to either) does a reply take a slot of the window, ahead of the
+broadcast, until one window has passed: the replies held during the pause would otherwise go
+out together with the resumed broadcast and overshoot the limit.
 
 PTB's AIORateLimiter does the retry too, but it also throttles every reply to a fixed overall
 rate (30/s by default) and per group; our replies must not queue behind a limit the
@@ -21,10 +24,12 @@ broadcast already respects, so that part is left to the worker's pacing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import time
 from collections.abc import Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from telegram._utils.types import JSONDict
@@ -54,10 +59,18 @@ class FloodWait(BaseRateLimiter[None]):
         self._resume_at = 0.0
         self._note: Callable[[], None] | None = None
         self._pause: Callable[[float], None] | None = None
+        self._paced: Callable[[], AbstractAsyncContextManager[object]] | None = None
 
-    def share_budget(self, note: Callable[[], None], pause: Callable[[float], None]) -> None:
-        """Count every request in the worker's pacing window (`note`) and pass 429s on (`pause`)."""
-        self._note, self._pause = note, pause
+    def share_budget(
+        self,
+        note: Callable[[], None],
+        pause: Callable[[float], None],
+        paced: Callable[[], AbstractAsyncContextManager[object]] | None = None,
+    ) -> None:
+        """Count every request in the worker's pacing window (`note`), pass 429s on (`pause`),
+        and right after flood control take a slot of that window (`paced`, which is
+        RateLimiter.after_flood)."""
+        self._note, self._pause, self._paced = note, pause, paced
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -81,8 +94,11 @@ class FloodWait(BaseRateLimiter[None]):
             pause = self._resume_at - time.monotonic()
             if pause > 0:
                 await asyncio.sleep(pause)
+            window = self._paced() if self._paced is not None else contextlib.nullcontext()
+            slot: object = None
             try:
-                return await callback(*args, **kwargs)
+                async with window as slot:
+                    return await callback(*args, **kwargs)
             except RetryAfter as error:
                 FLOOD_WAITS.labels("reply").inc()
                 seconds = retry_seconds(error)
@@ -95,5 +111,6 @@ class FloodWait(BaseRateLimiter[None]):
                     self._pause(seconds)
                 log.warning("Flood control on %s: retrying in %.0f s", endpoint, seconds)
             finally:
-                if self._note is not None:
+                # A slot counts itself in the window; any other request is noted there.
+                if self._note is not None and slot is None:
                     self._note()

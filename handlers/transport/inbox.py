@@ -17,6 +17,11 @@ What a crash (`kill -9`, OOM, power cut) costs:
 - an update whose handlers had finished (its reply sent) but whose done mark had not reached the
   disk is handled again after the restart: at most `limit` updates, in practice those finished
   within the last write of done marks (a few milliseconds).
+What losing the machine costs (the database gone, restored from the Litestream replica,
+docs/operations.md): the replica is behind by up to `[backup] sync_interval` (1 s by default),
+so updates stored within that interval before the machine died, already confirmed to
+Telegram, are not in it and are lost; done marks within it only make their updates run again.
+Everything older survives. Without `[backup]` a lost machine loses everything.
 First contacts: every accepted update's sender is told to a `ContactJournal` (the users store
 keeps them in memory and writes them in batches, off the reply path), and the journal is written
 before the done marks of those updates: a crash may cost a reply sent twice, never a user's

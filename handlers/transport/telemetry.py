@@ -54,6 +54,10 @@ for _verdict in VERDICTS:
     ANSWERS.labels(_verdict)
 for _path in ("reply", "broadcast"):
     FLOOD_WAITS.labels(_path)
+for _outcome in ("sent", "failed", "blocked", "uncertain", "pending"):
+    OUTBOX_OUTCOMES.labels(_outcome)
+RETRIES.labels("reply", "429")
+RETRIES.labels("broadcast", "error")
 
 
 def update_type(update: object) -> str:

@@ -22,6 +22,30 @@ NGINX = DEPLOY / "nginx-webhook.conf"
 INSTALLED_COMMAND = "/opt/conference-bot/venv/bin/conference-bot run"
 
 
+# What /metrics serves that the dashboard may use (tests/bot/test_metrics.py checks a real scrape).
+DASHBOARD_METRICS = {
+    "conference_bot_updates_received_total",
+    "conference_bot_updates_handled_total",
+    "conference_bot_reply_latency_seconds_bucket",
+    "conference_bot_answers_total",
+    "conference_bot_inbox_depth",
+    "conference_bot_outbox_rows",
+    "conference_bot_broadcast_messages_total",
+    "conference_bot_telegram_429_total",
+    "conference_bot_telegram_retries_total",
+    "conference_bot_storage_failures",
+    "conference_bot_storage_outages",
+    "conference_bot_storage_failing",
+    "conference_bot_storage_damaged",
+    "conference_bot_replication_up",
+    "conference_bot_replication_lag_seconds",
+    "conference_bot_replication_sync_errors",
+    "conference_bot_replication_restarts",
+    "conference_bot_web_requests_total",
+    "process_resident_memory_bytes",
+}
+
+
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
@@ -106,3 +130,19 @@ def test_nginx_snippet_matches_the_documented_webhook_config() -> None:
     assert f"location = {settings.path} {{" in site
     assert f"proxy_pass http://{settings.listen}:{settings.port};" in site
     assert "server_name bot.example.org;" in site
+
+
+def test_grafana_dashboard_uses_only_metrics_the_bot_serves() -> None:
+    """deploy/grafana-dashboard.json is a dashboard whose every query names a metric family
+    that /metrics serves (tests/bot/test_metrics.py scrapes them from a real process)."""
+    import json
+    import re
+
+    dashboard = json.loads((DEPLOY / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    served = DASHBOARD_METRICS
+    used = set()
+    for panel in dashboard["panels"]:
+        assert panel["targets"], panel["title"]
+        for target in panel["targets"]:
+            used |= set(re.findall(r"\b(?:conference_bot|process)_[a-z0-9_]+", target["expr"]))
+    assert used and used <= served, used - served
