@@ -137,6 +137,13 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # PTB logs a rejected token with a traceback before raising it; main() says it in one line.
     logging.getLogger("telegram.ext").addFilter(_no_invalid_token_traceback)
+    # PTB logs a non-JSON answer (a proxy's HTML error page) with a traceback, then raises it
+    # as a NetworkError that the error handler reports in one line: that line is enough.
+    logging.getLogger("telegram.request.BaseRequest").addFilter(_no_invalid_json_traceback)
+
+
+def _no_invalid_json_traceback(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith("Can not load invalid JSON data")
 
 
 def _no_invalid_token_traceback(record: logging.LogRecord) -> bool:

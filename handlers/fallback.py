@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.common import reply, shorten, user_language
@@ -97,6 +97,10 @@ async def error_handler(update: object, context: BotContext) -> None:
     unavailable = is_storage_failure(error)
     if unavailable and error is not None:
         context.bot_data.storage_health.failed(error)
+    elif _transport_failure(error):
+        # Telegram (or a proxy in front of it) refused or failed the request: not a bug here,
+        # so one line, not a traceback with the HTML page's parse error chained to it.
+        log.error("Telegram did not take a request while handling an update: %s", _one_line(error))
     else:
         log.error("Error while handling an update", exc_info=error)
     if not isinstance(update, Update) or isinstance(error, Forbidden):
@@ -108,7 +112,20 @@ async def error_handler(update: object, context: BotContext) -> None:
             await update.callback_query.answer(callback_text(text), show_alert=True)
         elif update.effective_chat and update.effective_chat.type == "private":
             await reply(update, text)
-    except TelegramError:
-        log.warning("Could not tell the user about the error", exc_info=True)
+    except TelegramError as failed:
+        log.warning("Could not tell the user about the error: %s", _one_line(failed))
     if unavailable:
         raise ApplicationHandlerStop  # later groups would only fail (and apologise) again
+
+
+def _transport_failure(error: BaseException | None) -> bool:
+    """A request Telegram answered with a server error, a flood wait or not at all (timeouts,
+    connection errors): the network's fault, not a bug in a handler (BadRequest is ours)."""
+    return isinstance(error, RetryAfter) or (
+        isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+    )
+
+
+def _one_line(error: BaseException | None) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
