@@ -12,6 +12,7 @@ refuses a database a bot process holds (always) and an existing one (unless `--r
 from __future__ import annotations
 
 import subprocess
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -55,11 +56,14 @@ def run_restore(
     scratch = database.with_name(f".{database.name}.restoring")
     remove_sidecars(scratch)
     scratch.unlink(missing_ok=True)
+    started = time.monotonic()
     try:
         if source is not None:
             summary = backup(source, scratch)  # a consistent, checked copy of the snapshot
+            fetched = time.monotonic()
         else:
             _litestream_restore(settings, scratch, timestamp)
+            fetched = time.monotonic()
             summary = check_copy(scratch)
         # Nobody may start on the database while it is swapped (the lock is its own file's).
         lock = InstanceLock(database) if database.exists() else None
@@ -80,7 +84,11 @@ def run_restore(
         scratch.unlink(missing_ok=True)
     origin = str(source) if source is not None else redact(settings.backup.replica_url or "")
     at = f" as of {timestamp}" if timestamp else ""
-    return f"restored {database} from {origin}{at}: {_describe(summary)}; integrity_check ok"
+    timing = f"{time.monotonic() - started:.1f} s (copy {fetched - started:.1f} s)"
+    return (
+        f"restored {database} from {origin}{at} in {timing}: {_describe(summary)};"
+        " integrity_check ok"
+    )
 
 
 def _litestream_restore(settings: Settings, out: Path, timestamp: str | None) -> None:

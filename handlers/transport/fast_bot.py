@@ -36,8 +36,13 @@ _ANSWER_UNREAD: ContextVar[bool] = ContextVar("answer_unread", default=False)
 # Telegram answers compactly; the emulator (and any pretty printer) puts a space after the colon.
 _OK_PREFIXES = (b'{"ok":true', b'{"ok": true')
 
-# Keyboards whose JSON is kept: every cached card's, with room for one-off ones to pass through.
-KEYBOARD_CACHE = 512
+# Keyboards whose JSON is kept (least recently used first out). Only the cached cards' keyboards
+# are ever reused (the same object each time); one-off keyboards (a welcome with its subscribe
+# button, search results) are built per reply and only pass through. Each entry keeps its
+# keyboard alive too (~4.5 KiB with the JSON), and at 512 the cache took ~10 minutes of steady
+# traffic to fill: RSS grew 0.1-0.4 MiB a minute under a steady load, then stopped (issue 26,
+# docs/bench-operations.md). 128 holds every card keyboard in use at once.
+KEYBOARD_CACHE = 128
 
 
 class FastBot(ExtBot[None]):

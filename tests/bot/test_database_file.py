@@ -149,3 +149,38 @@ async def test_backup_while_running_and_restore_refusing_live_and_existing(
     refused = bot_command("restore", "--config", str(fresh), "--from", str(damaged), "--replace")
     assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
     assert users_in(db_target) >= 500  # the good database was not replaced by a bad copy
+
+
+async def test_backup_during_a_broadcast_has_the_outbox(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    from tests.broadcasting import confirm, draft
+
+    users = {42_000_000 + i: "en" for i in range(1000)}
+    db = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db, users)
+    emulator.add_chats(users)
+    config = write_config(
+        tmp_path / "c.toml", emulator.base_url, db, broadcast={"messages_per_second": 200}
+    )
+    bot = BotProcess(emulator, config)
+    await bot.start()
+    try:
+        broadcast_id, control = await draft(emulator, "Snapshot me")
+        await confirm(emulator, broadcast_id, control)
+        await asyncio.sleep(1.0)  # mid-broadcast: rows are being claimed and recorded
+        snapshot = tmp_path / "mid-broadcast.sqlite3"
+        made = bot_command("backup", "--config", str(config), "--out", str(snapshot))
+        assert made.returncode == 0, made.stderr
+    finally:
+        assert await bot.stop() == 0
+    with sqlite3.connect(snapshot) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        states = dict(
+            copy.execute(
+                "SELECT state, count(*) FROM outbox WHERE broadcast_id = ? GROUP BY state",
+                (broadcast_id,),
+            ).fetchall()
+        )
+    assert sum(states.values()) == len(users), states
+    assert states.get("sent", 0) > 0 and states.get("pending", 0) > 0, states

@@ -86,7 +86,7 @@ async def test_lose_the_machine_keep_the_event(emulator: BotApiEmulator, tmp_pat
     await old.start()
     await subscribe_users(emulator, live)
     scheduled_id, scheduled_control = await schedule(emulator, "+25s Closing session in Hall A")
-    await confirm(emulator, scheduled_id, scheduled_control)
+    scheduled_progress = await confirm(emulator, scheduled_id, scheduled_control)
     broadcast_id, control = await draft(emulator, TEXT)
     await asyncio.sleep(1.5)  # the confirmation and the users are older than one sync
     progress = await confirm(emulator, broadcast_id, control)
@@ -94,7 +94,6 @@ async def test_lose_the_machine_keep_the_event(emulator: BotApiEmulator, tmp_pat
     while len(delivered(emulator)) < 600:  # noqa: ASYNC110 - a counter, no event
         await asyncio.sleep(0.01)
     await old.kill()
-    killed_at = time.monotonic()
     sent_before = {
         c.chat_id
         for c in emulator.calls("sendMessage")
@@ -109,6 +108,13 @@ async def test_lose_the_machine_keep_the_event(emulator: BotApiEmulator, tmp_pat
     assert "integrity_check ok" in said
     audience = set(seeded) | set(live)
     assert subscribed(new_db) >= audience, "a subscriber was lost"
+    with sqlite3.connect(new_db) as db:
+        languages = dict(
+            db.execute(
+                "SELECT id, coalesce(language, telegram_language) FROM users WHERE id >= 61000000"
+            )
+        )
+    assert all(languages.get(user) == "ru" for user in live), "a user's language was lost"
     with sqlite3.connect(new_db) as db:
         recorded_sent = {
             int(r[0])
@@ -134,9 +140,8 @@ async def test_lose_the_machine_keep_the_event(emulator: BotApiEmulator, tmp_pat
         duplicates = sum(n - 1 for n in deliveries.values())
         # Resent: what the replica had not recorded as sent (the data window) and the in-flight.
         assert duplicates <= window + 8, (duplicates, window)
-        # The schedule fires once, on the new machine.
-        remaining = 25 - (time.monotonic() - killed_at)
-        await asyncio.sleep(max(0.0, remaining) + 5)
+        # The schedule fires once, on the new machine (its report says finished).
+        await wait_for_report(emulator, scheduled_progress, timeout=90)
         closing = Counter(
             c.chat_id
             for c in emulator.calls("sendMessage")
@@ -147,6 +152,6 @@ async def test_lose_the_machine_keep_the_event(emulator: BotApiEmulator, tmp_pat
         assert await new.stop() == 0, new.log()
     assert "Traceback" not in new.log() + old.log()
     print(
-        f"\nmachine loss: restore {restore_seconds:.2f} s; data window {window} deliveries "
+        f"\nmachine loss: restore {restore_seconds:.2f} s ({said.strip()}); data window {window} deliveries "
         f"(of {len(sent_before)} before the kill) not in the replica; {duplicates} duplicates"
     )

@@ -127,3 +127,52 @@ async def test_metrics_are_off_by_default(emulator: BotApiEmulator, tmp_path: Pa
             assert response.status == 404
     finally:
         assert await bot.stop() == 0
+
+
+async def test_metrics_alone_on_the_web_address_count_a_broadcast(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    """Polling mode, no site: /metrics is served alone on the [web] address; scraped during a
+    broadcast and after it, the outcome counters agree with what the emulator delivered."""
+    from tests.broadcasting import confirm, draft, seed_subscribers, wait_for_report
+
+    users = {51_000_000 + i: "en" for i in range(150)}
+    db = tmp_path / "bot.sqlite3"
+    await seed_subscribers(db, users)
+    emulator.add_chats(users)
+    port = free_port()
+    config = write_config(
+        tmp_path / "config.toml",
+        emulator.base_url,
+        db,
+        web={"enabled": False, "port": port},
+        metrics={"enabled": True},
+        broadcast={"messages_per_second": 100},
+    )
+    bot = BotProcess(emulator, config)
+    await bot.start()
+    try:
+        broadcast_id, control = await draft(emulator, "Counted")
+        progress = await confirm(emulator, broadcast_id, control)
+        during = await scrape(port)  # mid-broadcast: it answers, and rows are still pending
+        assert sample(during, "conference_bot_outbox_rows", state="pending") > 0
+        await wait_for_report(emulator, progress)
+        after = await scrape(port)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/") as response,
+        ):
+            assert response.status == 404  # no site here, only the process's own routes
+    finally:
+        assert await bot.stop() == 0, bot.log()
+    delivered = [
+        c
+        for c in emulator.calls("sendMessage")
+        if c.ok and c.chat_id in users and c.params.get("text") == "Counted"
+    ]
+    assert len(delivered) == len(users)
+    assert sample(after, "conference_bot_broadcast_messages_total", outcome="sent") == len(users)
+    assert sample(after, "conference_bot_outbox_rows", state="sent") == len(users)
+    assert sample(after, "conference_bot_outbox_rows", state="pending") == 0
+    assert sample(after, "conference_bot_replication_configured") == 0
+    assert sample(after, "conference_bot_web_requests_total", route="/metrics", status="200") >= 1
