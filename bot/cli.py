@@ -218,6 +218,10 @@ def _run(path: Path, allow_empty: bool = False) -> int:
     content = load_content(settings.storage.content)
     # First-run mistakes (database path, rejected token, unreachable server) as one line each.
     check_storage(settings, allow_empty=allow_empty)
+    if settings.backup.replica_url is not None:
+        from bot.replication import litestream_path
+
+        litestream_path(settings.backup)  # a missing tool is one line now, not after start-up
     # One process per database: a second one stops here, before it touches Telegram.
     lock = InstanceLock(settings.storage.path)
     lock.acquire()

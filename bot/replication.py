@@ -25,6 +25,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import sys
@@ -51,6 +52,10 @@ CREDENTIAL_VARIABLES = (
     "LITESTREAM_AZURE_ACCOUNT_KEY",
     "AZURE_STORAGE_KEY",
 )
+# Litestream's own timestamp, left out when telling a repeated line from a new one.
+_TIME = re.compile(r"^time=\S+\s*")
+# A problem Litestream repeats is logged again (with its count) this often.
+REPEAT_EVERY = 600.0
 RESTART_FIRST = 1.0
 RESTART_MAX = 60.0
 # A run that lasted this long resets the restart backoff.
@@ -230,17 +235,28 @@ class Replicator:
                 log.error("Cannot start Litestream again: %s", error)
 
     async def _relay(self, process: asyncio.subprocess.Process) -> None:
-        """Litestream's lines into our log (redacted): its warnings and errors as ours."""
+        """Litestream's lines into our log (redacted): its warnings and errors as ours, each
+        distinct one once in a row (an unreachable replica is retried every second: one line
+        per outage, as elsewhere, and again every REPEAT_EVERY with the count)."""
         if process.stdout is None:
             return
+        last, repeated, since = "", 0, 0.0
         async for raw in process.stdout:
             line = redact(raw.decode("utf-8", "replace").rstrip())
-            if "level=ERROR" in line:
-                log.error("litestream: %s", line)
-            elif "level=WARN" in line:
-                log.warning("litestream: %s", line)
-            else:
+            if "level=ERROR" not in line and "level=WARN" not in line:
                 log.debug("litestream: %s", line)
+                continue
+            level = logging.ERROR if "level=ERROR" in line else logging.WARNING
+            text = _TIME.sub("", line).strip()
+            now = time.monotonic()
+            if text == last and now - since < REPEAT_EVERY:
+                repeated += 1
+                continue
+            if text == last:
+                log.log(level, "litestream (%d times more): %s", repeated, text)
+            else:
+                log.log(level, "litestream: %s", text)
+            last, repeated, since = text, 0, now
 
 
 def _sample(text: str, name: str) -> float | None:
