@@ -140,7 +140,9 @@ class BackupSettings(_Section):
             )
         if parts.password:
             raise ValueError("must not contain a password: give credentials in the environment")
-        if parts.scheme == "file" and not parts.path.startswith("/"):
+        if parts.scheme == "file" and (
+            parts.netloc not in ("", "localhost") or not parts.path.startswith("/")
+        ):
             raise ValueError(
                 "a file:// replica needs an absolute path, e.g. file:///var/backups/bot"
             )
@@ -290,7 +292,8 @@ def _describe(error: ValidationError, path: Path | None) -> str:
         else:
             given = problem.get("input")
             # Never echo the token, even a malformed one.
-            secret = "token" in problem["loc"] or "secret_token" in problem["loc"]
+            # A replica URL may carry a password (refused, and never repeated back).
+            secret = any(key in problem["loc"] for key in ("token", "secret_token", "replica_url"))
             shown = (
                 "" if secret or isinstance(given, dict) or given is None else f" (got {given!r})"
             )
