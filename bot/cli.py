@@ -164,6 +164,7 @@ def _run(path: Path) -> int:
     from bot.app import build_application
     from bot.preflight import check_storage, check_telegram
     from bot.runner import serve
+    from bot.web_server import ProcessWebServer, wanted
 
     settings = load_settings(path)
     token = require_token(settings, path)
@@ -181,7 +182,8 @@ def _run(path: Path) -> int:
         asyncio.run(check_telegram(settings, token, path))
         configure_logging()
         application = build_application(settings, token, content)
-        asyncio.run(serve(application))
+        web = ProcessWebServer(settings) if wanted(settings) else None
+        asyncio.run(serve(application, web=web))
     finally:
         lock.release()
     return 0

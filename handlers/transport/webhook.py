@@ -40,13 +40,13 @@ from aiohttp import web
 from telegram import Update
 from telegram.error import InvalidToken
 
-from bot.config import WebhookSettings
+from handlers.settings import WebhookSettings
 from handlers.transport.inbox import Inbox, StopBot
 from handlers.transport.polling import BACKOFF_MAX, BACKOFF_START
 from storage.inbox import InboxRow
 
 if TYPE_CHECKING:
-    from bot.app import BotApplication
+    from handlers.kit.context import BotApplication
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ class WebhookSource:
         return routes
 
     async def start(self) -> asyncio.Task[None]:
-        """Register the webhook and recover in the background (post_init started the server)."""
+        """Register the webhook and recover in the background (the runner started the server)."""
         self._accepting = True
         self._task = asyncio.create_task(self._run(), name="webhook")
         return self._task

@@ -54,9 +54,6 @@ PENDING: set[tuple[str, str]] = {
     ("handlers/transport/inbox.py", "aiosqlite"),
     ("handlers/content_admin.py", "sqlite3"),
     ("web/health.py", "sqlite3"),
-    ("handlers/kit/context.py", "bot"),
-    ("handlers/kit/context.py", "web"),
-    ("handlers/transport/webhook.py", "bot"),
     ("storage/loader.py", "answers"),
     ("storage/store.py", "answers"),
 }
