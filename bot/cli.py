@@ -22,9 +22,9 @@ from bot.config import (
     require_token,
 )
 from bot.instance import AlreadyRunningError, InstanceLock
-from bot.redaction import install as install_redaction
-from bot.redaction import redact, register_secret
 from handlers.transport.inbox import StopBot
+from redaction import install as install_redaction
+from redaction import redact, register_secret
 from storage.content import LANGUAGES, ContentError, load_content
 from storage.db import DatabaseTooNewError, StorageUnavailableError
 from web.server import ListenError
