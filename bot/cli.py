@@ -8,7 +8,7 @@ import logging
 import re
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +23,9 @@ from bot.config import (
     require_token,
 )
 from bot.instance import AlreadyRunningError, InstanceLock
-from bot.redaction import install as install_redaction
-from bot.redaction import redact, register_secret
 from handlers.transport.inbox import StopBot
+from redaction import install as install_redaction
+from redaction import redact, register_secret
 from storage.content import LANGUAGES, ContentError, load_content
 from storage.errors import StorageError
 from web.server import ListenError
@@ -208,6 +208,7 @@ def _run(path: Path, allow_empty: bool = False) -> int:
     from bot.app import build_application
     from bot.preflight import check_storage, check_telegram
     from bot.runner import serve
+    from bot.web_server import ProcessWebServer, wanted
 
     settings = load_settings(path)
     token = require_token(settings, path)
@@ -229,15 +230,14 @@ def _run(path: Path, allow_empty: bool = False) -> int:
         asyncio.run(check_telegram(settings, token, path))
         configure_logging()
         application = build_application(settings, token, content)
-        asyncio.run(_serve_replicated(settings, application, serve))
+        web = ProcessWebServer(settings) if wanted(settings) else None
+        asyncio.run(_serve_replicated(settings, serve(application, web=web)))
     finally:
         lock.release()
     return 0
 
 
-async def _serve_replicated(
-    settings: Settings, application: Any, serve: Callable[[Any], Awaitable[None]]
-) -> None:
+async def _serve_replicated(settings: Settings, serving: Coroutine[Any, Any, None]) -> None:
     """Serve, with Litestream replicating the database meanwhile if [backup] asks for it
     (bot/replication.py); it stops last, after the bot's final writes."""
     replicator = None
@@ -246,12 +246,16 @@ async def _serve_replicated(
 
         register_credentials()
         replicator = Replicator(settings.storage.path, settings.backup)
-        await replicator.start()
+        try:
+            await replicator.start()
+        except BaseException:
+            serving.close()  # never awaited: no "coroutine was never awaited" warning
+            raise
         from bot.metrics import watch_replication
 
         watch_replication(replicator.status)
     try:
-        await serve(application)
+        await serving
     finally:
         if replicator is not None:
             await replicator.stop()

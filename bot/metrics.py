@@ -31,12 +31,12 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
-from bot.redaction import redact
 from handlers.transport.telemetry import PREFIX
+from redaction import redact
 
 if TYPE_CHECKING:
-    from bot.app import BotApplication
     from bot.replication import ReplicationStatus
+    from handlers.kit.context import BotApplication
 
 log = logging.getLogger(__name__)
 

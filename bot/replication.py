@@ -37,7 +37,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.config import BackupSettings, ConfigError
-from bot.redaction import redact, register_secret
+from redaction import redact, register_secret
 
 log = logging.getLogger(__name__)
 

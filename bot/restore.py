@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings
 from bot.instance import InstanceLock, is_locked
-from bot.redaction import redact
 from bot.replication import litestream_path, register_credentials
+from redaction import redact
 from storage.errors import StorageError
 from storage.files import SIDECARS, DatabaseSummary, backup, check_copy, install, remove_sidecars
 
