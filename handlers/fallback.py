@@ -100,7 +100,10 @@ async def error_handler(update: object, context: BotContext) -> None:
     elif _transport_failure(error):
         # Telegram (or a proxy in front of it) refused or failed the request: not a bug here,
         # so one line, not a traceback with the HTML page's parse error chained to it.
-        log.error("Telegram did not take a request while handling an update: %s", _one_line(error))
+        log.error(
+            "Error while handling an update: Telegram did not take a request (%s)",
+            _one_line(error),
+        )
     else:
         log.error("Error while handling an update", exc_info=error)
     if not isinstance(update, Update) or isinstance(error, Forbidden):
