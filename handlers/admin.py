@@ -45,7 +45,7 @@ from handlers.kit.keyboards import BROADCAST, button, keyboard
 from handlers.kit.telegram_text import callback_text, message_html, utf16_length
 from storage.broadcasts import Audience, Broadcast, BroadcastStatus, Counts, MediaKind
 from storage.content import LANGUAGES
-from storage.db import is_storage_failure
+from storage.errors import is_corruption, is_storage_failure
 from wording.i18n import Html, choose_text
 
 log = logging.getLogger(__name__)
@@ -421,11 +421,10 @@ async def _confirm(
         data.storage_health.failed(error)
         with contextlib.suppress(Exception):
             await store.end_confirm(broadcast.id)
-        # Nothing was queued and the buttons stay: the organizer can press Send again.
-        await query.answer(
-            callback_text(t(language, "broadcast.confirm_failed", id=broadcast.id)),
-            show_alert=True,
-        )
+        # Nothing was queued and the buttons stay: the organizer can press Send again, unless
+        # the file is damaged (then only a restore helps, and the message says so).
+        key = "broadcast.confirm_damaged" if is_corruption(error) else "broadcast.confirm_failed"
+        await query.answer(callback_text(t(language, key, id=broadcast.id)), show_alert=True)
         return
     if total is None:
         await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)

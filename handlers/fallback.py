@@ -12,7 +12,7 @@ from handlers.common import reply, shorten, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.flood import Verdict
 from handlers.kit.telegram_text import callback_text
-from storage.db import is_storage_failure
+from storage.errors import is_corruption, is_storage_failure
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,10 @@ async def error_handler(update: object, context: BotContext) -> None:
         return
     try:
         language = await user_language(update, context)  # from memory, never the database
-        text = context.bot_data.translate(language, "unavailable" if unavailable else "error")
+        key = "unavailable" if unavailable else "error"
+        if is_corruption(error):
+            key = "storage.damaged"  # only a restore helps: never "try again in a few minutes"
+        text = context.bot_data.translate(language, key)
         if update.callback_query:
             await update.callback_query.answer(callback_text(text), show_alert=True)
         elif update.effective_chat and update.effective_chat.type == "private":

@@ -77,6 +77,10 @@ async def test_damage_while_running_turns_readyz_red_for_good(
         await asyncio.sleep(3)  # the recovery probe writes fine: damage stays damage
         assert (await readyz(port))[0] == 503
         assert sample(await scrape(port), "conference_bot_storage_damaged") == 1
+        # Told as damage, not "try again in a few minutes".
+        told = [c.params.get("text", "") for c in emulator.calls("sendMessage", chat_id=ADMIN_ID)]
+        assert any("data is damaged" in text for text in told), told
+        assert not any("try again in a few minutes" in text for text in told), told
     finally:
         await bot.stop()
     log = bot.log()
