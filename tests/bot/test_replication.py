@@ -128,3 +128,58 @@ async def test_a_missing_litestream_is_one_line(emulator: BotApiEmulator, tmp_pa
     code, output = await run_until_exit(config)
     assert code == 2, output
     assert "backup.litestream" in output and "Traceback" not in output, output
+
+
+async def test_restore_at_a_timestamp_brings_the_database_as_it_was(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from tests.broadcasting import subscribe_users
+    from tests.conftest import ROOT
+
+    replica = f"file://{tmp_path / 'replica'}"
+    sections: dict[str, dict[str, object]] = {
+        "backup": {"replica_url": replica, "sync_interval": 0.5}
+    }
+    config = write_config(
+        tmp_path / "c.toml", emulator.base_url, tmp_path / "a.sqlite3", **sections
+    )
+    bot = BotProcess(emulator, config)
+    await bot.start()
+    before = {54_000_000 + i: "en" for i in range(10)}
+    after = {54_100_000 + i: "en" for i in range(10)}
+    try:
+        await subscribe_users(emulator, before)
+        await asyncio.sleep(2.5)
+        moment = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        await asyncio.sleep(1.5)
+        await subscribe_users(emulator, after)
+        await asyncio.sleep(2.0)
+    finally:
+        assert await bot.stop() == 0, bot.log()
+    target = tmp_path / "then" / "bot.sqlite3"
+    restored_config = write_config(tmp_path / "then.toml", emulator.base_url, target, **sections)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "restore",
+            "--config",
+            str(restored_config),
+            "--timestamp",
+            moment,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"as of {moment}" in done.stdout
+    with sqlite3.connect(target) as db:
+        ids = {row[0] for row in db.execute("SELECT id FROM users WHERE subscribed")}
+    assert set(before) <= ids and not (set(after) & ids), ids
