@@ -109,6 +109,8 @@ def build_application(
             defaults=defaults,
             health=data.storage_health,
             write_contacts=data.opened_store.users.settle,
+            # A 401 while broadcasting: the update source confirms it and stops the process.
+            on_token_rejected=lambda: data.source.check_token() if data.source else None,
         )
         await delivery.start()
         data.started_delivery = delivery

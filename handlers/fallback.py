@@ -5,7 +5,14 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 from telegram.ext import ApplicationHandlerStop
 
 from handlers.common import reply, shorten, user_language
@@ -97,6 +104,12 @@ async def error_handler(update: object, context: BotContext) -> None:
     unavailable = is_storage_failure(error)
     if unavailable and error is not None:
         context.bot_data.storage_health.failed(error)
+    elif isinstance(error, InvalidToken):
+        # Revoked while running: the update source confirms it and stops the process (one line).
+        log.error("Error while handling an update: Telegram rejected the bot token (401)")
+        if context.bot_data.source is not None:
+            context.bot_data.source.check_token()
+        return  # no apology can be sent with a rejected token
     elif _transport_failure(error):
         # Telegram (or a proxy in front of it) refused or failed the request: not a bug here,
         # so one line, not a traceback with the HTML page's parse error chained to it.

@@ -95,6 +95,10 @@ log = logging.getLogger(__name__)
 
 # Requests in flight at once: also the bound on duplicates after a crash.
 MAX_IN_FLIGHT = 8
+# A clean stop waits this long for the requests in flight (bounded by request_timeout anyway),
+# but only this long while paused: those waiting for the pause have not been sent.
+STOP_WAIT = 20.0
+STOP_WAIT_PAUSED = 1.0
 # After a 401 (token revoked) no broadcast request for this long: the process is stopping.
 TOKEN_PAUSE = 60.0
 # Outbox rows read per query.
@@ -225,6 +229,7 @@ class DeliveryWorker:
         defaults: Defaults,
         health: StorageHealth | None = None,
         write_contacts: Callable[[], Awaitable[object]] | None = None,
+        on_token_rejected: Callable[[], object] | None = None,
     ) -> None:
         request = AiohttpRequest(
             connection_pool_size=MAX_IN_FLIGHT + 2,
@@ -244,6 +249,8 @@ class DeliveryWorker:
         # Users the bot has heard from but not yet written (UserStore batches first contacts):
         # written before an audience is resolved, so it includes everyone heard from so far.
         self._write_contacts = write_contacts
+        # Told when Telegram answers 401 (the update source then stops the process).
+        self._on_token_rejected = on_token_rejected
         self._database = database
         self._store: BroadcastStore | None = None
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
@@ -290,7 +297,11 @@ class DeliveryWorker:
                 await self._task
             self._task = None
         if self._in_flight:
-            _, unfinished = await asyncio.wait(self._in_flight, timeout=20)
+            # Paused (a 429 or a revoked token): the requests still waiting have not been sent,
+            # so they need not be waited for; their rows go back to the queue at the next start.
+            paused = self._resume_at - time.monotonic() > STOP_WAIT_PAUSED
+            timeout = STOP_WAIT_PAUSED if paused else STOP_WAIT
+            _, unfinished = await asyncio.wait(self._in_flight, timeout=timeout)
             for task in unfinished:
                 task.cancel()
         if self._recorder is not None:
@@ -444,6 +455,8 @@ class DeliveryWorker:
     def _token_rejected(self) -> None:
         if self._resume_at - time.monotonic() < TOKEN_PAUSE / 2:
             log.error("Telegram rejected the bot token (401): broadcasts paused, rows kept pending")
+            if self._on_token_rejected is not None:
+                self._on_token_rejected()
         self._resume_at = max(self._resume_at, time.monotonic() + TOKEN_PAUSE)
 
     def pause_for(self, seconds: float) -> None:

@@ -129,6 +129,10 @@ class UpdateSource(Protocol):
         """Recover, then receive in the background."""
         ...
 
+    def check_token(self) -> None:
+        """Another request was answered 401: confirm with Telegram soon and stop if so."""
+        ...
+
     async def stop(self) -> None:
         """Stop receiving."""
         ...

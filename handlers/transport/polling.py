@@ -89,6 +89,9 @@ class PollingSource:
         """True while the loop runs."""
         return self._task is not None and not self._task.done()
 
+    def check_token(self) -> None:
+        """Nothing to do: the running getUpdates meets a revoked token itself and stops."""
+
     async def start(self) -> asyncio.Task[None]:
         """Delete a webhook if one is set, then poll in the background; returns the task."""
         self._task = asyncio.create_task(self._run(), name="polling")

@@ -80,6 +80,8 @@ class WebhookSource:
         self._recovered = asyncio.Event()
         self._accepting = False
         self._task: asyncio.Task[None] | None = None
+        # Set when a request elsewhere met a 401: check the token now, not at the next interval.
+        self._check_now = asyncio.Event()
 
     @classmethod
     async def create(
@@ -119,6 +121,11 @@ class WebhookSource:
         self._task = asyncio.create_task(self._run(), name="webhook")
         return self._task
 
+    def check_token(self) -> None:
+        """A request elsewhere (a reply, a broadcast) was answered 401: check the webhook now,
+        so a revoked token stops the process in one line within a second, as in polling mode."""
+        self._check_now.set()
+
     async def stop(self) -> None:
         """Stop taking deliveries (answered 503 from now on: Telegram keeps and repeats them)."""
         self._accepting = False
@@ -133,7 +140,10 @@ class WebhookSource:
         await self.inbox.recover()
         self._recovered.set()
         while True:
-            await asyncio.sleep(CHECK_INTERVAL)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(CHECK_INTERVAL):
+                    await self._check_now.wait()
+            self._check_now.clear()
             try:
                 info = await self.bot.get_webhook_info()
             except InvalidToken:
