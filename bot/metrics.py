@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 from prometheus_client import REGISTRY, CollectorRegistry, Counter
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.registry import Collector
 
@@ -86,14 +86,14 @@ class StateCollector(Collector):
         metrics.append(outbox)
         health = data.storage_health
         metrics.append(
-            GaugeMetricFamily(
+            CounterMetricFamily(
                 f"{PREFIX}_storage_failures",
                 "Storage operations that failed since start (full disk, lock, I/O, damage)",
                 value=health.failures_total,
             )
         )
         metrics.append(
-            GaugeMetricFamily(
+            CounterMetricFamily(
                 f"{PREFIX}_storage_outages", "Storage outages since start", value=health.outages
             )
         )
@@ -130,14 +130,14 @@ class StateCollector(Collector):
             )
         )
         found.append(
-            GaugeMetricFamily(
+            CounterMetricFamily(
                 f"{PREFIX}_replication_restarts",
                 "Times Litestream exited and was started again",
                 value=status.restarts,
             )
         )
         found.append(
-            GaugeMetricFamily(
+            CounterMetricFamily(
                 f"{PREFIX}_replication_sync_errors",
                 "Failed syncs Litestream reports",
                 value=status.sync_errors,

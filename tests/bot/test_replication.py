@@ -70,7 +70,7 @@ async def test_litestream_replicates_and_is_restarted_when_it_dies(
         await asyncio.sleep(2.0)  # a few sync intervals
         text = await scrape(port)
         assert sample(text, "conference_bot_replication_up") == 1
-        assert sample(text, "conference_bot_replication_restarts") == 1
+        assert sample(text, "conference_bot_replication_restarts_total") == 1
         assert sample(text, "conference_bot_replication_lag_seconds") < 5
         # The replica, restored while the bot runs, has those writes.
         copy = tmp_path / "peek.sqlite3"
