@@ -23,7 +23,7 @@ from answers.vocabulary import Vocabularies, Vocabulary
 from storage.content import LANGUAGES, Content
 
 # Bump when the way units or terms are derived changes: the index is then rebuilt on start.
-INDEX_VERSION = "3"
+INDEX_VERSION = "4"
 ANSWER_TABLES = ("answer_index", "answer_units", "answer_lexicon", "answer_words")
 # Shortest word form kept for typo matching: shorter ones match too much by accident.
 FUZZY_MIN_LENGTH = 3
@@ -45,6 +45,10 @@ def vocabulary_words(vocabularies: Vocabularies) -> Iterator[str]:
         yield from (word for group in vocabulary.words.synonyms for word in group)
         yield from (word for words in vocabulary.meanings.values() for word in words)
         yield from (word for words in vocabulary.concepts.values() for word in words)
+        yield from (phrase for phrase, _ in vocabulary.talk.phrases())
+        yield from vocabulary.talk.address
+        yield from vocabulary.followup.refer
+        yield from vocabulary.unanswerable.cues
 
 
 def latinize(word: str, table: dict[str, str]) -> str:

@@ -29,7 +29,7 @@ class Store:
         self.path = path
         self.facts = FactStore(connection)
         # The answer engine (plain-text questions, /search, inline mode, the web site's search).
-        self.answers = AnswerEngine(connection, self.facts)
+        self.answers = AnswerEngine(connection)
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
         self.broadcasts = BroadcastStore(connection)

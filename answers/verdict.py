@@ -1,0 +1,88 @@
+"""Whether the best fact answers what was asked, or only shares words with it.
+
+Evidence that a question is about something the article does not say, each with a named
+weight; the question is declined ("not in the article") when the evidence reaches
+`DECLINE_AT`:
+
+- a content word nothing in the index knows, after stems, synonyms, translations, declension,
+  typo tolerance, transliteration and pinyin ("зарплата", "parking", 天气): `UNKNOWN_WEIGHT`;
+- a cue of what an article reporting a past event does not give (the next event, prices,
+  tickets, ages, phone numbers: the vocabulary's `[unanswerable]`) that the fact does not
+  itself contain: `CUE_WEIGHT`;
+- a word the index knows but the best fact does not cover: `UNCOVERED_WEIGHT`, or
+  `STRICT_UNCOVERED_WEIGHT` when a number or a date is asked (a figure that leaves a word of
+  "how many people attended" uncovered counts something else);
+- a number or date asked, and the best fact is not one (`KIND_WEIGHT`), or is a figure whose
+  label's head is not what the question counts (`HEAD_WEIGHT`).
+
+A question naming only a subject ("Азаров") or asking only a kind ("когда?") has no evidence
+against it and is answered. No phrase of any question is special-cased here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+from answers.questions import Group, Question
+from answers.vocabulary import AnswerKind
+
+UNKNOWN_WEIGHT = 1.0
+CUE_WEIGHT = 1.0
+UNCOVERED_WEIGHT = 0.5
+STRICT_UNCOVERED_WEIGHT = 1.0
+KIND_WEIGHT = 1.0
+HEAD_WEIGHT = 1.0
+DECLINE_AT = 1.0
+# Kinds whose candidate must be of that kind and cover every word: a number counts one thing.
+STRICT_KINDS = frozenset({AnswerKind.NUMBER, AnswerKind.DATE})
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    """The evidence against answering, and the words it names (as typed) for the reply."""
+
+    evidence: float
+    asked: tuple[str, ...]
+
+    @property
+    def declined(self) -> bool:
+        return self.evidence >= DECLINE_AT
+
+
+def judge(
+    question: Question,
+    shares: Sequence[float],
+    kinds: Collection[str],
+    head: float | None,
+    cue_covered: Collection[str],
+) -> Judgement:
+    """Judge the best candidate: `shares` is how much it covers each of the question's groups
+    (in order), `kinds` its kinds, `head` how much its label's head is what a number question
+    counts (answers/heads.py; None when that does not apply: not a figure, or the question
+    names nothing but whose figure it is), `cue_covered` the question's cues it contains."""
+    strict = bool(question.kinds & STRICT_KINDS)
+    evidence = 0.0
+    asked: list[str] = []
+    cues = [cue for cue in question.cues if cue not in cue_covered]
+    if cues:
+        evidence += CUE_WEIGHT * len(cues)
+        asked += cues
+    for group, share in zip(question.groups, shares, strict=True):
+        if share or _is_cue(group, cues):
+            continue
+        if not group.known:
+            evidence += UNKNOWN_WEIGHT * (0.5 if group.weak else 1.0)
+        else:
+            evidence += STRICT_UNCOVERED_WEIGHT if strict else UNCOVERED_WEIGHT
+        asked.append(group.surface)
+    wanted = question.kinds & STRICT_KINDS
+    if wanted and not wanted & set(kinds):
+        evidence += KIND_WEIGHT
+    elif head == 0.0:
+        evidence += HEAD_WEIGHT
+    return Judgement(evidence, tuple(dict.fromkeys(asked)))
+
+
+def _is_cue(group: Group, cues: Sequence[str]) -> bool:
+    return group.surface in cues
