@@ -83,6 +83,9 @@ class Question:
     asking: bool = False
     # Words as typed that nothing in the index knows ("зарплата", "parking", 天气).
     unknown: tuple[str, ...] = ()
+    # Those of them that are weaker evidence: verb forms by their ending ("оказывают"), and
+    # Chinese characters the segmenter could not make a known word of (often a common word).
+    faint: tuple[str, ...] = ()
     # The vocabulary's cues of questions such an article cannot answer, as typed (folded).
     cues: tuple[str, ...] = ()
     # Whether it refers back with a pronoun ("where does he work?", 他在哪里工作).
@@ -165,6 +168,9 @@ class QuestionReader:
                     cue_phrases.append(folded)
                 else:
                     self.cue_terms.update(w.terms[0] for w in analyzer.words(folded)[:1])
+        self.verbal = tuple(
+            normalize(ending) for v in vocabularies.values() for ending in v.grammar.verb_endings
+        )
         self._refer_phrase = _phrase_pattern(refer_phrases)
         self._cue_phrase = _phrase_pattern(cue_phrases)
 
@@ -222,6 +228,7 @@ class QuestionReader:
         # Lone Chinese characters the facts never use as words, in a row: one unknown word
         # (门/票), or a name in characters the content gives in pinyin (胡/义/东).
         lone: list[str] = []
+        unknown_runs: list[str] = []
         end = -1
 
         def settle() -> None:
@@ -231,7 +238,7 @@ class QuestionReader:
                 if group is not None:
                     groups.append(group)
                 else:
-                    groups.append(Group(run, (run,), known=False))
+                    unknown_runs.append(run)
             lone.clear()
 
         for word in self.analyzer.words(rest):
@@ -258,7 +265,11 @@ class QuestionReader:
             kept,
             tuple(corrections),
             asking,
-            unknown=tuple(g.surface for g in kept if not g.known),
+            unknown=(*(g.surface for g in kept if not g.known), *unknown_runs),
+            faint=(
+                *(g.surface for g in kept if not g.known and g.surface.endswith(self.verbal)),
+                *unknown_runs,
+            ),
             cues=tuple(dict.fromkeys(cues)),
             refers=refers,
         )

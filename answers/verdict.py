@@ -4,7 +4,8 @@ Evidence that a question is about something the article does not say, each with 
 weight; the question is declined ("not in the article") when the evidence reaches
 `DECLINE_AT`:
 
-- a content word nothing in the index knows, after stems, synonyms, translations, declension,
+- a content word nothing in the index knows (`FAINT_WEIGHT` for a verb form or Chinese
+  characters that make no known word), after stems, synonyms, translations, declension,
   typo tolerance, transliteration and pinyin ("зарплата", "parking", 天气): `UNKNOWN_WEIGHT`;
 - a cue of what an article reporting a past event does not give (the next event, prices,
   tickets, ages, phone numbers: the vocabulary's `[unanswerable]`) that the fact does not
@@ -15,6 +16,8 @@ weight; the question is declined ("not in the article") when the evidence reache
 - a number or date asked, and the best fact is not one (`KIND_WEIGHT`), or is a figure whose
   label's head is not what the question counts (`HEAD_WEIGHT`).
 
+The evidence must also reach `SUPPORT_RATIO` of what the best fact covers of the question, so
+one unknown verb beside three covered words does not decline it; a cue always does.
 A question naming only a subject ("Азаров") or asking only a kind ("когда?") has no evidence
 against it and is answered. No phrase of any question is special-cased here.
 """
@@ -28,12 +31,18 @@ from answers.questions import Group, Question
 from answers.vocabulary import AnswerKind
 
 UNKNOWN_WEIGHT = 1.0
+# An unknown verb form, or Chinese characters making no known word: weaker evidence.
+FAINT_WEIGHT = 0.5
 CUE_WEIGHT = 1.0
 UNCOVERED_WEIGHT = 0.5
 STRICT_UNCOVERED_WEIGHT = 1.0
 KIND_WEIGHT = 1.0
 HEAD_WEIGHT = 1.0
 DECLINE_AT = 1.0
+# ...and when it is at least this share of the support: how much of the question the best fact
+# covers. One unknown verb in a question the fact otherwise covers ("Скольким компаниям
+# стартапы оказывают услуги?") does not decline it; an unknown subject does.
+SUPPORT_RATIO = 1.0
 # Kinds whose candidate must be of that kind and cover every word: a number counts one thing.
 STRICT_KINDS = frozenset({AnswerKind.NUMBER, AnswerKind.DATE})
 
@@ -44,10 +53,16 @@ class Judgement:
 
     evidence: float
     asked: tuple[str, ...]
+    # How much of the question the fact covers (the sum of its groups' shares).
+    support: float = 0.0
+    # Cues of the unanswerable the fact does not contain: they alone decline.
+    cued: bool = False
 
     @property
     def declined(self) -> bool:
-        return self.evidence >= DECLINE_AT
+        if self.cued:
+            return True
+        return self.evidence >= DECLINE_AT and self.evidence >= SUPPORT_RATIO * self.support
 
 
 def judge(
@@ -72,16 +87,21 @@ def judge(
         if share or _is_cue(group, cues):
             continue
         if not group.known:
-            evidence += UNKNOWN_WEIGHT * (0.5 if group.weak else 1.0)
+            evidence += FAINT_WEIGHT if group.surface in question.faint else UNKNOWN_WEIGHT
         else:
             evidence += STRICT_UNCOVERED_WEIGHT if strict else UNCOVERED_WEIGHT
         asked.append(group.surface)
+    grouped = {group.surface for group in question.groups}
+    for word in question.unknown:
+        if word not in grouped:
+            evidence += FAINT_WEIGHT
+            asked.append(word)
     wanted = question.kinds & STRICT_KINDS
     if wanted and not wanted & set(kinds):
         evidence += KIND_WEIGHT
     elif head == 0.0:
         evidence += HEAD_WEIGHT
-    return Judgement(evidence, tuple(dict.fromkeys(asked)))
+    return Judgement(evidence, tuple(dict.fromkeys(asked)), sum(shares), bool(cues))
 
 
 def _is_cue(group: Group, cues: Sequence[str]) -> bool:

@@ -97,6 +97,9 @@ class Grammar(_Model):
     head: Literal["first", "last"] = "first"
     # Filler words that join parts of one phrase ("вузы и учреждения") rather than end it.
     conjunctions: list[Word] = Field(default_factory=list)
+    # Endings of verb forms: a word the index does not know that ends so is weaker evidence
+    # of a question about something else ("оказывают", "published") than an unknown noun.
+    verb_endings: list[Word] = Field(default_factory=list)
 
 
 class TalkKind(StrEnum):

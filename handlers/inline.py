@@ -86,7 +86,11 @@ async def _answer_entries(context: BotContext, text: str, lang: str) -> list[tup
     t = data.translate
     answer = await data.store.answers.ask(text, lang, limit=INLINE_RESULTS_LIMIT)
     if answer.best is None:
-        return [(hit.card, hit.title, hit.excerpt) for hit in answer.suggestions]
+        # No fake answer card: the cards the article has nearby, titled, with no sentence.
+        return [
+            (card, await card_title(card, lang, data.store.facts, t, short=True) or card, "")
+            for card in answer.suggestions
+        ]
     entries: dict[str, tuple[str, str, str]] = {}
     for fact in (answer.best, *answer.others):
         if fact.card not in entries:
