@@ -180,10 +180,10 @@ class _Index:
         self.subjects: dict[str, frozenset[str]] = {}
         self.card_of: dict[frozenset[str], str] = {}
         for unit in units.values():
-            if unit.form in IDENTITY_FORMS or unit.card == CardKey.ABOUT:
-                if unit.subject and unit.subject not in self.card_of:
-                    self.card_of[unit.subject] = unit.card
-                    self.subjects.setdefault(unit.card, unit.subject)
+            identity = unit.form in IDENTITY_FORMS or unit.card == CardKey.ABOUT
+            if identity and unit.subject and unit.subject not in self.card_of:
+                self.card_of[unit.subject] = unit.card
+                self.subjects.setdefault(unit.card, unit.subject)
 
 
 class AnswerEngine:

@@ -21,7 +21,6 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
 from functools import cache
 from typing import Any
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from answers.engine import Verdict
 from handlers.cards import get_card
 from handlers.common import reply, reply_message, shorten, show, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import CARD, RESULTS, button, keyboard
 from handlers.kit.telegram_text import callback_text
 from storage.cards import CardKey, org_card
-from answers.engine import Verdict
 from wording.answer_view import fact_html, honest_html, related_html
 from wording.i18n import Html
 from wording.names import FEATURED_ORGANIZATION, card_title

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from storage.store import Store
 from answers.engine import Verdict
+from storage.store import Store
 from wording.answer_view import fact_html, honest_html
 from wording.i18n import Translator
 from wording.names import card_title
