@@ -228,12 +228,29 @@ class AnswerEngine:
             previous is not None
             and previous in index.subjects
             and named is None
-            and (question.refers or not question.groups)
+            and (question.refers or (question.kinds and not question.groups))
         ):
             # "а где он работает?": the question is about the last answer's subject.
             subject = Group(previous, tuple(sorted(index.subjects[previous])))
             question = replace(question, groups=(*question.groups, subject))
             named, followed = previous, True
+        # Which words name a person or an organization (the event's title words are common
+        # words: "conference", "cooperation").
+        subjects = [
+            any(
+                not terms.isdisjoint(index.reader.expand(g.alternatives))
+                for card, terms in index.subjects.items()
+                if card != CardKey.ABOUT
+            )
+            for g in question.groups
+        ]
+        if AnswerKind.DEFINITION in question.kinds and any(
+            g.known and not g.weak and not named_word
+            for g, named_word in zip(question.groups, subjects, strict=True)
+        ):
+            # "what is their email" asks for the e-mail, not what they are: a definition is
+            # asked only of a subject named alone ("what is JITRI").
+            question = replace(question, kinds=question.kinds - {AnswerKind.DEFINITION})
         ranked = await self._rank(index, question)
         if not ranked:
             return Answer(
@@ -251,7 +268,17 @@ class AnswerEngine:
             for cue in question.cues
             if any(term in top.unit.terms for term in index.analyzer.terms(cue)[:1])
         ]
-        judgement = judge(question, top.shares, top.unit.kinds, top.head, cue_covered)
+        # Which words name a person or an organization (the event's title words are common
+        # words: "conference", "cooperation").
+        subjects = [
+            any(
+                not terms.isdisjoint(index.reader.expand(g.alternatives))
+                for card, terms in index.subjects.items()
+                if card != CardKey.ABOUT
+            )
+            for g in question.groups
+        ]
+        judgement = judge(question, top.shares, top.unit.kinds, top.head, cue_covered, subjects)
         if judgement.declined:
             related = [self._fact(index, c.unit, c.score, question, lang) for c in ranked[:limit]]
             cards = list(dict.fromkeys(fact.card for fact in related))

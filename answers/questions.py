@@ -33,6 +33,8 @@ from answers.vocabulary import AnswerKind, Vocabularies, meanings
 # Longest question we read; the rest is ignored (a question, not an essay).
 MAX_QUESTION = 300
 MAX_GROUPS = 10
+# Shortest typed word a guess is made for: a shorter one is too often another word (виза/вуз).
+GUESS_MIN_LENGTH = 5
 # A typed word is read as a known one when one edit away (a typo), or two when only vowels
 # differ (a name heard, not read: Азоров, Azorav) or the word is long.
 FUZZY_EDITS = 1
@@ -82,8 +84,7 @@ class Question:
     asking: bool = False
     # Words as typed that nothing in the index knows ("зарплата", "parking", 天气).
     unknown: tuple[str, ...] = ()
-    # Those of them that are weaker evidence: verb forms by their ending ("оказывают"), and
-    # Chinese characters the segmenter could not make a known word of (often a common word).
+    # Those of them that are weaker evidence: verb forms by their ending ("оказывают").
     faint: tuple[str, ...] = ()
     # The vocabulary's cues of questions such an article cannot answer, as typed (folded).
     cues: tuple[str, ...] = ()
@@ -244,6 +245,8 @@ class QuestionReader:
             surface = normalize(word.surface)
             if surface in self.filler or word.terms[0] in self.filler or surface in seen:
                 continue
+            if surface in self.refer:
+                continue  # a pronoun names nothing itself: it refers back (`refers`)
             if CJK_RUN.fullmatch(surface) and len(surface) == 1 and surface not in self.known_terms:
                 if word.start != end:
                     settle()
@@ -265,10 +268,7 @@ class QuestionReader:
             tuple(corrections),
             asking,
             unknown=(*(g.surface for g in kept if not g.known), *unknown_runs),
-            faint=(
-                *(g.surface for g in kept if not g.known and g.surface.endswith(self.verbal)),
-                *unknown_runs,
-            ),
+            faint=tuple(g.surface for g in kept if not g.known and g.surface.endswith(self.verbal)),
             cues=tuple(dict.fromkeys(cues)),
             refers=refers,
         )
@@ -325,7 +325,7 @@ class QuestionReader:
             form = self.known_forms.get(surface)
             if form is None and not CJK_RUN.search(surface) and len(surface) >= FUZZY_MIN_LENGTH:
                 form = self._declined(surface)
-                if form is None:
+                if form is None and len(surface) >= GUESS_MIN_LENGTH:
                     guess = self._guess(surface)
                     if guess is not None:
                         form = self.known_forms[guess]

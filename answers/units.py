@@ -123,7 +123,8 @@ def derive_units(content: Content) -> Iterator[Unit]:
     yield Unit(
         CardKey.SOURCE,
         "source",
-        frozenset({K.DEFINITION}),
+        # What the source is, and when it was published.
+        frozenset({K.DEFINITION, K.DATE}),
         (Concept.SOURCE,),
         _each(source.title, "title", subtitle=source.subtitle, date=source.date.isoformat()),
     )

@@ -53,7 +53,8 @@ class Judgement:
 
     evidence: float
     asked: tuple[str, ...]
-    # How much of the question the fact covers (the sum of its groups' shares).
+    # How much of what the question asks the fact covers (its shares of the words that do not
+    # name a subject: "бюджет" of «какой бюджет у JITRI», not "JITRI").
     support: float = 0.0
     # Cues of the unanswerable the fact does not contain: they alone decline.
     cued: bool = False
@@ -71,11 +72,14 @@ def judge(
     kinds: Collection[str],
     head: float | None,
     cue_covered: Collection[str],
+    subjects: Sequence[bool],
 ) -> Judgement:
     """Judge the best candidate: `shares` is how much it covers each of the question's groups
     (in order), `kinds` its kinds, `head` how much its label's head is what a number question
     counts (answers/heads.py; None when that does not apply: not a figure, or the question
-    names nothing but whose figure it is), `cue_covered` the question's cues it contains."""
+    names nothing but whose figure it is), `cue_covered` the question's cues it contains,
+    `subjects` which groups name a subject (a person, an organization): they say whose
+    attribute is asked, not which, so they do not count as support."""
     strict = bool(question.kinds & STRICT_KINDS)
     evidence = 0.0
     asked: list[str] = []
@@ -94,14 +98,21 @@ def judge(
     grouped = {group.surface for group in question.groups}
     for word in question.unknown:
         if word not in grouped:
-            evidence += FAINT_WEIGHT
+            evidence += UNKNOWN_WEIGHT
             asked.append(word)
     wanted = question.kinds & STRICT_KINDS
     if wanted and not wanted & set(kinds):
         evidence += KIND_WEIGHT
     elif head == 0.0:
+        # A figure counting something else is never the answer to "how many".
+        cues.append("")
         evidence += HEAD_WEIGHT
-    return Judgement(evidence, tuple(dict.fromkeys(asked)), sum(shares), bool(cues))
+    support = sum(
+        share
+        for group, share, named in zip(question.groups, shares, subjects, strict=True)
+        if not named and not group.weak
+    )
+    return Judgement(evidence, tuple(dict.fromkeys(asked)), support, bool(cues))
 
 
 def _is_cue(group: Group, cues: Sequence[str]) -> bool:
