@@ -69,7 +69,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
         await reply(update, honest_html(answer, language, t), menu)
         return
     if answer.best is None:
-        if answer.verdict is Verdict.NOT_IN_ARTICLE and (answer.asked or answer.related):
+        if answer.verdict is Verdict.NOT_IN_ARTICLE and answer.related:
             about = (
                 await card_title(answer.about, language, facts, t, short=True)
                 if (answer.about)

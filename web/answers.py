@@ -65,7 +65,7 @@ async def ask(store: Store, translate: Translator, query: str, lang: str) -> Ans
     if found.best is None:
         cards = list(dict.fromkeys(found.suggestions))[:SUGGESTIONS]
         honest = Markup()
-        if found.verdict is Verdict.SMALL_TALK or found.asked or found.related:
+        if found.verdict is Verdict.SMALL_TALK or found.related:
             about = (
                 await card_title(found.about, lang, facts, translate, short=True)
                 if found.about
