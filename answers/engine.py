@@ -82,6 +82,10 @@ SENTENCE_KINDS = frozenset({AnswerKind.DEFINITION, AnswerKind.STATEMENT})
 # the facts defining it (its description, or its role line when it has none).
 IDENTITY_WEIGHT = 1.0
 IDENTITY_FORMS = frozenset({"organization", "person"})
+# A fragment this long (too short for a word's prefix) still offers the cards whose words it
+# begins, at most this many, when nothing answers.
+FRAGMENT_MIN_LENGTH = 3
+FRAGMENT_CARDS = 3
 # Another fact is shown beside the best one only if it scores at least this share of it.
 CLOSE_SHARE = 0.6
 
@@ -257,6 +261,7 @@ class AnswerEngine:
                 query,
                 question.kinds,
                 None,
+                suggestions=_beginning(index, question),
                 verdict=Verdict.NOT_IN_ARTICLE,
                 asked=question.unknown or tuple(g.surface for g in question.groups),
                 about=named,
@@ -473,6 +478,15 @@ class _Scorer:
             )
             for own, synonyms in self.matching
         )
+        if unit.heads:
+            # A figure whose head is named by a synonym counts the thing asked for as much as
+            # one naming it by the word itself: 研究人员 asks for the 科研人员 (researchers),
+            # not for the 杰出研究人员 (distinguished researchers) whose label has the word.
+            head_terms = frozenset().union(*(terms for head in unit.heads for terms, _ in head))
+            shares = tuple(
+                1.0 if share == SYNONYM_SHARE and not synonyms.isdisjoint(head_terms) else share
+                for share, (_, synonyms) in zip(shares, self.matching, strict=True)
+            )
         covered = sum(shares)
         if groups and not covered:
             return None
@@ -517,6 +531,21 @@ class _Scorer:
             else None
         )
         return _Scored(unit, score, shares, head)
+
+
+def _beginning(index: _Index, question: Question) -> list[str]:
+    """Cards having a word that a fragment of the question begins ("lil" of lily@jitri.org),
+    for a question too short to read: the closest cards to offer, fewest first."""
+    terms = {
+        term
+        for g in question.groups
+        if len(g.surface) >= FRAGMENT_MIN_LENGTH and not g.weak
+        for term in index.reader.beginning(normalize(g.surface))
+    }
+    if not terms:
+        return []
+    cards = [unit.card for unit in index.units.values() if not unit.terms.isdisjoint(terms)]
+    return list(dict.fromkeys(cards))[:FRAGMENT_CARDS]
 
 
 def _named(index: _Index, question: Question) -> str | None:

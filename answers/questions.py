@@ -391,6 +391,15 @@ class QuestionReader:
                 index += 1
         return frozenset(found)
 
+    def beginning(self, fragment: str) -> list[str]:
+        """The index terms that begin with `fragment`, however short."""
+        found = []
+        index = bisect.bisect_left(self._prefixes, fragment)
+        while index < len(self._prefixes) and self._prefixes[index].startswith(fragment):
+            found.append(self._prefixes[index])
+            index += 1
+        return found
+
     def exact(self, terms: Iterable[str]) -> frozenset[str]:
         """The index terms among `terms` (a synonym is a whole word: its stem matches as is,
         never as the start of another word: a noun is not the adjective it begins)."""
