@@ -23,8 +23,9 @@ in memory for minutes, only the card the last answer was about (answers/followup
 "а где он работает?" after «кто такой Азаров» is answered about Azarov. Faces that have no
 conversation (the site, inline mode) pass None.
 
-Candidates come from FTS5 (bm25 over stemmed/segmented terms in all languages at once); they
-are then ordered by how many of the question's words they cover, whether they are of the kind
+Candidates come from bm25 over stemmed/segmented terms in all languages at once (answers/bm25.py,
+in memory: the engine runs no SQL and holds no connection; storage hands it the rows of its
+tables once per content version, storage/answer_tables.py); they are then ordered by how many of the question's words they cover, whether they are of the kind
 the question asks for, whether a figure counts the thing asked about (its label's head,
 answers/heads.py), and bm25. The index is read into memory once per content version.
 """
@@ -32,13 +33,12 @@ answers/heads.py), and bm25. The index is read into memory once per content vers
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-import aiosqlite
-
 from answers.analysis import Analyzer, normalize
+from answers.bm25 import Bm25
 from answers.followup import Conversations
 from answers.heads import Head, HeadFinder, head_share
 from answers.index import known_words
@@ -47,6 +47,7 @@ from answers.talk import SmallTalk
 from answers.units import TEXT_FIELDS
 from answers.verdict import judge
 from answers.vocabulary import AnswerKind, TalkKind, Vocabularies, load_vocabularies
+from storage.answer_tables import AnswerTables
 from storage.cards import CardKey
 from storage.content import LANGUAGES
 
@@ -175,10 +176,13 @@ class _Scored:
 class _Index:
     """The answer tables of one content version, in memory."""
 
-    def __init__(self, units: dict[int, _Unit], analyzer: Analyzer, reader: QuestionReader) -> None:
+    def __init__(
+        self, units: dict[int, _Unit], analyzer: Analyzer, reader: QuestionReader, bm25: Bm25
+    ) -> None:
         self.units = units
         self.analyzer = analyzer
         self.reader = reader
+        self.bm25 = bm25
         # What a question can name: a person, an organization, the event. Each such card's
         # names (as terms), and the card of each subject, for follow-ups.
         self.subjects: dict[str, frozenset[str]] = {}
@@ -193,8 +197,9 @@ class _Index:
 class AnswerEngine:
     """Answers questions from the store's answer index (answers/index.py)."""
 
-    def __init__(self, connection: aiosqlite.Connection) -> None:
-        self._db = connection
+    def __init__(self, tables: AnswerTables) -> None:
+        # Storage's door to the answer tables: read once per content version, never per question.
+        self._tables = tables
         self._index: _Index | None = None
         self._vocabularies: Vocabularies | None = None
         self._talk: SmallTalk | None = None
@@ -348,10 +353,12 @@ class AnswerEngine:
             # bm25 over the words and their synonyms; facts having only a translation of a
             # word (another language's word of its meaning) are candidates without it.
             scores = dict.fromkeys(
-                await self._search(t for g in groups for t in g.translations), 0.0
+                index.bm25.search((t for g in groups for t in g.translations), CANDIDATES), 0.0
             )
             scores.update(
-                await self._search(t for g in groups for t in (*g.alternatives, *g.synonyms))
+                index.bm25.search(
+                    (t for g in groups for t in (*g.alternatives, *g.synonyms)), CANDIDATES
+                )
             )
             # Facts of the asked kind are candidates even when only their owner has the words.
             for unit in index.units.values():
@@ -361,18 +368,6 @@ class AnswerEngine:
         if question.kinds:
             return {unit.id: 0.0 for unit in index.units.values() if unit.kinds & question.kinds}
         return {}
-
-    async def _search(self, terms: Iterable[str]) -> dict[int, float]:
-        """Units having any of `terms` (as prefixes when long enough), with their bm25."""
-        expression = " OR ".join(dict.fromkeys(_fts_term(term) for term in terms))
-        if not expression:
-            return {}
-        rows = await self._db.execute_fetchall(
-            "SELECT rowid, bm25(answer_index, 2.0, 1.0) FROM answer_index"
-            " WHERE answer_index MATCH ? ORDER BY rank LIMIT ?",
-            (expression, CANDIDATES),
-        )
-        return {int(row[0]): -float(row[1]) for row in rows}
 
     def _fact(
         self, index: _Index, unit: _Unit, score: float, question: Question, lang: str
@@ -391,15 +386,10 @@ class AnswerEngine:
         if self._vocabularies is None:
             self._vocabularies = load_vocabularies()[0]
             self._talk = SmallTalk(self._vocabularies)
-        rows = await self._db.execute_fetchall(
-            "SELECT id, card, form, kinds, fields, subject_terms, terms FROM answer_units"
-        )
-        lexicon = {
-            str(r[0]): int(r[1])
-            for r in await self._db.execute_fetchall("SELECT word, freq FROM answer_lexicon")
-        }
-        spelled = await self._db.execute_fetchall("SELECT form, term FROM answer_words")
-        words = known_words(((str(r[0]), str(r[1])) for r in spelled), self._vocabularies)
+        tables = await self._tables.read()
+        rows = tables.units
+        lexicon = {str(r[0]): int(r[1]) for r in tables.lexicon}
+        words = known_words(((str(r[0]), str(r[1])) for r in tables.words), self._vocabularies)
         analyzer = Analyzer(lexicon)
         finders = {lang: HeadFinder(analyzer, self._vocabularies[lang]) for lang in LANGUAGES}
         units = {}
@@ -428,7 +418,8 @@ class AnswerEngine:
                 units[unit_id] = replace(unit, owner=owner)
         terms = {term for unit in units.values() for term in unit.terms}
         reader = QuestionReader(self._vocabularies, analyzer, words, terms)
-        self._index = _Index(units, analyzer, reader)
+        documents = ((int(r[0]), str(r[1]), str(r[2])) for r in tables.documents)
+        self._index = _Index(units, analyzer, reader, Bm25(documents, PREFIX_MIN_LENGTH))
         return self._index
 
 
@@ -478,9 +469,9 @@ class _Scorer:
             )
             for own, synonyms in self.matching
         )
-        if unit.heads:
-            # A figure whose head is named by a synonym counts the thing asked for as much as
-            # one naming it by the word itself: 研究人员 asks for the 科研人员 (researchers),
+        if unit.heads and head_share(unit.heads, self.wanted) == 1.0:
+            # A figure whose head is wholly what is asked, named by a synonym, counts it as much
+            # as one naming it by the word itself: 研究人员 asks for the 科研人员 (researchers),
             # not for the 杰出研究人员 (distinguished researchers) whose label has the word.
             head_terms = frozenset().union(*(terms for head in unit.heads for terms, _ in head))
             shares = tuple(
@@ -558,11 +549,6 @@ def _named(index: _Index, question: Question) -> str | None:
     ]
     found.sort(key=lambda card: card == CardKey.ABOUT)
     return found[0] if found else None
-
-
-def _fts_term(term: str) -> str:
-    quoted = '"' + term.replace('"', '""') + '"'
-    return f"{quoted}*" if len(term) >= PREFIX_MIN_LENGTH else quoted
 
 
 def _coverage(terms: frozenset[str], own: frozenset[str], synonyms: frozenset[str]) -> float:

@@ -19,12 +19,11 @@ from typing import Any
 
 from answers.analysis import CJK_RUN, Analyzer, build_lexicon, normalize
 from answers.units import TEXT_FIELDS, derive_units
-from answers.vocabulary import Vocabularies, Vocabulary
+from answers.vocabulary import Vocabularies, Vocabulary, load_vocabularies
 from storage.content import LANGUAGES, Content
 
 # Bump when the way units or terms are derived changes: the index is then rebuilt on start.
 INDEX_VERSION = "4"
-ANSWER_TABLES = ("answer_index", "answer_units", "answer_lexicon", "answer_words")
 # Shortest word form kept for typo matching: shorter ones match too much by accident.
 FUZZY_MIN_LENGTH = 3
 
@@ -35,6 +34,21 @@ def index_digest(content_digest: str, vocabulary_digest: str) -> str:
     """What the stored index was built from: the content, the vocabulary and this code's version."""
     joined = f"{content_digest}:{vocabulary_digest}:{INDEX_VERSION}"
     return hashlib.sha256(joined.encode()).hexdigest()
+
+
+class Indexer:
+    """The engine's rows for storage to keep (storage/loader.py `AnswerIndexer`)."""
+
+    def __init__(self) -> None:
+        self.vocabularies, self._vocabulary_digest = load_vocabularies()
+
+    def digest(self, content_digest: str) -> str:
+        """The content's digest joined with the vocabulary's and this code's version."""
+        return index_digest(content_digest, self._vocabulary_digest)
+
+    def rows(self, content: Content) -> Iterator[tuple[str, Rows]]:
+        """(INSERT statement, rows) pairs for the answer tables."""
+        return index_rows(content, self.vocabularies)
 
 
 def vocabulary_words(vocabularies: Vocabularies) -> Iterator[str]:

@@ -5,7 +5,7 @@ decides the reply. ANSWERED: the best fact with the question's words in bold, at
 close facts, and buttons to their cards. NOT_IN_ARTICLE: "the article does not say …" naming
 what was asked first, then what the article says nearby (never as the first line), and buttons.
 SMALL_TALK: a short friendly reply and the menu. A private chat is a conversation: the engine
-remembers for minutes what the last answer was about, so "а где он работает?" follows up.
+remembers for minutes what the last answer was about, so "where does he work?" follows up.
 """
 
 from __future__ import annotations

@@ -9,15 +9,14 @@ every reader and no user's write ever shares the reload's transaction.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from answers.analysis import is_cjk
-from answers.index import ANSWER_TABLES, index_digest, index_rows
-from answers.vocabulary import load_vocabularies
+from storage.answer_tables import ANSWER_TABLES
 from storage.cards import CardKey, org_card, person_card
 from storage.content import LANGUAGES, Content, Localized
 from storage.db import transaction
@@ -52,6 +51,25 @@ CONTENT_TABLES = (
 TIME_ZONE_KEY = "time_zone"
 
 EVENT_SECTIONS = ("context", "format", "presented", "other_participants")
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+Rows = list[tuple[Any, ...]]
+
+
+class AnswerIndexer(Protocol):
+    """Builds the answer engine's rows for a content file (answers/index.py `Indexer`).
+
+    Storage keeps the rows without knowing what they mean: the indexer lives with the engine,
+    which storage must not import, and is handed in by whoever opens the store.
+    """
+
+    def digest(self, content_digest: str) -> str:
+        """What the stored rows depend on: the content's digest, the vocabulary, the code."""
+        ...
+
+    def rows(self, content: Content) -> Iterable[tuple[str, Rows]]:
+        """(INSERT statement, rows) pairs for the answer tables (storage/answer_tables.py)."""
+        ...
 
 
 async def content_digest(connection: aiosqlite.Connection) -> str | None:
@@ -70,14 +88,15 @@ async def event_time_zone(connection: aiosqlite.Connection) -> ZoneInfo:
     return ZoneInfo(str(row[0])) if row else ZoneInfo("UTC")
 
 
-async def sync_content(connection: aiosqlite.Connection, content: Content, digest: str) -> bool:
+async def sync_content(
+    connection: aiosqlite.Connection, content: Content, digest: str, indexer: AnswerIndexer
+) -> bool:
     """Make the store hold `content`; return True if anything had to be written.
 
-    The stored digest also covers the answer engine's vocabulary and index version, so a
-    changed vocabulary rebuilds the index too.
+    The stored digest also covers what `indexer` builds from (the answer engine's vocabulary
+    and index version), so a changed vocabulary rebuilds the index too.
     """
-    vocabularies, vocabulary_digest = load_vocabularies()
-    digest = index_digest(digest, vocabulary_digest)
+    digest = indexer.digest(digest)
     if await content_digest(connection) == digest:
         return False
     # Readers on other connections see the old content until the COMMIT, then the new.
@@ -85,7 +104,7 @@ async def sync_content(connection: aiosqlite.Connection, content: Content, diges
         for table in CONTENT_TABLES:
             # Table names come from the constant above, never from input.
             await connection.execute(f"DELETE FROM {table}")
-        for sql, rows in (*_rows(content), *index_rows(content, vocabularies)):
+        for sql, rows in (*_rows(content), *indexer.rows(content)):
             await connection.executemany(sql, rows)
         await connection.executemany(
             "INSERT INTO content_meta (key, value) VALUES (?, ?)"
@@ -98,9 +117,6 @@ async def sync_content(connection: aiosqlite.Connection, content: Content, diges
         len(content.people),
     )
     return True
-
-
-Rows = list[tuple[Any, ...]]
 
 
 def _rows(content: Content) -> Iterator[tuple[str, Rows]]:
@@ -262,7 +278,7 @@ def titled(name: str, short_name: str | None) -> str:
     Chinese text (no half-width punctuation beside CJK), none when the two are the same."""
     if not short_name or short_name == name:
         return name
-    return f"{name}（{short_name}）" if is_cjk(name) else f"{name} ({short_name})"
+    return f"{name}（{short_name}）" if _CJK.search(name) else f"{name} ({short_name})"
 
 
 def _join(texts: Iterable[Localized], lang: str) -> str:
