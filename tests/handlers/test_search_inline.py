@@ -194,3 +194,10 @@ async def test_a_deep_link_from_an_inline_result_opens_the_same_card(live: BotAp
     url = results[0]["reply_markup"]["inline_keyboard"][0][0]["url"]
     call = await ask(live, 633_002, f"/start {url.rsplit('=', 1)[1]}", language_code="en")
     assert "Guo Liping" in call.params["text"]
+
+
+async def test_inline_mode_shows_no_fake_answer_card(live: BotApiEmulator) -> None:
+    """A question the article cannot answer offers its nearby cards, with no answering sentence."""
+    results = await inline(live, 635_001, "what is JITRI's annual budget", "en")
+    assert results, "the nearby cards are offered"
+    assert all(not result.get("description") for result in results)
