@@ -177,12 +177,19 @@ class _Index:
     """The answer tables of one content version, in memory."""
 
     def __init__(
-        self, units: dict[int, _Unit], analyzer: Analyzer, reader: QuestionReader, bm25: Bm25
+        self,
+        units: dict[int, _Unit],
+        analyzer: Analyzer,
+        reader: QuestionReader,
+        bm25: Bm25,
+        names: dict[str, list[list[frozenset[str]]]],
     ) -> None:
         self.units = units
         self.analyzer = analyzer
         self.reader = reader
         self.bm25 = bm25
+        # Organization card -> each of its names as the terms of each word (/org <name>).
+        self.names = names
         # What a question can name: a person, an organization, the event. Each such card's
         # names (as terms), and the card of each subject, for follow-ups.
         self.subjects: dict[str, frozenset[str]] = {}
@@ -331,6 +338,43 @@ class AnswerEngine:
             followed=followed,
         )
 
+    async def organizations(self, name: str) -> list[str]:
+        """Ids of the organizations `name` names (any language, alias, declension, typo or
+        transliteration, as a question reads them), the one the name covers most first.
+
+        Every word of the name must be among an organization's names: "Цзянсу" lists each
+        organization of the province, "nonexistent org" none. One matcher for "what did the
+        user mean": /org <name> reads names as questions do.
+        """
+        index = await self._load()
+        question = index.reader.read(name)
+        groups = [g for g in question.groups if not g.weak]
+        if not groups or question.unknown:
+            return []
+        # A word's own terms and synonyms; not its parts (研究院 of a Chinese full name).
+        words = [
+            index.reader.expand(g.alternatives) | index.reader.exact(set(g.synonyms) - set(g.parts))
+            for g in groups
+        ]
+        found: list[tuple[float, str]] = []
+        for unit in index.units.values():
+            if unit.form != "organization" or not all(
+                not unit.subject.isdisjoint(terms) for terms in words
+            ):
+                continue
+            # The name the words cover most: "江苏" is all of 江苏产研院, a third of 江苏省科学技术厅.
+            wanted = frozenset().union(*words)
+            share = max(
+                (
+                    sum(not terms.isdisjoint(wanted) for terms in name) / len(name)
+                    for name in index.names.get(unit.card, [])
+                ),
+                default=0.0,
+            )
+            found.append((share, unit.card))
+        found.sort(key=lambda pair: pair[0], reverse=True)
+        return [card.partition(":")[2] for _, card in found]
+
     async def _rank(self, index: _Index, question: Question) -> list[_Scored]:
         """The candidates (answers/engine.py `_candidates`), scored and ordered best first."""
         scores = await self._candidates(index, question)
@@ -419,7 +463,13 @@ class AnswerEngine:
         terms = {term for unit in units.values() for term in unit.terms}
         reader = QuestionReader(self._vocabularies, analyzer, words, terms)
         documents = ((int(r[0]), str(r[1]), str(r[2])) for r in tables.documents)
-        self._index = _Index(units, analyzer, reader, Bm25(documents, PREFIX_MIN_LENGTH))
+        names: dict[str, list[list[frozenset[str]]]] = {}
+        for name, org_id in tables.names:
+            spelled = [frozenset(word.terms) for word in analyzer.words(str(name))]
+            if spelled:
+                names.setdefault(f"org:{org_id}", []).append(spelled)
+        bm25 = Bm25(documents, PREFIX_MIN_LENGTH)
+        self._index = _Index(units, analyzer, reader, bm25, names)
         return self._index
 
 

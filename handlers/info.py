@@ -92,7 +92,7 @@ async def organization(update: Update, context: BotContext) -> None:
     if not name.strip():
         await send_card(update, context, CardKey.ORGS)
         return
-    matches = await context.bot_data.store.facts.find_organizations(name)
+    matches = await context.bot_data.store.answers.organizations(name)
     language = await user_language(update, context)
     t = context.bot_data.translate
     if not matches:

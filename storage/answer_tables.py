@@ -3,7 +3,8 @@
 The engine holds no connection and runs no SQL: at start and after a content reload it asks
 `AnswerTables.read()` for every row once and answers from memory. What the rows are is the
 engine's business (answers/index.py builds them from the content file); storage only keeps
-them, in the tables of the `answers` migration, replaced in the content's own transaction.
+them, in the tables of the `answers` migration, replaced in the content's own transaction; and
+the organizations' names from the content tables, for reading /org <name>.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class AnswerRows:
     lexicon: Rows
     # (spelling, term): every word the index knows, as the content writes it.
     words: Rows
+    # (name, organization id): every name of every organization, case-folded (/org <name>).
+    names: Rows
 
 
 class AnswerTables:
@@ -48,9 +51,11 @@ class AnswerTables:
         documents = await db.execute_fetchall("SELECT rowid, subject, body FROM answer_index")
         lexicon = await db.execute_fetchall("SELECT word, freq FROM answer_lexicon")
         words = await db.execute_fetchall("SELECT form, term FROM answer_words")
+        names = await db.execute_fetchall("SELECT name, organization_id FROM organization_names")
         return AnswerRows(
             [tuple(r) for r in units],
             [tuple(r) for r in documents],
             [tuple(r) for r in lexicon],
             [tuple(r) for r in words],
+            [tuple(r) for r in names],
         )

@@ -1,7 +1,7 @@
 """Loading a validated content file into the fact store, idempotently.
 
 The file's digest is kept in `content_meta`; an unchanged file costs one SELECT. A changed one
-replaces every content table and the search index in one transaction, leaving users alone.
+replaces every content table and the answer engine's index in one transaction, leaving users alone.
 A reload runs it on a connection of its own (storage/store.py), so the switch is atomic for
 every reader and no user's write ever shares the reload's transaction.
 """
@@ -9,7 +9,6 @@ every reader and no user's write ever shares the reload's transaction.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -17,7 +16,6 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from storage.answer_tables import ANSWER_TABLES
-from storage.cards import CardKey, org_card, person_card
 from storage.content import LANGUAGES, Content, Localized
 from storage.db import transaction
 
@@ -43,7 +41,6 @@ CONTENT_TABLES = (
     "event",
     "source_i18n",
     "source",
-    "search_index",
     *ANSWER_TABLES,
 )
 
@@ -51,7 +48,6 @@ CONTENT_TABLES = (
 TIME_ZONE_KEY = "time_zone"
 
 EVENT_SECTIONS = ("context", "format", "presented", "other_participants")
-_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 Rows = list[tuple[Any, ...]]
 
@@ -217,10 +213,6 @@ def _rows(content: Content) -> Iterator[tuple[str, Rows]]:
         "INSERT INTO contact_i18n (contact_id, lang, label) VALUES (?, ?, ?)",
         [(c.id, lang, c.label.get(lang)) for c in content.contacts for lang in LANGUAGES],
     )
-    yield (
-        "INSERT INTO search_index (card, lang, title, body) VALUES (?, ?, ?, ?)",
-        list(_search_rows(content)),
-    )
 
 
 def _localized_list(owners: Iterable[tuple[str, list[Localized]]]) -> Rows:
@@ -241,45 +233,3 @@ def organization_names(org_id: str, content: Content) -> list[str]:
         if org.short_name:
             names.append(org.short_name.get(lang))
     return list(dict.fromkeys(name.casefold() for name in names))
-
-
-def _search_rows(content: Content) -> Iterator[tuple[str, str, str, str]]:
-    """One search document per card and language: the card's title and all of its text."""
-    event = content.event
-    for lang in LANGUAGES:
-        about = [event.city, event.province, *event.context, *event.format, *event.presented]
-        about += event.other_participants
-        yield CardKey.ABOUT, lang, event.title.get(lang), _join(about, lang)
-        if content.statements:
-            first = content.statements[0]
-            outlet = content.organization(first.published_in).name.get(lang)
-            title = f"{content.person(first.person).name.get(lang)} · {outlet}"
-            yield CardKey.INTERVIEW, lang, title, _join((s.text for s in content.statements), lang)
-        for org in content.organizations:
-            short_name = org.short_name.get(lang) if org.short_name else None
-            title = titled(org.name.get(lang), short_name)
-            texts = [org.role_text, *org.description, *(fig.label for fig in org.figures)]
-            extra = " ".join([*org.aliases, *(fig.value for fig in org.figures)])
-            yield org_card(org.id), lang, title, f"{_join(texts, lang)}\n{extra}"
-        for person in content.people:
-            org = content.organization(person.organization)
-            texts = [person.position, person.role_text, org.name]
-            yield person_card(person.id), lang, person.name.get(lang), _join(texts, lang)
-        contacts = [c.label for c in content.contacts]
-        emails = " ".join(c.value for c in content.contacts)
-        if content.contacts:
-            yield CardKey.CONTACTS, lang, _join(contacts, lang), emails
-        source = content.source
-        yield CardKey.SOURCE, lang, source.title.get(lang), source.subtitle.get(lang)
-
-
-def titled(name: str, short_name: str | None) -> str:
-    """A name with its short name in brackets, as the cards title it: full-width brackets after
-    Chinese text (no half-width punctuation beside CJK), none when the two are the same."""
-    if not short_name or short_name == name:
-        return name
-    return f"{name}（{short_name}）" if _CJK.search(name) else f"{name} ({short_name})"
-
-
-def _join(texts: Iterable[Localized], lang: str) -> str:
-    return "\n".join(text.get(lang) for text in texts)
