@@ -13,11 +13,14 @@ weight; the question is declined ("not in the article") when the evidence reache
 - a word the index knows but the best fact does not cover: `UNCOVERED_WEIGHT`, or
   `STRICT_UNCOVERED_WEIGHT` when a number or a date is asked (a figure that leaves a word of
   "how many people attended" uncovered counts something else);
+- a person or organization the question names that the fact is not about
+  (`OTHER_SUBJECT_WEIGHT`: JITRI's e-mail does not answer "Guo Liping's e-mail");
 - a number or date asked, and the best fact is not one (`KIND_WEIGHT`), or is a figure whose
   label's head is not what the question counts (`HEAD_WEIGHT`).
 
 The evidence must also reach `SUPPORT_RATIO` of what the best fact covers of the question, so
-one unknown verb beside three covered words does not decline it; a cue always does.
+one unknown verb beside three covered words does not decline it; a cue always does, and so
+does any uncovered word when the fact shares nothing with the question but its names.
 A question naming only a subject ("Азаров") or asking only a kind ("когда?") has no evidence
 against it and is answered. No phrase of any question is special-cased here.
 """
@@ -37,6 +40,7 @@ CUE_WEIGHT = 1.0
 UNCOVERED_WEIGHT = 0.5
 STRICT_UNCOVERED_WEIGHT = 1.0
 KIND_WEIGHT = 1.0
+OTHER_SUBJECT_WEIGHT = 1.0
 HEAD_WEIGHT = 1.0
 DECLINE_AT = 1.0
 # ...and when it is at least this share of the support: how much of the question the best fact
@@ -58,12 +62,17 @@ class Judgement:
     support: float = 0.0
     # Cues of the unanswerable the fact does not contain: they alone decline.
     cued: bool = False
+    # Whether a word asking for something (not a name) is left uncovered.
+    missed: bool = False
 
     @property
     def declined(self) -> bool:
         if self.cued:
             return True
-        return self.evidence >= DECLINE_AT and self.evidence >= SUPPORT_RATIO * self.support
+        # A fact sharing only the names of the question ("Guo Liping" of "Guo Liping's
+        # e-mail") does not answer the rest of it, however little evidence that is.
+        enough = self.evidence >= DECLINE_AT or (self.missed and not self.support)
+        return enough and self.evidence >= SUPPORT_RATIO * self.support
 
 
 def judge(
@@ -87,11 +96,14 @@ def judge(
     if cues:
         evidence += CUE_WEIGHT * len(cues)
         asked += cues
-    for group, share in zip(question.groups, shares, strict=True):
+    for group, share, named in zip(question.groups, shares, subjects, strict=True):
         if share or _is_cue(group, cues):
             continue
         if not group.known:
             evidence += FAINT_WEIGHT if group.surface in question.faint else UNKNOWN_WEIGHT
+        elif named:
+            # The fact is about someone else: JITRI's e-mail is not Guo Liping's.
+            evidence += OTHER_SUBJECT_WEIGHT
         else:
             evidence += STRICT_UNCOVERED_WEIGHT if strict else UNCOVERED_WEIGHT
         asked.append(group.surface)
@@ -112,7 +124,11 @@ def judge(
         for group, share, named in zip(question.groups, shares, subjects, strict=True)
         if not named and not group.weak
     )
-    return Judgement(evidence, tuple(dict.fromkeys(asked)), support, bool(cues))
+    missed = any(
+        not share and not named and not group.weak
+        for group, share, named in zip(question.groups, shares, subjects, strict=True)
+    )
+    return Judgement(evidence, tuple(dict.fromkeys(asked)), support, bool(cues), missed)
 
 
 def _is_cue(group: Group, cues: Sequence[str]) -> bool:
