@@ -39,6 +39,8 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         ("when is the next conference", "en", "next"),
         ("江苏产研院的预算是多少", "zh", "预算"),
         ("what is JITRI's annual budget", "en", "budget"),
+        ("what is Guo Liping's email", "en", "email"),  # JITRI's e-mail is not hers
+        ("where does Oleg Azarov live", "en", "live"),
     ],
 )
 async def test_what_the_article_does_not_say_is_declined_naming_it(
