@@ -304,3 +304,15 @@ async def test_speakers_offer_the_speakers_card(
 ) -> None:
     call = await ask(live, 708_300 + len(question), question, language_code=language)
     assert callbacks(call)[0] == "card:speakers", call.params["text"]
+
+
+@pytest.mark.parametrize(("language", "reply"), [("ru", "Я читаю текст"), ("zh", "我只能读文字")])
+async def test_a_sticker_is_small_talk_with_the_menu(
+    live: BotApiEmulator, language: str, reply: str
+) -> None:
+    user = 709_000 + len(language)
+    since = len(live.calls())
+    live.push_media(user, "sticker", language_code=language)
+    call = await live.wait_for_call("sendMessage", chat_id=user, since=since)
+    assert reply in call.params["text"]
+    assert callbacks(call) == ["card:welcome"]
