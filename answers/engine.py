@@ -87,6 +87,9 @@ IDENTITY_FORMS = frozenset({"organization", "person"})
 # begins, at most this many, when nothing answers.
 FRAGMENT_MIN_LENGTH = 3
 FRAGMENT_CARDS = 3
+# A declined question's candidates are offered as what the article says nearby only when
+# they cover at least this share of its words (unknown words included).
+RELATED_SHARE = 0.5
 # Another fact is shown beside the best one only if it scores at least this share of it.
 CLOSE_SHARE = 0.6
 
@@ -297,7 +300,19 @@ class AnswerEngine:
         ]
         judgement = judge(question, top.shares, top.unit.kinds, top.head, cue_covered, subjects)
         if judgement.declined:
-            related = [self._fact(index, c.unit, c.score, question, lang) for c in ranked[:limit]]
+            # Offered only when it shares enough of the question: a football question has no
+            # "nearby" in a materials conference, whatever word it shares...
+            grouped = {g.surface for g in question.groups}
+            words = len(question.groups) + sum(w not in grouped for w in question.unknown)
+            near = [
+                c
+                for c in ranked
+                if not question.groups
+                or sum(c.shares) >= RELATED_SHARE * words
+                # ...or it is about the person or organization the question names.
+                or any(share and named for share, named in zip(c.shares, subjects, strict=True))
+            ]
+            related = [self._fact(index, c.unit, c.score, question, lang) for c in near[:limit]]
             cards = list(dict.fromkeys(fact.card for fact in related))
             return Answer(
                 query,
