@@ -241,7 +241,8 @@ async def test_speakers_with_positions_and_buttons(live: BotApiEmulator, languag
 ORGANIZER_FACTS = {
     "ru": [
         "Китайский международный центр по обмену экспертами",
-        "Международный союз приборостроителей и специалистов по информационным и телекоммуникационным технологиям",
+        "Международный союз приборостроителей и специалистов по информационным"
+        " и телекоммуникационным технологиям",
         "Цзянсуский исследовательский институт промышленных технологий",
     ],
     "zh": [
@@ -251,7 +252,8 @@ ORGANIZER_FACTS = {
     ],
     "en": [
         "China International Centre for Exchange of Experts",
-        "International Union of Instrument Engineers and Specialists in Information and Telecommunication Technologies",
+        "International Union of Instrument Engineers and Specialists"
+        " in Information and Telecommunication Technologies",
         "Jiangsu Industrial Technology Research Institute",
     ],
 }

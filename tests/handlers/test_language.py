@@ -1,4 +1,5 @@
-"""The user's language: Telegram's language_code first, the default otherwise, a stored choice always.
+"""The user's language: Telegram's language_code first, the default otherwise, a stored choice
+always.
 
 Persistence is checked across a real process restart.
 """

@@ -1,4 +1,5 @@
-"""The bot's own ExtBot (handlers/transport/fast_bot.py) end to end: the real bot process on the emulator.
+"""The bot's own ExtBot (handlers/transport/fast_bot.py) end to end: the real bot process on the
+emulator.
 
 Replies skip rebuilding Telegram's echo, but Telegram's rejections must still raise the same
 errors; a reply whose Message is needed (the broadcast progress message, edited later) still
