@@ -76,7 +76,7 @@ MAX_IN_FLIGHT = 256
 # the event loop and SQLite's thread, and without a pause they came every 2-3 updates: 5 ms cut
 # the CPU per update by 15 % (BENCHMARKS.md). The price is at kill -9: the replies of the last
 # 5 ms are sent again after the restart, with the rest of the unmarked in-flight updates
-# (71-116 per kill in a burst, within MAX_IN_FLIGHT; README, "What a crash costs").
+# (71-116 per kill in a burst, within MAX_IN_FLIGHT; docs/operators.md, "What a crash costs").
 DONE_FLUSH_DELAY = 0.005
 # Done rows are kept this long (a late duplicate delivery is recognised), then pruned.
 DONE_RETENTION = 3600.0
