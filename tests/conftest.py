@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot.config import dump_toml
+from storage.store import Store
 from tgemu import BotApiEmulator, Call
 
 TOKEN = "123456:TEST-TOKEN"
@@ -179,6 +181,32 @@ def markup_of(call: Call | dict[str, Any]) -> list[list[dict[str, Any]]]:
 def callbacks(call: Call | dict[str, Any]) -> list[str]:
     """Callback data of every button, in order."""
     return [b["callback_data"] for row in markup_of(call) for b in row if "callback_data" in b]
+
+
+@pytest.fixture(scope="session")
+def loaded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated and loaded with the bundled content, built once per test session.
+
+    Tests take their own copy (`fresh_database`): loading the content and building the answer
+    index costs ~0.3 s of CPU, a copy a few milliseconds, and the copy is the same database.
+    """
+    path = tmp_path_factory.mktemp("loaded") / "bot.sqlite3"
+
+    async def build() -> None:
+        await (await Store.open(path)).close()
+
+    asyncio.run(build())
+    # Closing the last connection checkpointed the WAL into the file: the file is the database.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.fixture
+def fresh_database(loaded_database: Path, tmp_path: Path) -> Path:
+    """This test's own `tmp_path / "bot.sqlite3"`: migrated, the bundled content loaded."""
+    path = tmp_path / "bot.sqlite3"
+    shutil.copyfile(loaded_database, path)
+    return path
 
 
 @pytest.fixture

@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = (
     "answers",

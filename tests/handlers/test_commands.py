@@ -21,7 +21,7 @@ from tests.conftest import (
 )
 from tgemu import BotApiEmulator, Call
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 LANGUAGES = {"ru": "ru-RU", "zh": "zh-hans", "en": "en-US"}
 # A user id per language; tests add their own offset so they never share a chat.

@@ -15,7 +15,7 @@ import pytest_asyncio
 from tests.conftest import ask, running_bot
 from tgemu import BotApiEmulator, Call
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 # One hand-written fact of /about per language.
 ABOUT_DATE = {"ru": "9 сентября 2020", "zh": "2020年9月9日", "en": "9 September 2020"}

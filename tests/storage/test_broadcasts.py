@@ -68,8 +68,8 @@ async def test_v1_database_with_users_migrates_to_v2_keeping_them(tmp_path: Path
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bot.sqlite3")
+async def store(fresh_database: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(fresh_database)
     yield opened
     await opened.close()
 
