@@ -290,3 +290,27 @@ def fill(path: Path) -> None:
                     os.write(fd, b"x" * size)
     finally:
         os.close(fd)
+
+
+# ---------------------------------------------------------------- keeping the fast loop fast
+
+# A phase (setup, call or teardown) this long belongs to a test marked `slow`.
+SLOW_PHASE = 1.0
+_unmarked_slow: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Note tests that took a slow phase without the `slow` mark."""
+    if report.duration >= SLOW_PHASE and "slow" not in report.keywords:
+        _unmarked_slow[report.nodeid] = max(report.duration, _unmarked_slow.get(report.nodeid, 0))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Name them at the end of the run, so `pytest -m "not slow"` stays under a minute.
+
+    A reminder, not a failure: on a loaded machine a fast test can take a second once.
+    """
+    if _unmarked_slow:
+        terminalreporter.section("tests of 1 s or more without @pytest.mark.slow")
+        for nodeid, duration in sorted(_unmarked_slow.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{duration:5.2f}s {nodeid}")
