@@ -13,8 +13,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", ROOT / "BENCHMARKS.md", *sorted((ROOT / "docs").glob("*.md"))]
 # The top-level directories a path in the docs may start with.
-TOP = ("answers", "bench", "bot", "deploy", "docs", "handlers", "storage", "tests", "tgemu",
-       "web", "wording")  # fmt: skip
+TOP = ("answers", "bench", "bot", "deploy", "docs", "handlers", "redaction", "storage", "tests",
+       "tgemu", "web", "wording")  # fmt: skip
 # `handlers/transport/inbox.py`, `storage/content/`, `answers/vocabulary/en.toml` …
 CODE_PATH = re.compile(r"`((?:" + "|".join(TOP) + r")/[\w./-]*)`")
 LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)|src=\"([^\"]+)\"")
