@@ -14,10 +14,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 import handlers
 from bot.config import Settings
 from handlers.admin import resume_confirmations
-from handlers.common import ContactJournal
 from handlers.content_admin import publish_commands
-from handlers.kit.context import BotData
+from handlers.kit.context import BotApplication, BotData
 from handlers.kit.flood import FloodGuard
+from handlers.transport.contacts import ContactJournal
 from handlers.transport.delivery import DeliveryWorker
 from handlers.transport.fast_bot import FastBot, ReplyRequest
 from handlers.transport.flood_wait import FloodWait
@@ -29,8 +29,6 @@ from storage.store import Store
 from wording.i18n import Translator, load_catalogs
 
 log = logging.getLogger(__name__)
-
-BotApplication = Application[FastBot, Any, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 # The update types the handlers use; Telegram sends nothing else, so nothing else costs a parse.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query", "my_chat_member"]
@@ -65,9 +63,10 @@ def build_application(
 ) -> BotApplication:
     """The bot, ready for bot.runner.serve(); services start in post_init.
 
-    There is no PTB Updater: updates come through the durable inbox (handlers/transport/inbox.py), fed by
-    long polling or the webhook, whichever the settings choose. The inbox also bounds the
-    updates in memory, so a burst of any size waits at Telegram.
+    There is no PTB Updater: updates come through the durable inbox
+    (handlers/transport/inbox.py), fed by long polling or the webhook, whichever the settings
+    choose. The inbox also bounds the updates in memory, so a burst of any size waits at
+    Telegram.
 
     `content` is the already validated content file, if the caller checked it up front.
     """
@@ -123,10 +122,6 @@ def build_application(
             _resume_after_replay(application, inbox), name="resume-confirmations"
         )
         data.source = await _update_source(application, settings, inbox, updates_request)
-        if settings.web.enabled or settings.webhook is not None:
-            from bot.web_server import start_web_server
-
-            data.web = await start_web_server(application)
         # Everything alive now (modules, PTB's classes, catalogs) lives as long as the process:
         # keep it out of the collector's scans, and collect young objects less often. Under a
         # burst this was ~10 % of the CPU per update (BENCHMARKS.md).
@@ -141,8 +136,8 @@ def build_application(
     # The one retry path on 429 for every request the handlers make.
     flood_wait = FloodWait()
 
-    # Echo-free replies (handlers/transport/fast_bot.py); aiohttp, not PTB's default httpx: 3x the replies per
-    # second under load (BENCHMARKS.md).
+    # Echo-free replies (handlers/transport/fast_bot.py); aiohttp, not PTB's default httpx: 3x
+    # the replies per second under load (BENCHMARKS.md).
     bot = FastBot(
         token,
         base_url=settings.telegram.base_url,

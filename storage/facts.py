@@ -103,7 +103,8 @@ class FactStore:
     async def event(self, lang: str) -> Event:
         """The conference itself."""
         (row,) = await self._all(
-            "SELECT e.date, i.title, i.city, i.province FROM event e JOIN event_i18n i ON i.lang = ?",
+            "SELECT e.date, i.title, i.city, i.province"
+            " FROM event e JOIN event_i18n i ON i.lang = ?",
             lang,
         )
         sections: dict[str, list[str]] = {
