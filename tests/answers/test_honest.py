@@ -22,8 +22,8 @@ from wording.i18n import Translator, load_catalogs
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bot.sqlite3")
+async def store(fresh_database: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(fresh_database)
     try:
         yield opened
     finally:

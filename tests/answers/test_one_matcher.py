@@ -16,8 +16,8 @@ from storage.store import Store
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bot.sqlite3")
+async def store(fresh_database: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(fresh_database)
     try:
         yield opened
     finally:
