@@ -288,16 +288,6 @@ class AnswerEngine:
             for cue in question.cues
             if any(term in top.unit.terms for term in index.analyzer.terms(cue)[:1])
         ]
-        # Which words name a person or an organization (the event's title words are common
-        # words: "conference", "cooperation").
-        subjects = [
-            any(
-                not terms.isdisjoint(index.reader.expand(g.alternatives))
-                for card, terms in index.subjects.items()
-                if card != CardKey.ABOUT
-            )
-            for g in question.groups
-        ]
         judgement = judge(question, top.shares, top.unit.kinds, top.head, cue_covered, subjects)
         if judgement.declined:
             # Offered only when it shares enough of the question: a football question has no
@@ -310,10 +300,13 @@ class AnswerEngine:
                 if not question.groups
                 or sum(c.shares) >= RELATED_SHARE * words
                 # ...or it is about the person or organization the question names.
-                or any(share and named for share, named in zip(c.shares, subjects, strict=True))
+                or any(share and naming for share, naming in zip(c.shares, subjects, strict=True))
             ]
             related = [self._fact(index, c.unit, c.score, question, lang) for c in near[:limit]]
             cards = list(dict.fromkeys(fact.card for fact in related))
+            if conversation is not None and named is not None:
+                # "…and when was it founded?" after a declined question about JITRI.
+                self.conversations.note(conversation, named)
             return Answer(
                 query,
                 question.kinds,

@@ -266,3 +266,10 @@ async def test_the_honesty_set_meets_its_targets(store: Store) -> None:
             text = await followup_reply(store, translate, (first, second), lang)
             right += any(e in text for e in expected)
         assert right >= 0.9 * len(part["followups"]), lang
+
+
+async def test_a_declined_question_still_names_the_subject_of_a_follow_up(store: Store) -> None:
+    await store.answers.ask("what is JITRI's annual budget", "en", conversation=11)
+    answer = await store.answers.ask("and when was it founded?", "en", conversation=11)
+    assert answer.followed and answer.best is not None
+    assert answer.best.fields["date"] == "2013-12"
