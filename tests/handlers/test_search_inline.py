@@ -201,3 +201,11 @@ async def test_inline_mode_shows_no_fake_answer_card(live: BotApiEmulator) -> No
     results = await inline(live, 635_001, "what is JITRI's annual budget", "en")
     assert results, "the nearby cards are offered"
     assert all(not result.get("description") for result in results)
+
+
+async def test_inline_small_talk_offers_the_main_cards(live: BotApiEmulator) -> None:
+    results = await inline(live, 635_002, "hi", "en")
+    payloads = [
+        r["reply_markup"]["inline_keyboard"][0][0]["url"].rsplit("=", 1)[1] for r in results
+    ]
+    assert payloads[:2] == ["about", "speakers"]
