@@ -48,8 +48,8 @@ RETRIES = Counter(
     ["path", "cause"],
 )
 
-# The verdicts the answer engine's callers report (small talk is counted by its handler).
-VERDICTS = ("answered", "not_in_article", "small_talk")
+# The answer engine's verdicts (answers/engine.py Verdict), each shown from the start.
+VERDICTS = ("answered", "not_in_article", "small_talk", "empty")
 for _verdict in VERDICTS:
     ANSWERS.labels(_verdict)
 for _path in ("reply", "broadcast"):
