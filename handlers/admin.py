@@ -234,7 +234,7 @@ async def cancel_command(update: Update, context: BotContext) -> None:
         await reply(update, t(language, "broadcast.nothing"))
         return
     ids = ", ".join(f"#{broadcast_id}" for broadcast_id in cancelled)
-    await reply(update, t(language, "broadcast.cancelled_drafts", ids=ids, count=len(cancelled)))
+    await reply(update, t(language, "broadcast.cancelled_drafts", ids=ids))
 
 
 async def preview(update: Update, context: BotContext, broadcast_id: int, language: str) -> None:
