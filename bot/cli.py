@@ -32,10 +32,19 @@ from web.server import ListenError
 EXIT_CONFIG = 2
 
 
+def program_name() -> str:
+    """How the operator started us, for usage lines: the `conference-bot` script by its name,
+    `python -m bot` as that (argv[0] is then the package's __main__.py)."""
+    started_as = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if not started_as or started_as in ("__main__.py", "-m", "-c"):
+        return "python -m bot"
+    return started_as
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the command line (argparse exits 2 on a usage error)."""
     parser = argparse.ArgumentParser(
-        prog="python -m bot",
+        prog=program_name(),
         description="Telegram information bot for the Russian-Chinese conference on new materials.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
