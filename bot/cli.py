@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -30,6 +31,17 @@ from storage.db import DatabaseTooNewError, StorageUnavailableError
 from web.server import ListenError
 
 EXIT_CONFIG = 2
+
+
+# PTB 22 warns on every RetryAfter (a 429) that `retry_after` becomes a timedelta in its next
+# major version; our code reads both forms (handlers/transport/flood_wait.retry_seconds), so
+# we take the new one now and the warning never fires.
+PTB_TIMEDELTA = "PTB_TIMEDELTA"
+
+
+def opt_in_to_timedelta() -> None:
+    """Opt in to PTB's timedelta durations (for this process and the ones it starts)."""
+    os.environ.setdefault(PTB_TIMEDELTA, "true")
 
 
 def program_name() -> str:
@@ -140,6 +152,7 @@ def _chat_logging(path: Path | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `conference-bot` script."""
     install_redaction()  # idempotent; `python -m bot` has already done it
+    opt_in_to_timedelta()
     args = parse_args(argv)
     try:
         if args.command == "run":

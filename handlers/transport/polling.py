@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,6 +21,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from handlers.transport.aiohttp_request import AiohttpRequest
+from handlers.transport.flood_wait import retry_seconds
 from handlers.transport.inbox import Inbox, StopBot
 from handlers.transport.wire import dumps
 from storage.inbox import InboxRow
@@ -173,8 +173,7 @@ class PollingSource:
             log.error("Telegram rejected the bot token (401 Unauthorized); stopping")
             raise StopBot("Telegram rejected the bot token (401 Unauthorized)") from None
         if isinstance(error, RetryAfter):
-            after = error.retry_after
-            wait = after.total_seconds() if isinstance(after, dt.timedelta) else float(after)
+            wait = retry_seconds(error)
             log.warning("%s: flood control, waiting %.0f s as Telegram asks", what, wait)
             await asyncio.sleep(wait)
             return backoff
