@@ -52,4 +52,3 @@ async def test_a_failed_get_webhook_info_and_set_my_commands_are_one_line_each(
     # The line is the whole report: the next log line is another record, not a traceback.
     following = log.splitlines()[log.splitlines().index(menus[0]) + 1 :]
     assert not following or following[0][:4].isdigit(), log
-
