@@ -180,8 +180,10 @@ def _rate(stamps: list[float]) -> float:
 async def run(quick: bool) -> Result:
     """Pacing, throughput, memory and crash figures for a scheduled photo broadcast."""
     result = Result(NAME)
+    # Quick mode checks the scripts work: the unthrottled round doubles as the memory round
+    # (one bot start fewer; the figures are not judged in quick mode anyway).
     paced_n, ratio_n, memory_n, crash_n = (
-        (45, 300, 1000, 300) if quick else (450, 10_000, 100_000, 2000)
+        (45, 300, 300, 300) if quick else (450, 10_000, 100_000, 2000)
     )
     offsets, _, uploads_paced = await one_round(PACED, paced_n)
     stamps = sorted(offsets)
@@ -203,7 +205,7 @@ async def run(quick: bool) -> Result:
     # Unthrottled, back to back at the same size: an ordinary text broadcast, then the
     # scheduled photo (the machine's load moves both alike, so their ratio is the figure).
     text_rate = await text_round(ratio_n)
-    offsets, _, uploads_ratio = await one_round(CAP, ratio_n)
+    offsets, peak_ratio, uploads_ratio = await one_round(CAP, ratio_n)
     photo_rate = _rate(offsets)
     result.add(
         Metric(f"unthrottled, text broadcast ({ratio_n:,} recipients)", "msg/s", [text_rate])
@@ -215,7 +217,10 @@ async def run(quick: bool) -> Result:
         Metric("scheduled photo ÷ text, unthrottled", "×", [photo_rate / text_rate], "≥ 0.9")
     )
     versus.met = versus.median >= 0.9
-    offsets, peak, uploads = await one_round(CAP, memory_n)
+    if memory_n == ratio_n:
+        peak, uploads = peak_ratio, 0.0  # the same round: its uploads are already counted
+    else:
+        offsets, peak, uploads = await one_round(CAP, memory_n)
     result.add(Metric(f"unthrottled, scheduled photo ({memory_n:,})", "msg/s", [_rate(offsets)]))
     judge_ceiling(result, f"peak RSS at {memory_n:,} (scheduled photo)", peak)
     total_uploads = uploads_paced + uploads_ratio + uploads
