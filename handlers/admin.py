@@ -281,7 +281,7 @@ async def send_preview(
         ],
     ]
     rows = []
-    for data_, count, kind, extra in audiences:
+    for callback, count, kind, extra in audiences:
         if scheduled_at is not None:
             # Nothing goes out now: the button says when, and who counts today.
             label = t(language, f"schedule.{kind}", time=scheduled_at, count=count, **extra)
@@ -292,7 +292,7 @@ async def send_preview(
                 kind, "audience.button"
             )
             label = t(language, key, count=count, **extra)
-        rows.append([button(label, data_)])
+        rows.append([button(label, callback)])
     markup = keyboard(
         *rows,
         [
