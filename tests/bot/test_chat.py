@@ -496,3 +496,12 @@ def test_schedule_alone_shows_a_working_example_in_every_language() -> None:
         line = out[out.index(example) :].splitlines()[0]
         assert re.fullmatch(rf"{example}\d\d:00 \S.*[^.]", line), line
         assert "HH:MM …" not in out and ".." not in out
+
+
+@pytest.mark.slow
+def test_a_scheduled_broadcast_whose_audience_is_empty_when_due_says_so_and_is_not_news() -> None:
+    out = _clean(chat("/schedule +2s Nobody here\n1\nwait 6\n/news\n", "--lang", "en", "--admin"))
+    due = out.split("> wait 6\n", 1)[1].split("> /news\n", 1)[0]
+    assert "Broadcast #1 reached nobody: its audience was empty when it came due" in due
+    assert "finished" not in due and "began on time" not in due
+    assert "No news yet" in out.split("> /news\n", 1)[1]
