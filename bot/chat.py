@@ -2,11 +2,14 @@
 
 The same Application and handlers as `python -m bot run` serve a Bot API emulator started in
 this process; the person at the keyboard is a simulated Telegram user. Each line of standard
-input becomes a message (or a button press when it is the number of a button on the bot's
-last message; any other number is a question), and every call the bot makes in answer is
-printed, rendered for the terminal, before the next line is read, so a piped script gives a
-deterministic transcript. On a terminal, lines are read with the standard library's readline:
-arrow keys edit the line and recall earlier ones.
+input becomes a message, or a button press: a number alone presses a button of the bot's last
+message, `<message>.<button>` (e.g. `6.1`) one of any recent message (any other number is a
+question). Every call the bot makes to the chat user is printed, rendered for the terminal:
+a line's answer before the next line is read (so a piped script gives a deterministic
+transcript), and what the bot sends on its own (a scheduled broadcast, its progress and
+report) when it is sent, between lines too; `wait N` in a script waits N seconds for it.
+Every line gets an answer or a notice saying it got none. On a terminal, lines are read with
+the standard library's readline: arrow keys edit the line and recall earlier ones.
 """
 
 from __future__ import annotations
