@@ -469,6 +469,7 @@ def test_test_to_myself_keeps_the_drafts_buttons_pressable_by_message_number() -
         session.kill()
 
 
+@pytest.mark.slow
 def test_a_button_number_of_a_message_without_buttons_says_so() -> None:
     out = _clean(chat("/contacts\n/help\n2.9\n2.1\n", "--lang", "en", "--admin"))
     # Message 2 is the /contacts card (one button, Menu); /help came after it.
@@ -478,6 +479,7 @@ def test_a_button_number_of_a_message_without_buttons_says_so() -> None:
     assert "[pressed: ☰ Menu]" in pressed and "Choose a section below" in pressed
 
 
+@pytest.mark.slow
 def test_cancel_cancels_a_draft_waiting_for_its_send() -> None:
     out = _clean(chat("/subscribe\n/broadcast Hello\n/cancel\n/cancel\n/news\n", "--admin"))
     after = out.split("> /cancel\n", 1)[1]
@@ -486,6 +488,7 @@ def test_cancel_cancels_a_draft_waiting_for_its_send() -> None:
     assert "Hello" not in out.split("> /news\n", 1)[1]
 
 
+@pytest.mark.slow
 def test_a_broadcast_that_would_reach_nobody_is_not_offered_nor_sent() -> None:
     session = _Session("--lang", "en", "--admin")
     try:
@@ -508,6 +511,7 @@ def test_a_broadcast_that_would_reach_nobody_is_not_offered_nor_sent() -> None:
         session.kill()
 
 
+@pytest.mark.slow
 def test_schedule_alone_shows_a_working_example_in_every_language() -> None:
     for lang, example in (("en", "For example: /schedule "), ("ru", "Например: /schedule ")):
         out = _clean(chat("/schedule\n", "--lang", lang, "--admin"))

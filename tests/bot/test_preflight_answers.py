@@ -16,6 +16,9 @@ from aiohttp import web
 from tests.bot.test_first_run import _bot, _one_line
 from tests.conftest import ROOT, write_config
 
+# Every test starts a real process (the site, or the bot against a server).
+pytestmark = pytest.mark.slow
+
 HTML = "<html><head><title>501 Not Implemented</title></head><body>nginx</body></html>"
 
 

@@ -10,10 +10,15 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from storage.broadcasts import OutboxState
+import pytest
+
+from storage.broadcasts import OutboxState, Outcome
 from storage.store import Store
 from tests.web.conftest import WebProcess
 from tests.web.html_page import parse
+
+# Every test starts a real process: the site.
+pytestmark = pytest.mark.slow
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -47,7 +52,7 @@ async def _sent(db: Path, content: Path, texts: dict[str, str]) -> int:
         await store.subscribers.subscribe(7, "ru")
         broadcast_id = await store.broadcasts.create(900_001, "ru", texts=texts)
         assert await store.broadcasts.enqueue(broadcast_id, "subscribers", "ru")
-        await store.broadcasts.record(broadcast_id, 7, OutboxState.SENT)
+        await store.broadcasts.save([Outcome(broadcast_id, 7, OutboxState.SENT)])
         assert await store.broadcasts.finish(broadcast_id)
     finally:
         await store.close()
