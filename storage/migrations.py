@@ -334,6 +334,12 @@ CREATE UNIQUE INDEX broadcasts_token ON broadcasts (token);
 CREATE INDEX broadcasts_confirming ON broadcasts (id) WHERE confirming_at IS NOT NULL;
 """
 
+# 7: one matcher for "what did the user mean": the answer engine's index answers questions,
+#    /org names and fragments, so the second full-text index (trigrams) is dropped.
+ONE_SEARCH_INDEX = """
+DROP TABLE IF EXISTS search_index;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     FACT_STORE,
     BROADCASTS,
@@ -341,4 +347,5 @@ MIGRATIONS: tuple[str, ...] = (
     ORGANIZERS,
     INBOX,
     BROADCAST_TOKENS,
+    ONE_SEARCH_INDEX,
 )
