@@ -22,6 +22,7 @@ import aiosqlite
 from answers.analysis import Analyzer
 from answers.heads import Head, HeadFinder, head_share
 from answers.index import known_words
+from answers.organizers import FaqMatcher, FaqSource, OrganizersAnswer, phrasing_texts
 from answers.questions import PREFIX_MIN_LENGTH, Group, Question, QuestionReader
 from answers.units import TEXT_FIELDS
 from answers.vocabulary import AnswerKind, Vocabularies, load_vocabularies
@@ -92,6 +93,9 @@ class Answer:
     corrections: list[tuple[str, str]] = field(default_factory=list)
     # When nothing answers: the closest cards by substring match, for buttons.
     suggestions: list[SearchHit] = field(default_factory=list)
+    # Issue 22: the organizers' FAQ entry answering the question, if one does (shown apart
+    # from the article's facts, as "From the organizers").
+    organizers: OrganizersAnswer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,18 +116,34 @@ class _Unit:
 class _Index:
     """The answer tables of one content version, in memory."""
 
-    def __init__(self, units: dict[int, _Unit], analyzer: Analyzer, reader: QuestionReader) -> None:
+    def __init__(
+        self,
+        units: dict[int, _Unit],
+        analyzer: Analyzer,
+        reader: QuestionReader,
+        faq: FaqMatcher | None = None,
+    ) -> None:
         self.units = units
         self.analyzer = analyzer
         self.reader = reader
+        self.faq = faq
 
 
 class AnswerEngine:
     """Answers questions from the store's answer index (answers/index.py)."""
 
-    def __init__(self, connection: aiosqlite.Connection, facts: FactStore) -> None:
+    def __init__(
+        self,
+        connection: aiosqlite.Connection,
+        facts: FactStore,
+        extra: FaqSource | None = None,
+        default_language: str = LANGUAGES[0],
+    ) -> None:
         self._db = connection
         self._facts = facts
+        # Issue 22: the organizers' FAQ entries, answered beside the article's facts.
+        self._extra = extra
+        self.default_language = default_language
         self._index: _Index | None = None
         self._vocabularies: Vocabularies | None = None
 
@@ -137,9 +157,11 @@ class AnswerEngine:
         question = index.reader.read(query)
         limit = max(1, min(limit, MAX_LIMIT))
         ranked = await self._rank(index, question)
+        # Issue 22: the organizers' FAQ is answered beside the facts (answers/organizers.py).
+        organizers = index.faq.match(question, lang, self.default_language) if index.faq else None
         if not ranked:
             hits = await self._facts.search(query, lang, limit=3) if query.strip() else []
-            return Answer(query, question.kinds, None, suggestions=hits)
+            return Answer(query, question.kinds, None, suggestions=hits, organizers=organizers)
         best_score = ranked[0][1]
         close = [pair for pair in ranked[1:] if pair[1] >= CLOSE_SHARE * best_score]
         if AnswerKind.DEFINITION in question.kinds:
@@ -156,7 +178,19 @@ class AnswerEngine:
             facts[1:],
             list(dict.fromkeys(fact.card for fact in facts)),
             list(question.corrections),
+            organizers=organizers,
         )
+
+    async def normal_form(self, text: str) -> str:
+        """How the engine reads `text`, as one key: its words' own terms (stems, segmented
+        Chinese), question words and filler left out, sorted. Similar wordings of a question
+        share it ("Where is the hotel?", "hotel where"): the unanswered report groups by it."""
+        index = await self._load()
+        groups = index.reader.read(text).groups
+        terms = {g.alternatives[0] for g in groups if g.alternatives}
+        if not terms:
+            terms = set(index.analyzer.terms(text))
+        return " ".join(sorted(terms))
 
     async def _rank(self, index: _Index, question: Question) -> list[tuple[_Unit, float]]:
         groups = question.groups
@@ -309,8 +343,13 @@ class AnswerEngine:
             if owner is not None and owner != unit_id:
                 units[unit_id] = replace(unit, owner=owner)
         terms = {term for unit in units.values() for term in unit.terms}
+        # Issue 22: the FAQ's words are known words too (never "corrected" into the article's).
+        entries = await self._extra.entries() if self._extra is not None else []
+        for text in phrasing_texts(entries):
+            terms.update(analyzer.terms(text))
         reader = QuestionReader(self._vocabularies, analyzer, words, terms)
-        self._index = _Index(units, analyzer, reader)
+        faq = FaqMatcher(entries, reader) if entries else None
+        self._index = _Index(units, analyzer, reader, faq)
         return self._index
 
 

@@ -39,6 +39,8 @@ PUBLIC_COMMANDS = [
     "subscribe",
     "unsubscribe",
     "news",
+    "ask",
+    "faq",
     "help",
 ]
 
