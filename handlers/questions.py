@@ -228,8 +228,14 @@ async def submit(
 # ------------------------------------------------------------------ organizers' notices
 
 
-def _admin_language(data: BotData, chat_id: int) -> str:
-    return data.store.users.chosen(chat_id) or data.settings.bot.default_language
+async def _admin_language(data: BotData, chat_id: int) -> str:
+    """The language an admin reads (the organizers' group chat: the default one)."""
+    default = data.settings.bot.default_language
+    if chat_id < 0:
+        return default
+    return data.store.users.chosen(chat_id) or await data.store.asked.reader_language(
+        chat_id, default
+    )
 
 
 def _notice_head(data: BotData, language: str, asked: Asked, name: str | None) -> Html:
@@ -263,7 +269,7 @@ async def notify(bot: ExtBot[None], data: BotData, asked: Asked, name: str | Non
     group = data.settings.bot.organizers_chat
     targets = [group] if group is not None else list(data.settings.bot.admins)
     for chat_id in targets:
-        language = _admin_language(data, chat_id)
+        language = await _admin_language(data, chat_id)
         head = _notice_head(data, language, asked, name)
         pieces = split_visible(f"{head}\n{_quote(asked.text)}", MESSAGE_LIMIT)
         try:
@@ -285,7 +291,7 @@ async def notify(bot: ExtBot[None], data: BotData, asked: Asked, name: str | Non
 async def _mark_notices(bot: ExtBot[None], data: BotData, asked: Asked, status_key: str) -> None:
     """Every admin's copy of the question says it was answered or dismissed, and by whom."""
     for chat_id, message_id in await data.store.asked.notices(asked.id):
-        language = _admin_language(data, chat_id)
+        language = await _admin_language(data, chat_id)
         status = data.translate(
             language, status_key, name=_admin_name(data, language, asked.closed_by)
         )
@@ -597,7 +603,7 @@ async def _tell_outcome(
     """The admin who answered learns how the delivery went (Send again when it may help)."""
     if asked.closed_by is None:
         return
-    language = _admin_language(data, asked.closed_by)
+    language = await _admin_language(data, asked.closed_by)
     t = data.translate
     markup = None
     if outcome is Delivery.SENT:

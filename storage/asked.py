@@ -22,6 +22,8 @@ from enum import StrEnum
 
 import aiosqlite
 
+from storage.subscribers import LANGUAGE_SQL
+
 # Length of the unguessable tokens buttons carry (bytes before base64url: 22 characters).
 TOKEN_BYTES = 16
 
@@ -288,6 +290,13 @@ class AskedStore:
             " delivery_error = 'interrupted by a restart' WHERE delivery = 'sending'"
         )
         return [_asked(row) for row in rows]
+
+    async def reader_language(self, user_id: int, default: str) -> str:
+        """The language the bot answers `user_id` in (an admin's, for their notices)."""
+        rows = await self._db.execute_fetchall(
+            f"SELECT {LANGUAGE_SQL} FROM users WHERE id = :id", {"id": user_id, "default": default}
+        )
+        return next((str(row[0]) for row in rows), default)
 
     async def set_faq(self, question_id: int, faq_id: int) -> None:
         await self._db.execute(
