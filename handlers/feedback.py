@@ -59,6 +59,13 @@ def _is_feedback_row(row: tuple[InlineKeyboardButton, ...]) -> bool:
     return any(str(b.callback_data or "").startswith(f"{FEEDBACK}:") for b in row)
 
 
+def _replace(
+    rows: list[list[InlineKeyboardButton]], pair: list[InlineKeyboardButton]
+) -> list[list[InlineKeyboardButton]]:
+    """The keyboard with its feedback row replaced by `pair`, in place."""
+    return [pair if _is_feedback_row(tuple(row)) else row for row in rows]
+
+
 def _is_ask_row(row: tuple[InlineKeyboardButton, ...]) -> bool:
     return any(str(b.callback_data or "").startswith(f"{ASK}:") for b in row)
 
@@ -80,12 +87,7 @@ async def feedback_button(update: Update, context: BotContext) -> None:
     if vote == "ok":
         await query.answer(callback_text(t(language, "feedback.already")))
         return
-    kept = [
-        list(row)
-        for row in message.reply_markup.inline_keyboard
-        if not _is_feedback_row(row) and not _is_ask_row(row)
-    ]
-    rows: list[list[InlineKeyboardButton]]
+    rows = [list(row) for row in message.reply_markup.inline_keyboard if not _is_ask_row(row)]
     if vote == "dn":
         # Imported here: the search handler imports this module for the buttons it shows.
         from handlers.search import answered_query
@@ -103,17 +105,14 @@ async def feedback_button(update: Update, context: BotContext) -> None:
             data.storage_health.failed(error)
             await query.answer(callback_text(t(language, "ask.failed")), show_alert=True)
             return
-        rows = [
-            [button(t(language, "ask.button"), f"{ASK}:{token}")],
-            *kept,
-            feedback_row(t, language, "dn", token),
-        ]
+        pair = feedback_row(t, language, "dn", token)
+        rows = [[button(t(language, "ask.button"), f"{ASK}:{token}")], *_replace(rows, pair)]
         await query.answer(callback_text(t(language, "feedback.sorry")))
     else:
         if forget:
             with contextlib.suppress(Exception):
                 await data.store.unanswered.forget(forget)
-        rows = [*kept, feedback_row(t, language, "up")]
+        rows = _replace(rows, feedback_row(t, language, "up"))
         await query.answer(callback_text(t(language, "feedback.thanks")))
     with contextlib.suppress(BadRequest):
         await message.edit_reply_markup(InlineKeyboardMarkup(rows))

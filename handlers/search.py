@@ -86,8 +86,8 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
         [_card_button((await card_title(key, language, facts, t, short=True) or key), key)]
         for key in answer.cards
     ]
-    buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
     buttons.append(feedback_row(t, language))  # issue 22: Helpful / Not helpful
+    buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
     if update.callback_query:  # Back from a card: the answer comes back in place
         await show(update, Html("\n\n".join(parts)), keyboard(*buttons))
         sent = update.callback_query.message
