@@ -162,12 +162,16 @@ async def ask_button(update: Update, context: BotContext) -> None:
     reply_to = noted.message_id
     if reply_to is None and isinstance(query.message, Message):
         reply_to = query.message.message_id
-    if not await submit(update, context, noted.text, origin, reply_to, language):
+    asked = await _store(update, context, noted.text, origin, reply_to, language)
+    if asked is None:
         await data.store.unanswered.unmark_asked(noted.id)
         await query.answer()
         return
+    # The press is answered and its button marked first: the organizers' notice (in the same
+    # chat, for an organizer asking) comes last.
     await query.answer(callback_text(t(language, "ask.button_sent")))
     await _mark_button_sent(query.message, query.data or "", t(language, "ask.button_sent"))
+    await _tell_and_notify(update, context, asked, language)
 
 
 async def _mark_button_sent(message: object, data: str, label: str) -> None:
@@ -191,15 +195,31 @@ async def submit(
     language: str,
 ) -> bool:
     """Store the question (first), tell the asker, then notify the organizers."""
+    asked = await _store(update, context, text, origin, reply_to, language)
+    if asked is None:
+        return False
+    await _tell_and_notify(update, context, asked, language)
+    return True
+
+
+async def _store(
+    update: Update,
+    context: BotContext,
+    text: str,
+    origin: Origin,
+    reply_to: int | None,
+    language: str,
+) -> Asked | None:
+    """The question on disk, within the limits; None (the user told why) if not."""
     data = context.bot_data
     t = data.translate
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None:
-        return False
+        return None
     length = utf16_length(text)
     if length > QUESTION_LIMIT:
         await reply(update, t(language, "ask.too_long", length=length, limit=QUESTION_LIMIT))
-        return False
+        return None
     try:
         asked = await data.store.asked.create(
             user_id=user.id,
@@ -215,14 +235,20 @@ async def submit(
             raise
         data.storage_health.failed(error)
         await reply(update, t(language, "ask.failed"))
-        return False
+        return None
     if asked is None:
         await reply(update, t(language, "ask.too_many", limit=MAX_OPEN))
-        return False
-    await reply(update, t(language, "ask.sent"))
-    await notify(context.bot, data, asked, user.first_name)
+    return asked
+
+
+async def _tell_and_notify(
+    update: Update, context: BotContext, asked: Asked, language: str
+) -> None:
+    data = context.bot_data
+    await reply(update, data.translate(language, "ask.sent"))
+    user = update.effective_user
+    await notify(context.bot, data, asked, user.first_name if user else None)
     await _sweep(data)
-    return True
 
 
 # ------------------------------------------------------------------ organizers' notices

@@ -120,9 +120,7 @@ def answer_texts(emulator: BotApiEmulator, since: int = 0) -> list[str]:
     ]
 
 
-async def test_the_whole_loop_ask_answer_deliver(
-    emulator: BotApiEmulator, organizers: Bot
-) -> None:
+async def test_the_whole_loop_ask_answer_deliver(emulator: BotApiEmulator, organizers: Bot) -> None:
     _, db_path = organizers
     question_message, reply = await ask_unknown(emulator)
     # "Not in the article", with the button to ask a human.
