@@ -92,6 +92,14 @@ class FaqStore:
         self._changed()
         return cursor.rowcount == 1
 
+    async def stamp(self) -> str:
+        """Changes whenever an entry is added, edited or removed (for caches of answers)."""
+        rows = await self._db.execute_fetchall(
+            "SELECT count(*), max(updated_at), max(id) FROM faq_entries"
+        )
+        row = next(iter(rows))
+        return f"faq:{row[0]}:{row[1]}:{row[2]}"
+
     async def get(self, entry_id: int) -> FaqEntry | None:
         return next(iter(await self._entries("WHERE e.id = ?", (entry_id,))), None)
 

@@ -14,7 +14,7 @@ from storage.store import Store
 from wording.answer_view import fact_html
 from wording.i18n import Translator
 from wording.names import card_title
-from wording.text import web_text
+from wording.text import plain_text, web_text
 
 # Longest query the engine is given (and the page repeats); the rest is cut off.
 MAX_QUERY = 200
@@ -42,6 +42,8 @@ class Answer:
     best: Hit | None = None
     others: list[Hit] = field(default_factory=list)
     suggestions: list[Hit] = field(default_factory=list)
+    # Issue 22: the organizers' FAQ answer (plain text), shown apart as "From the organizers".
+    organizers: str | None = None
 
 
 async def ask(store: Store, translate: Translator, query: str, lang: str) -> Answer:
@@ -57,9 +59,13 @@ async def ask(store: Store, translate: Translator, query: str, lang: str) -> Ans
             Markup(web_text(sentence)),
         )
 
+    organizers = plain_text(found.organizers.answer) if found.organizers is not None else None
     if found.best is None:
         cards = list(dict.fromkeys(h.card for h in found.suggestions))[:SUGGESTIONS]
-        return Answer(suggestions=[await hit(card) for card in cards])
+        return Answer(
+            suggestions=[await hit(card) for card in cards] if organizers is None else [],
+            organizers=organizers,
+        )
     best = await hit(found.best.card, fact_html(found.best, lang, translate))
     others = [await hit(f.card, fact_html(f, lang, translate)) for f in found.others]
-    return Answer(best=best, others=others)
+    return Answer(best=best, others=others, organizers=organizers)
