@@ -158,7 +158,7 @@ class AnswerEngine:
         limit = max(1, min(limit, MAX_LIMIT))
         ranked = await self._rank(index, question)
         # Issue 22: the organizers' FAQ is answered beside the facts (answers/organizers.py).
-        organizers = index.faq.match(question, lang, self.default_language) if index.faq else None
+        organizers = index.faq.match(query, lang, self.default_language) if index.faq else None
         if not ranked:
             hits = await self._facts.search(query, lang, limit=3) if query.strip() else []
             return Answer(query, question.kinds, None, suggestions=hits, organizers=organizers)
@@ -343,12 +343,17 @@ class AnswerEngine:
             if owner is not None and owner != unit_id:
                 units[unit_id] = replace(unit, owner=owner)
         terms = {term for unit in units.values() for term in unit.terms}
-        # Issue 22: the FAQ's words are known words too (never "corrected" into the article's).
-        entries = await self._extra.entries() if self._extra is not None else []
-        for text in phrasing_texts(entries):
-            terms.update(analyzer.terms(text))
         reader = QuestionReader(self._vocabularies, analyzer, words, terms)
-        faq = FaqMatcher(entries, reader) if entries else None
+        # Issue 22: the organizers' FAQ, read by a reader of its own that also knows the FAQ's
+        # words (never "corrected" into the article's); the article's reader is untouched.
+        entries = await self._extra.entries() if self._extra is not None else []
+        faq = None
+        if entries:
+            faq_terms = terms | {
+                t for text in phrasing_texts(entries) for t in analyzer.terms(text)
+            }
+            faq_reader = QuestionReader(self._vocabularies, analyzer, words, faq_terms)
+            faq = FaqMatcher(entries, faq_reader)
         self._index = _Index(units, analyzer, reader, faq)
         return self._index
 

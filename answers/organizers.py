@@ -68,6 +68,7 @@ class FaqMatcher:
     """Matches questions against the FAQ entries' phrasings."""
 
     def __init__(self, entries: Sequence[FaqEntry], reader: QuestionReader) -> None:
+        self._reader = reader
         self._phrasings = [
             _Phrasing(entry, text, reader.read(text))
             for entry in entries
@@ -76,9 +77,10 @@ class FaqMatcher:
             for text in texts
         ]
 
-    def match(self, question: Question, lang: str, default_lang: str) -> OrganizersAnswer | None:
-        """The entry answering `question` best, with its answer in `lang` (else the default
-        language, else any), or None."""
+    def match(self, text: str, lang: str, default_lang: str) -> OrganizersAnswer | None:
+        """The entry answering the question `text` best, with its answer in `lang` (else the
+        default language, else any), or None."""
+        question = self._reader.read(text)
         if not question.groups:
             return None
         best: tuple[float, _Phrasing] | None = None
