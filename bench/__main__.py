@@ -20,6 +20,7 @@ BENCHMARKS = (
     "startup",
     "throughput",
     "latency",
+    "questions",
     "pacing",
     "memory",
     "burst",

@@ -31,6 +31,7 @@ import datetime as dt
 import logging
 import math
 import re
+import time
 
 from telegram import (
     InlineKeyboardButton,
@@ -75,6 +76,9 @@ PAGE_SIZE = 5
 _TOKEN = r"[A-Za-z0-9_-]{22}"
 _QUESTION_CALLBACK = re.compile(rf"^{QUESTION}:(?:([adr]):({_TOKEN})|(x)|p:(\d{{1,4}}))$")
 _ASK_CALLBACK = re.compile(rf"^{ASK}:({_TOKEN})$")
+# Retention runs on start, on /questions and /unanswered, and at most this often otherwise.
+SWEEP_INTERVAL = 600.0
+_last_sweep = float("-inf")
 # Admins' first names seen by this process, to say who answered (nothing is stored).
 _ADMIN_NAMES: dict[int, str] = {}
 
@@ -92,8 +96,15 @@ def _admin_name(data: BotData, language: str, admin_id: int | None) -> str:
     )
 
 
-async def _sweep(data: BotData) -> None:
-    """Retention: closed questions older than `[bot] question_retention_days` go."""
+async def _sweep(data: BotData, *, now: bool = False) -> None:
+    """Retention: closed questions older than `[bot] question_retention_days` go; at most once
+    every SWEEP_INTERVAL (a flood of questions must not mean a flood of deletes) unless `now`
+    (an admin looking at the queue or the report sees it swept)."""
+    global _last_sweep
+    moment = time.monotonic()
+    if not now and moment - _last_sweep < SWEEP_INTERVAL:
+        return
+    _last_sweep = moment
     with contextlib.suppress(Exception):
         await data.store.asked.sweep(data.settings.bot.question_retention_days)
 
@@ -340,7 +351,7 @@ async def _mark_notices(bot: ExtBot[None], data: BotData, asked: Asked, status_k
 async def questions_command(update: Update, context: BotContext) -> None:
     """/questions: the open questions, oldest first, paged, with Answer and Dismiss."""
     _note_admin(update.effective_user)
-    await _sweep(context.bot_data)
+    await _sweep(context.bot_data, now=True)
     language = await user_language(update, context)
     text, markup = await _page(context.bot_data, language, 0)
     await reply(update, text, markup)
@@ -673,4 +684,4 @@ async def resume_deliveries(bot: ExtBot[None], data: BotData) -> None:
         await _tell_outcome(bot, data, asked, Delivery.UNCERTAIN, "restart")
     for asked in await store.pending_deliveries():
         await deliver(bot, data, asked.id)
-    await _sweep(data)
+    await _sweep(data, now=True)

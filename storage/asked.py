@@ -132,12 +132,13 @@ class AskedStore:
         """Store a question; None if the user already has `max_open` open ones (one statement,
         so two questions sent at once cannot both slip under the limit)."""
         token = new_token()
-        cursor = await self._db.execute(
-            """INSERT INTO asked_questions
+        rows = await self._db.execute_fetchall(
+            f"""INSERT INTO asked_questions
                    (token, user_id, chat_id, message_id, lang, text, origin, created_at)
                SELECT ?, ?, ?, ?, ?, ?, ?, ?
                WHERE (SELECT count(*) FROM asked_questions
-                      WHERE user_id = ? AND state = 'open') < ?""",
+                      WHERE user_id = ? AND state = 'open') < ?
+               RETURNING {_COLUMNS}""",
             (
                 token,
                 user_id,
@@ -151,9 +152,7 @@ class AskedStore:
                 max_open,
             ),
         )
-        if cursor.rowcount != 1:
-            return None
-        return await self.by_token(token)
+        return next((_asked(row) for row in rows), None)
 
     async def get(self, question_id: int) -> Asked | None:
         rows = await self._db.execute_fetchall(
