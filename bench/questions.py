@@ -8,7 +8,7 @@ emulator's timestamp of the reply minus the time just before the push. Three pha
 2. a broadcast at 1000 msg/s: probes until it has reached everyone;
 3. another broadcast and, at the same time, 1,000 `/ask …` from 1,000 new users, pushed at
    FLOOD_RATE per second (each is written to the database, acknowledged to its asker and shown
-   to the organizer): probes until the broadcast has reached everyone and every question is
+   to the organizer, at most one message a second, several questions in one): probes until the broadcast has reached everyone and every question is
    acknowledged.
 
 "The queue must not slow answers": phase 3's p99 is judged against the same < 100 ms target
@@ -79,7 +79,8 @@ async def probe_during_flood(
 
 
 async def _notices(emulator: Emulator) -> int:
-    """Questions shown to the organizer (the messages with an Answer button)."""
+    """Messages showing questions to the organizer (those with an Answer button): a question
+    alone, or a digest of those that came in together."""
     calls = await emulator.client.calls("sendMessage", chat_id=ADMIN_ID, params=True)
     return sum(1 for c in calls if c["status"] == 200 and "q:a:" in str(c.get("params")))
 
@@ -156,7 +157,9 @@ async def run(quick: bool) -> Result:
     p99.met = p99.median < 100
     result.add(Metric("p99 ratio: with the questions ÷ broadcast only", "x", ratios))
     result.add(Metric("questions stored", "", [float(n) for n in stored]))
-    result.add(Metric("questions shown to the organizer", "", [float(n) for n in notices]))
+    result.add(
+        Metric("messages to the organizer (one a second at most)", "", [float(n) for n in notices])
+    )
     result.add(Metric("flood duration (first push to last acknowledgement)", "s", durations))
     result.notes.append(
         f"broadcasts at {RATE:g} msg/s; questions pushed at {FLOOD_RATE}/s from {questions} new "

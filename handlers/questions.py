@@ -26,6 +26,7 @@ interactive bot, whose every call counts in the budget the broadcast worker shar
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -76,6 +77,9 @@ PAGE_SIZE = 5
 _TOKEN = r"[A-Za-z0-9_-]{22}"
 _QUESTION_CALLBACK = re.compile(rf"^{QUESTION}:(?:([adr]):({_TOKEN})|(x)|p:(\d{{1,4}}))$")
 _ASK_CALLBACK = re.compile(rf"^{ASK}:({_TOKEN})$")
+# At most one notice per organizers' chat this often (Telegram: about one message a second
+# per chat); questions arriving meanwhile are shown together.
+NOTICE_INTERVAL = 1.0
 # Retention runs on start, on /questions and /unanswered, and at most this often otherwise.
 SWEEP_INTERVAL = 600.0
 _last_sweep = float("-inf")
@@ -258,7 +262,7 @@ async def _tell_and_notify(
     data = context.bot_data
     await reply(update, data.translate(language, "ask.sent"))
     user = update.effective_user
-    await notify(context.bot, data, asked, user.first_name if user else None)
+    queue_notice(context, asked, user.first_name if user else None)
     await _sweep(data)
 
 
@@ -301,28 +305,80 @@ def _open_markup(data: BotData, language: str, asked: Asked) -> InlineKeyboardMa
     )
 
 
-async def notify(bot: ExtBot[None], data: BotData, asked: Asked, name: str | None) -> None:
-    """Show a new question to the organizers: their group chat, or every admin."""
+# Questions waiting to be shown, per organizers' chat, and the chats whose sender is running.
+_WAITING: dict[int, list[tuple[Asked, str | None]]] = {}
+_SENDING: set[int] = set()
+
+
+def queue_notice(context: BotContext, asked: Asked, name: str | None) -> None:
+    """Show a new question to the organizers (their group chat, or every admin), from a task of
+    its own: the asker's update is done once the question is stored and acknowledged.
+
+    Each organizers' chat gets at most one message every NOTICE_INTERVAL seconds (Telegram
+    allows about one a second per chat, and a 429 would pause every reply): questions that
+    arrive meanwhile are shown together in one digest. Losing a queued notice to a crash loses
+    nothing: the question is stored, and /questions lists it."""
+    data = context.bot_data
     group = data.settings.bot.organizers_chat
     targets = [group] if group is not None else list(data.settings.bot.admins)
     for chat_id in targets:
-        language = await _admin_language(data, chat_id)
-        head = _notice_head(data, language, asked, name)
-        pieces = split_visible(f"{head}\n{_quote(asked.text)}", MESSAGE_LIMIT)
-        try:
-            sent = None
-            for index, piece in enumerate(pieces):
-                last = index == len(pieces) - 1
-                sent = await bot.send_message(
-                    chat_id,
-                    piece,
-                    reply_markup=_open_markup(data, language, asked) if last else None,
+        _WAITING.setdefault(chat_id, []).append((asked, name))
+        if chat_id not in _SENDING:
+            _SENDING.add(chat_id)
+            context.application.create_task(
+                _send_notices(context.bot, data, chat_id), name=f"questions-notices-{chat_id}"
+            )
+
+
+async def _send_notices(bot: ExtBot[None], data: BotData, chat_id: int) -> None:
+    try:
+        while waiting := _WAITING.pop(chat_id, []):
+            try:
+                if len(waiting) == 1:
+                    await _notice(bot, data, chat_id, *waiting[0])
+                else:
+                    await _digest(bot, data, chat_id, [asked for asked, _ in waiting])
+            except TelegramError as error:
+                # The questions are stored: /questions shows them whatever happened here.
+                log.warning(
+                    "Could not show %d questions in chat %d: %s", len(waiting), chat_id, error
                 )
-            if sent is not None:
-                await data.store.asked.add_notice(asked.id, chat_id, sent.message_id)
-        except TelegramError as error:
-            # The question is stored: /questions shows it whatever happened here.
-            log.warning("Could not show question %d in chat %d: %s", asked.id, chat_id, error)
+            await asyncio.sleep(NOTICE_INTERVAL)
+    finally:
+        _SENDING.discard(chat_id)
+
+
+async def _notice(
+    bot: ExtBot[None], data: BotData, chat_id: int, asked: Asked, name: str | None
+) -> None:
+    """One question, with Answer and Dismiss; remembered, to mark it answered later."""
+    language = await _admin_language(data, chat_id)
+    head = _notice_head(data, language, asked, name)
+    pieces = split_visible(f"{head}\n{_quote(asked.text)}", MESSAGE_LIMIT)
+    sent = None
+    for index, piece in enumerate(pieces):
+        last = index == len(pieces) - 1
+        sent = await bot.send_message(
+            chat_id, piece, reply_markup=_open_markup(data, language, asked) if last else None
+        )
+    if sent is not None:
+        await data.store.asked.add_notice(asked.id, chat_id, sent.message_id)
+
+
+async def _digest(bot: ExtBot[None], data: BotData, chat_id: int, questions: list[Asked]) -> None:
+    """Several questions that arrived together: one message, the first PAGE_SIZE with buttons."""
+    language = await _admin_language(data, chat_id)
+    t = data.translate
+    shown = questions[:PAGE_SIZE]
+    lines = [t(language, "questions.digest", new=len(questions))]
+    share = (MESSAGE_LIMIT - 300) // PAGE_SIZE - 80
+    rows = []
+    for asked in shown:
+        lines.append(_item(data, language, asked, share))
+        rows.append(_item_buttons(data, language, asked))
+    if len(questions) > len(shown):
+        lines.append(t(language, "questions.digest_more", more=len(questions) - len(shown)))
+    await bot.send_message(chat_id, Html("\n\n".join(lines)), reply_markup=keyboard(*rows))
 
 
 async def _mark_notices(bot: ExtBot[None], data: BotData, asked: Asked, status_key: str) -> None:
@@ -357,6 +413,32 @@ async def questions_command(update: Update, context: BotContext) -> None:
     await reply(update, text, markup)
 
 
+def _item(data: BotData, language: str, asked: Asked, share: int) -> Html:
+    t = data.translate
+    when = dt.datetime.fromtimestamp(asked.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return t(
+        language,
+        "questions.item",
+        id=asked.id,
+        language=t(asked.lang, "language.name"),
+        tag=asked.lang,
+        when=when,
+        text=shorten(asked.text, share),
+    )
+
+
+def _item_buttons(data: BotData, language: str, asked: Asked) -> list[InlineKeyboardButton]:
+    t = data.translate
+    return [
+        button(
+            t(language, "questions.button_answer_one", id=asked.id), f"{QUESTION}:a:{asked.token}"
+        ),
+        button(
+            t(language, "questions.button_dismiss_one", id=asked.id), f"{QUESTION}:d:{asked.token}"
+        ),
+    ]
+
+
 async def _page(
     data: BotData, language: str, page: int
 ) -> tuple[Html, InlineKeyboardMarkup | None]:
@@ -372,30 +454,8 @@ async def _page(
     # Each item fits so that a page stays one message.
     share = (MESSAGE_LIMIT - 200) // PAGE_SIZE - 80
     for asked in items:
-        when = dt.datetime.fromtimestamp(asked.created_at, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        lines.append(
-            t(
-                language,
-                "questions.item",
-                id=asked.id,
-                language=t(asked.lang, "language.name"),
-                tag=asked.lang,
-                when=when,
-                text=shorten(asked.text, share),
-            )
-        )
-        rows.append(
-            [
-                button(
-                    t(language, "questions.button_answer_one", id=asked.id),
-                    f"{QUESTION}:a:{asked.token}",
-                ),
-                button(
-                    t(language, "questions.button_dismiss_one", id=asked.id),
-                    f"{QUESTION}:d:{asked.token}",
-                ),
-            ]
-        )
+        lines.append(_item(data, language, asked, share))
+        rows.append(_item_buttons(data, language, asked))
     navigation = []
     if page > 0:
         navigation.append(

@@ -15,13 +15,17 @@ Guarantees:
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import aiosqlite
 
+from storage.db import transaction
 from storage.subscribers import LANGUAGE_SQL
 
 # Length of the unguessable tokens buttons carry (bytes before base64url: 22 characters).
@@ -112,11 +116,56 @@ def _asked(row: aiosqlite.Row) -> Asked:
 _REACHABLE = "user_id NOT IN (SELECT id FROM users WHERE blocked = 1)"
 
 
+class GroupCommit:
+    """Writes of concurrent callers go to disk together, one transaction for all that queued.
+
+    A caller's write starts at once if none is running; writes arriving meanwhile wait for it
+    and then go in one transaction. A flood of questions (each must be on disk before its asker
+    is told) thus takes the database's write lock a few times, not once per question: while
+    a broadcast commits its outcomes, every take of the lock is a wait, and the connection
+    (shared with the inbox) waits with it. Each caller gets its own write's result, or the
+    error that failed the transaction (nothing of it was written).
+    """
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        self._queue: list[tuple[Callable[[], Awaitable[Any]], asyncio.Future[Any]]] = []
+        self._running: asyncio.Task[None] | None = None
+
+    async def run(self, write: Callable[[], Awaitable[Any]]) -> Any:
+        """Run `write` (statements on the connection) in the next transaction; its result."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((write, future))
+        if self._running is None or self._running.done():
+            self._running = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            batch, self._queue = self._queue, []
+            results: list[Any] = []
+            try:
+                async with transaction(self._db):
+                    for write, _ in batch:
+                        results.append(await write())
+            except BaseException as error:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                if isinstance(error, asyncio.CancelledError):
+                    raise
+                continue
+            for (_, future), result in zip(batch, results, strict=True):
+                if not future.done():
+                    future.set_result(result)
+
+
 class AskedStore:
     """The `asked_questions`, `asked_notices` and `answering` tables."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
+        self._writes = GroupCommit(connection)
 
     async def create(
         self,
@@ -132,26 +181,30 @@ class AskedStore:
         """Store a question; None if the user already has `max_open` open ones (one statement,
         so two questions sent at once cannot both slip under the limit)."""
         token = new_token()
-        rows = await self._db.execute_fetchall(
-            f"""INSERT INTO asked_questions
+
+        async def insert() -> Any:
+            return await self._db.execute_fetchall(
+                f"""INSERT INTO asked_questions
                    (token, user_id, chat_id, message_id, lang, text, origin, created_at)
                SELECT ?, ?, ?, ?, ?, ?, ?, ?
                WHERE (SELECT count(*) FROM asked_questions
                       WHERE user_id = ? AND state = 'open') < ?
                RETURNING {_COLUMNS}""",
-            (
-                token,
-                user_id,
-                chat_id,
-                message_id,
-                lang,
-                text,
-                origin,
-                time.time(),
-                user_id,
-                max_open,
-            ),
-        )
+                (
+                    token,
+                    user_id,
+                    chat_id,
+                    message_id,
+                    lang,
+                    text,
+                    origin,
+                    time.time(),
+                    user_id,
+                    max_open,
+                ),
+            )
+
+        rows = await self._writes.run(insert)
         return next((_asked(row) for row in rows), None)
 
     async def get(self, question_id: int) -> Asked | None:
@@ -185,9 +238,12 @@ class AskedStore:
 
     async def add_notice(self, question_id: int, chat_id: int, message_id: int) -> None:
         """Remember an admin message showing the question, to mark it answered later."""
-        await self._db.execute(
-            "INSERT OR IGNORE INTO asked_notices (question_id, chat_id, message_id) VALUES (?, ?, ?)",
-            (question_id, chat_id, message_id),
+        await self._writes.run(
+            lambda: self._db.execute(
+                "INSERT OR IGNORE INTO asked_notices (question_id, chat_id, message_id)"
+                " VALUES (?, ?, ?)",
+                (question_id, chat_id, message_id),
+            )
         )
 
     async def notices(self, question_id: int) -> list[tuple[int, int]]:

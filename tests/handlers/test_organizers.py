@@ -479,3 +479,63 @@ async def test_retention_deletes_closed_questions(emulator: BotApiEmulator, tmp_
     finally:
         assert await process.stop() == 0
     assert "Traceback" not in process.log(), process.log()
+
+
+async def test_a_burst_of_questions_reaches_the_organizers_as_a_digest(
+    emulator: BotApiEmulator, organizers: Bot
+) -> None:
+    _, db_path = organizers
+    since = len(emulator.calls())
+    askers = list(range(5401, 5409))
+    for user in askers:
+        emulator.push_message(user, f"/ask Question from {user}")
+    for user in askers:
+        await wait_sent(emulator, user, since, "sent to the organizers")
+    await asyncio.sleep(2.5)  # one notice a second per chat at most
+    await emulator.wait_until_idle(quiet=0.3)
+    messages = [
+        c for c in emulator.calls("sendMessage", chat_id=ADMIN_ID, since=since) if callbacks(c)
+    ]
+    assert 2 <= len(messages) <= 4, [m.params["text"] for m in messages]
+    shown = "\n".join(m.params["text"] for m in messages)
+    answers = [d for m in messages for d in callbacks(m) if d.startswith("q:a:")]
+    listed = [u for u in askers if f"Question from {u}" in shown]
+    # Every question is stored; each one is shown with its buttons, or counted in "…and N more".
+    assert db_row(db_path, "SELECT count(*) FROM asked_questions") == (len(askers),)
+    assert len(answers) == len(listed)
+    assert "New questions" in shown
+    more = [int(w) for w in shown.replace("…and ", "\n").split() if w.isdigit()]
+    assert len(listed) == len(askers) or more
+
+
+@pytest.mark.slow
+async def test_questions_go_to_the_organizers_group_when_configured(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    group = -100_777
+    emulator.add_chat(group, "supergroup")  # the organizers' group, with the bot in it
+    process, _ = await start(emulator, tmp_path, organizers_chat=group)
+    try:
+        await say(emulator, ADMIN_ID, "/start")
+        since = len(emulator.calls())
+        await say(emulator, ASKER, "/ask Can I bring a guest?")
+        notice = await emulator.wait_for_call(
+            "sendMessage", chat_id=group, since=since, predicate=lambda c: bool(callbacks(c))
+        )
+        assert "Can I bring a guest?" in notice.params["text"]
+        assert emulator.calls("sendMessage", chat_id=ADMIN_ID, since=since) == []
+        # A member of the group who is no admin cannot answer.
+        since = len(emulator.calls())
+        emulator.push_callback(STRANGER, data_starting(notice, "q:a:"), chat_id=group)
+        refused = await emulator.wait_for_call("answerCallbackQuery", since=since)
+        assert "administrators only" in refused.params["text"]
+        since = len(emulator.calls())
+        emulator.push_callback(
+            ADMIN_ID, data_starting(notice, "q:a:"), message_id=message_id(notice), chat_id=group
+        )
+        await wait_sent(emulator, ADMIN_ID, since, "Send your answer")  # in the private chat
+        emulator.push_message(ADMIN_ID, "Yes, with a badge.")
+        await wait_sent(emulator, ASKER, since, "Yes, with a badge.")
+    finally:
+        assert await process.stop() == 0
+    assert "Traceback" not in process.log(), process.log()
