@@ -19,6 +19,9 @@ from tests.broadcasting import message_id, press, say
 from tests.conftest import ADMIN_ID, BotProcess, assert_token_not_logged, callbacks, write_config
 from tgemu import BotApiEmulator, Call
 
+# Every test runs the bot as a real process.
+pytestmark = pytest.mark.slow
+
 SECOND_ADMIN = 900_002
 ASKER = 5101
 STRANGER = 5199
@@ -270,7 +273,6 @@ async def test_ask_command_limits_and_hostile_text_reaches_admins_intact(
     assert [d.split(":")[1] for d in callbacks(page)] == ["a", "d", "a", "d", "a", "d"]
 
 
-@pytest.mark.slow
 async def test_kill_between_answer_and_delivery_delivers_once_after_restart(
     emulator: BotApiEmulator, organizers: Bot
 ) -> None:
@@ -298,7 +300,6 @@ async def test_kill_between_answer_and_delivery_delivers_once_after_restart(
     assert db_row(db_path, "SELECT delivery FROM asked_questions") == ("sent",)
 
 
-@pytest.mark.slow
 async def test_kill_during_the_request_is_reported_and_sent_again_only_on_press(
     emulator: BotApiEmulator, organizers: Bot
 ) -> None:
@@ -466,7 +467,6 @@ async def test_teach_the_bot_a_faq_entry_answered_by_the_engine(
     assert db_row(db_path, "SELECT count(*) FROM faq_entries") == (0,)
 
 
-@pytest.mark.slow
 async def test_retention_deletes_closed_questions(emulator: BotApiEmulator, tmp_path: Path) -> None:
     process, db_path = await start(emulator, tmp_path, question_retention_days=0.00002)
     try:
@@ -510,7 +510,6 @@ async def test_a_burst_of_questions_reaches_the_organizers_as_a_digest(
     assert len(listed) == len(askers) or more
 
 
-@pytest.mark.slow
 async def test_questions_go_to_the_organizers_group_when_configured(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:

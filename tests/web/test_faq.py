@@ -8,8 +8,13 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
 from storage.store import Store
 from tests.web.conftest import WebProcess, running, write_site_config
+
+# The site runs as a real process.
+pytestmark = pytest.mark.slow
 
 FROM = {"en": "From the organizers", "ru": "От организаторов", "zh": "来自主办方"}
 
