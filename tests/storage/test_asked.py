@@ -7,6 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from storage.asked import Delivery, Origin, State
 from storage.db import connect
 from storage.store import Store
@@ -119,6 +121,7 @@ async def test_retention_deletes_closed_questions_only(tmp_path: Path) -> None:
         await store.close()
 
 
+@pytest.mark.slow  # the answer engine loads its index
 async def test_report_groups_by_the_engines_normal_form(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "bot.sqlite3")
     try:
@@ -144,6 +147,7 @@ async def test_report_groups_by_the_engines_normal_form(tmp_path: Path) -> None:
         await store.close()
 
 
+@pytest.mark.slow  # the answer engine loads its index
 async def test_faq_entries_survive_a_content_reload(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     store = await Store.open(path)
