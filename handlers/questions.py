@@ -40,7 +40,6 @@ from telegram import (
     Message,
     ReplyParameters,
     Update,
-    User,
 )
 from telegram.error import BadRequest, Forbidden, TelegramError, TimedOut
 from telegram.ext import ApplicationHandlerStop, ExtBot
@@ -83,21 +82,13 @@ NOTICE_INTERVAL = 1.0
 # Retention runs on start, on /questions and /unanswered, and at most this often otherwise.
 SWEEP_INTERVAL = 600.0
 _last_sweep = float("-inf")
-# Admins' first names seen by this process, to say who answered (nothing is stored).
-_ADMIN_NAMES: dict[int, str] = {}
 
 
-def _note_admin(user: User | None) -> None:
-    if user is not None:
-        _ADMIN_NAMES[user.id] = user.first_name
-
-
-def _admin_name(data: BotData, language: str, admin_id: int | None) -> str:
-    if admin_id is None:
-        return data.translate(language, "questions.someone")
-    return (
-        _ADMIN_NAMES.get(admin_id) or f"{data.translate(language, 'questions.someone')} {admin_id}"
-    )
+def _closed_by(data: BotData, language: str, asked: Asked | None) -> str:
+    """Who answered or dismissed a question: the admin's first name as it was then."""
+    if asked is not None and asked.closed_by_name:
+        return asked.closed_by_name
+    return data.translate(language, "questions.someone")
 
 
 async def _sweep(data: BotData, *, now: bool = False) -> None:
@@ -385,9 +376,7 @@ async def _mark_notices(bot: ExtBot[None], data: BotData, asked: Asked, status_k
     """Every admin's copy of the question says it was answered or dismissed, and by whom."""
     for chat_id, message_id in await data.store.asked.notices(asked.id):
         language = await _admin_language(data, chat_id)
-        status = data.translate(
-            language, status_key, name=_admin_name(data, language, asked.closed_by)
-        )
+        status = data.translate(language, status_key, name=_closed_by(data, language, asked))
         head = _notice_head(data, language, asked, None)
         quoted = _quote(shorten(asked.text, QUOTE_LIMIT))
         markup = faq.teach_markup(data, language, asked) if asked.state is State.ANSWERED else None
@@ -406,7 +395,6 @@ async def _mark_notices(bot: ExtBot[None], data: BotData, asked: Asked, status_k
 @admin_only
 async def questions_command(update: Update, context: BotContext) -> None:
     """/questions: the open questions, oldest first, paged, with Answer and Dismiss."""
-    _note_admin(update.effective_user)
     await _sweep(context.bot_data, now=True)
     language = await user_language(update, context)
     text, markup = await _page(context.bot_data, language, 0)
@@ -476,7 +464,6 @@ async def question_button(update: Update, context: BotContext) -> None:
     user = update.effective_user
     if query is None or user is None:
         return
-    _note_admin(user)
     data = context.bot_data
     t = data.translate
     language = await user_language(update, context)
@@ -505,12 +492,12 @@ async def question_button(update: Update, context: BotContext) -> None:
     if asked.state is not State.OPEN:
         key = "questions.answered_by" if asked.state is State.ANSWERED else "questions.dismissed_by"
         await query.answer(
-            callback_text(t(language, key, name=_admin_name(data, language, asked.closed_by))),
+            callback_text(t(language, key, name=_closed_by(data, language, asked))),
             show_alert=True,
         )
         return
     if action == "d":
-        if not await data.store.asked.dismiss(asked.id, user.id):
+        if not await data.store.asked.dismiss(asked.id, user.id, user.first_name):
             await query.answer(
                 callback_text(t(language, "questions.closed", id=asked.id)), show_alert=True
             )
@@ -585,7 +572,6 @@ async def organizer_input(update: Update, context: BotContext) -> None:
         if await faq.compose_input(update, context):
             raise ApplicationHandlerStop
         return
-    _note_admin(user)
     await _take_answer(update, context, asked, message)
     raise ApplicationHandlerStop
 
@@ -612,7 +598,7 @@ async def _take_answer(update: Update, context: BotContext, asked: Asked, messag
         await reply(update, t(language, "questions.too_long", length=length, limit=limit))
         return
     try:
-        taken = await data.store.asked.answer(asked.id, user.id, html, media)
+        taken = await data.store.asked.answer(asked.id, user.id, html, media, user.first_name)
     except Exception as error:
         if not is_storage_failure(error):
             raise
@@ -621,14 +607,13 @@ async def _take_answer(update: Update, context: BotContext, asked: Asked, messag
         return
     if not taken:
         current = await data.store.asked.get(asked.id)
-        closed_by = current.closed_by if current is not None else None
         await reply(
             update,
             t(
                 language,
                 "questions.taken",
                 id=asked.id,
-                name=_admin_name(data, language, closed_by),
+                name=_closed_by(data, language, current),
             ),
         )
         return

@@ -76,6 +76,7 @@ class Asked:
     created_at: float
     closed_at: float | None
     closed_by: int | None
+    closed_by_name: str | None
     answer_html: str | None
     # "photo:<file_id>" when the answer is a photo (its caption is answer_html).
     answer_media: str | None
@@ -86,7 +87,7 @@ class Asked:
 
 _COLUMNS = (
     "id, token, user_id, chat_id, message_id, lang, text, origin, state, created_at, closed_at,"
-    " closed_by, answer_html, answer_media, delivery, delivery_error, faq_id"
+    " closed_by, closed_by_name, answer_html, answer_media, delivery, delivery_error, faq_id"
 )
 
 
@@ -106,9 +107,10 @@ def _asked(row: aiosqlite.Row) -> Asked:
         None if row[11] is None else int(row[11]),
         row[12],
         row[13],
-        None if row[14] is None else Delivery(row[14]),
-        row[15],
-        None if row[16] is None else int(row[16]),
+        row[14],
+        None if row[15] is None else Delivery(row[15]),
+        row[16],
+        None if row[17] is None else int(row[17]),
     )
 
 
@@ -278,25 +280,31 @@ class AskedStore:
         return cursor.rowcount > 0
 
     async def answer(
-        self, question_id: int, admin_id: int, answer_html: str, media: str | None
+        self,
+        question_id: int,
+        admin_id: int,
+        answer_html: str,
+        media: str | None,
+        admin_name: str | None = None,
     ) -> bool:
         """Record the answer and mark it to deliver, if the question is still open (one
         statement: of two admins answering at once exactly one gets True)."""
         cursor = await self._db.execute(
             """UPDATE asked_questions SET state = 'answered', closed_at = ?, closed_by = ?,
-                   answer_html = ?, answer_media = ?, delivery = 'pending'
+                   closed_by_name = ?, answer_html = ?, answer_media = ?, delivery = 'pending'
                WHERE id = ? AND state = 'open'""",
-            (time.time(), admin_id, answer_html, media, question_id),
+            (time.time(), admin_id, admin_name, answer_html, media, question_id),
         )
         await self._db.execute("DELETE FROM answering WHERE question_id = ?", (question_id,))
         return cursor.rowcount == 1
 
-    async def dismiss(self, question_id: int, admin_id: int) -> bool:
+    async def dismiss(self, question_id: int, admin_id: int, admin_name: str | None = None) -> bool:
         """Close an open question without an answer; False if it was no longer open."""
         cursor = await self._db.execute(
-            """UPDATE asked_questions SET state = 'dismissed', closed_at = ?, closed_by = ?
+            """UPDATE asked_questions SET state = 'dismissed', closed_at = ?, closed_by = ?,
+                   closed_by_name = ?
                WHERE id = ? AND state = 'open'""",
-            (time.time(), admin_id, question_id),
+            (time.time(), admin_id, admin_name, question_id),
         )
         await self._db.execute("DELETE FROM answering WHERE question_id = ?", (question_id,))
         return cursor.rowcount == 1

@@ -350,6 +350,8 @@ CREATE TABLE asked_questions (
     created_at   REAL NOT NULL,
     closed_at    REAL,
     closed_by    INTEGER,
+    -- The first name of the admin who closed it, shown to the other admins.
+    closed_by_name TEXT,
     answer_html  TEXT,
     answer_media TEXT,
     delivery     TEXT CHECK (

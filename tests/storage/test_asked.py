@@ -49,14 +49,15 @@ async def test_two_connections_answering_at_once_exactly_one_wins(tmp_path: Path
         question = await _ask(store, 1)
         assert question is not None
         results = await asyncio.gather(
-            store.asked.answer(question, 10, "one", None),
-            other.asked.answer(question, 20, "two", None),
+            store.asked.answer(question, 10, "one", None, "Olga"),
+            other.asked.answer(question, 20, "two", None, "Ivan"),
         )
         assert sorted(results) == [False, True]
         asked = await store.asked.get(question)
         assert asked is not None and asked.state is State.ANSWERED
         assert asked.answer_html == ("one" if results[0] else "two")
         assert asked.closed_by == (10 if results[0] else 20)
+        assert asked.closed_by_name == ("Olga" if results[0] else "Ivan")
         assert not await other.asked.dismiss(question, 20)
     finally:
         await other.close()
