@@ -7,6 +7,8 @@ asserted on what users and admins see (and, for durability, on the database file
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 import sqlite3
 from collections.abc import AsyncIterator
@@ -395,7 +397,15 @@ async def test_helpful_not_helpful_and_the_unanswered_report(
     since = len(emulator.calls())
     emulator.push_message(ADMIN_ID, "/unanswered csv")
     document = await emulator.wait_for_call("sendDocument", chat_id=ADMIN_ID, since=since)
-    assert document.ok
+    stored = emulator.file(document.result["document"]["file_id"])
+    assert stored is not None
+    rows = list(csv.DictReader(io.StringIO(stored["data"].decode())))
+    by_wording = {r["wording"]: r for r in rows}
+    shuttle = by_wording["airport shuttle??"]
+    assert (shuttle["language"], shuttle["count"], shuttle["not_in_article"]) == ("en", "2", "2")
+    assert shuttle["other_wordings"] == "Is there a shuttle from the airport?"
+    assert by_wording["Есть ли трансфер из аэропорта?"]["language"] == "ru"
+    assert "Who is Azarov?" not in by_wording  # taken back by "Helpful"
 
 
 async def test_teach_the_bot_a_faq_entry_answered_by_the_engine(
