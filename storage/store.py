@@ -1,4 +1,9 @@
-"""The store: one SQLite connection per process and the repositories that share it."""
+"""The store: one SQLite connection per process and the repositories that share it.
+
+It also composes the answer engine (answers/) on its connection's answer tables and hands the
+loader the engine's indexer: the one place storage names the engine, until the process (bot/)
+composes it; the loader and the engine's tables (storage/answer_tables.py) do not import it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from answers.engine import AnswerEngine
+from answers.index import Indexer
+from storage.answer_tables import AnswerTables
 from storage.asked import AskedStore
 from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
@@ -35,7 +42,7 @@ class Store:
         # The organizers' FAQ (issue 22): the engine answers its entries too, and reads them
         # again whenever they change.
         self.faq = FaqStore(connection)
-        self.answers = AnswerEngine(connection, self.facts, extra=self.faq)
+        self.answers = AnswerEngine(AnswerTables(connection), extra=self.faq)
         self.faq.on_change = self.answers.reset
         self.asked = AskedStore(connection)
         self.unanswered = UnansweredStore(connection)
@@ -54,7 +61,7 @@ class Store:
         content, digest = loaded or load_content(content_path)
         connection = await connect(path)
         try:
-            await sync_content(connection, content, digest)
+            await sync_content(connection, content, digest, Indexer())
             store = cls(connection, content_path, path)
             await store.users.load_choices()
         except BaseException:
@@ -74,7 +81,7 @@ class Store:
         content, digest = load_content(self.content_path)
         connection = await connect(self.path)
         try:
-            changed = await sync_content(connection, content, digest)
+            changed = await sync_content(connection, content, digest, Indexer())
         finally:
             await connection.close()
         if changed:
