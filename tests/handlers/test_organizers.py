@@ -508,7 +508,7 @@ async def test_a_burst_of_questions_reaches_the_organizers_as_a_digest(
     messages = [
         c for c in emulator.calls("sendMessage", chat_id=ADMIN_ID, since=since) if callbacks(c)
     ]
-    assert 2 <= len(messages) <= 4, [m.params["text"] for m in messages]
+    assert 1 <= len(messages) <= 4, [m.params["text"] for m in messages]
     shown = "\n".join(m.params["text"] for m in messages)
     answers = [d for m in messages for d in callbacks(m) if d.startswith("q:a:")]
     listed = [u for u in askers if f"Question from {u}" in shown]
