@@ -81,10 +81,8 @@ async def contacts(update: Update, context: BotContext) -> None:
 
 
 async def source(update: Update, context: BotContext) -> None:
-    """Where the facts come from: the article, and (issue 22) the organizers' own answers."""
+    """Where the facts come from (and, issue 22, which answers are the organizers')."""
     await send_card(update, context, CardKey.SOURCE)
-    language = await user_language(update, context)
-    await reply(update, context.bot_data.translate(language, "faq.source_note"))
 
 
 async def organization(update: Update, context: BotContext) -> None:

@@ -457,9 +457,11 @@ async def test_teach_the_bot_a_faq_entry_answered_by_the_engine(
         replies = await say(emulator, 5300, text, language_code=code)
         assert expected in replies[0].params["text"], (text, replies[0].params["text"])
         assert "📌" in replies[0].params["text"]
-    # The article's facts stay as they are.
+    # The article's facts stay as they are; /source says which answers are the organizers'.
     facts = (await say(emulator, 5300, "Who is Azarov?"))[0].params["text"]
     assert "📌" not in facts
+    source = (await say(emulator, 5300, "/source"))[0].params["text"]
+    assert "“From the organizers” are written by the organizers" in source
     # /faq lists it for everyone; the entry survives /reload and a restart.
     listing = (await say(emulator, 5300, "/faq"))[0].params["text"]
     assert "every hour from Terminal 2" in listing
