@@ -160,7 +160,7 @@ async def ask_button(update: Update, context: BotContext) -> None:
     if noted is None:
         await query.answer(callback_text(t(language, "ask.stale")), show_alert=True)
         return
-    if not await data.store.unanswered.mark_asked(noted.id):
+    if noted.asked:
         await query.answer(callback_text(t(language, "ask.already")))
         return
     origin = Origin.UNHELPFUL if noted.reason is Reason.UNHELPFUL else Origin.NOTHING
@@ -168,11 +168,13 @@ async def ask_button(update: Update, context: BotContext) -> None:
     reply_to = noted.message_id
     if reply_to is None and isinstance(query.message, Message):
         reply_to = query.message.message_id
+    # The question first, then the mark: a crash in between costs at most a duplicate question
+    # (a chat's updates run one at a time, so two presses never race), never a lost one.
     asked = await _store(update, context, noted.text, origin, reply_to, language)
     if asked is None:
-        await data.store.unanswered.unmark_asked(noted.id)
         await query.answer()
         return
+    await data.store.unanswered.mark_asked(noted.id)
     # The press is answered and its button marked first: the organizers' notice (in the same
     # chat, for an organizer asking) comes last.
     await query.answer(callback_text(t(language, "ask.button_sent")))
@@ -251,9 +253,12 @@ async def _tell_and_notify(
     update: Update, context: BotContext, asked: Asked, language: str
 ) -> None:
     data = context.bot_data
-    await reply(update, data.translate(language, "ask.sent"))
     user = update.effective_user
-    queue_notice(context, asked, user.first_name if user else None)
+    try:
+        await reply(update, data.translate(language, "ask.sent"))
+    finally:
+        # The organizers hear of the question even if telling its asker failed.
+        queue_notice(context, asked, user.first_name if user else None)
     await _sweep(data)
 
 

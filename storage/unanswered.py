@@ -94,9 +94,6 @@ class UnansweredStore:
         )
         return cursor.rowcount == 1
 
-    async def unmark_asked(self, row_id: int) -> None:
-        await self._db.execute("UPDATE unanswered SET asked = 0 WHERE id = ?", (row_id,))
-
     async def forget(self, token: str) -> None:
         """A "Not helpful" taken back (changed to Helpful): the row no longer counts."""
         await self._db.execute(
