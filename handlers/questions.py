@@ -611,6 +611,7 @@ async def _take_answer(update: Update, context: BotContext, asked: Asked, messag
         await reply(update, t(language, "questions.storage_failed"))
         return
     if not taken:
+        await data.store.asked.stop_answering(user.id)
         current = await data.store.asked.get(asked.id)
         await reply(
             update,

@@ -295,7 +295,11 @@ class AskedStore:
                WHERE id = ? AND state = 'open'""",
             (time.time(), admin_id, admin_name, answer_html, media, question_id),
         )
-        await self._db.execute("DELETE FROM answering WHERE question_id = ?", (question_id,))
+        # Only this admin's "writing an answer" ends: another admin writing one to the same
+        # question is told, when their answer comes, that it was taken.
+        await self._db.execute(
+            "DELETE FROM answering WHERE admin_id = ? AND question_id = ?", (admin_id, question_id)
+        )
         return cursor.rowcount == 1
 
     async def dismiss(self, question_id: int, admin_id: int, admin_name: str | None = None) -> bool:
@@ -306,7 +310,9 @@ class AskedStore:
                WHERE id = ? AND state = 'open'""",
             (time.time(), admin_id, admin_name, question_id),
         )
-        await self._db.execute("DELETE FROM answering WHERE question_id = ?", (question_id,))
+        await self._db.execute(
+            "DELETE FROM answering WHERE admin_id = ? AND question_id = ?", (admin_id, question_id)
+        )
         return cursor.rowcount == 1
 
     # ------------------------------------------------------------------ delivery

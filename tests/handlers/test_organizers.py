@@ -552,3 +552,28 @@ async def test_questions_go_to_the_organizers_group_when_configured(
     finally:
         assert await process.stop() == 0
     assert "Traceback" not in process.log(), process.log()
+
+
+async def test_an_admin_answering_late_is_told_and_nothing_is_sent(
+    emulator: BotApiEmulator, organizers: Bot
+) -> None:
+    _, db_path = organizers
+    _, reply = await ask_unknown(emulator)
+    notices = await send_to_organizers(emulator, reply)
+    for admin in (SECOND_ADMIN, ADMIN_ID):  # both start writing; the first admin answers first
+        since = len(emulator.calls())
+        await press(emulator, admin, data_starting(notices[admin], "q:a:"))
+        await wait_sent(emulator, admin, since, "Send your answer")
+    since = len(emulator.calls())
+    emulator.push_message(ADMIN_ID, "The first answer", first_name="Olga")
+    await wait_sent(emulator, ADMIN_ID, since, "was delivered")
+    emulator.push_message(SECOND_ADMIN, "A late answer", first_name="Ivan")
+    told = await wait_sent(emulator, SECOND_ADMIN, since, "already answered or dismissed by Olga")
+    assert "not sent" in told.params["text"]
+    await emulator.wait_until_idle(quiet=0.3)
+    assert [t for t in answer_texts(emulator, since) if "late" in t] == []
+    assert len(answer_texts(emulator, since)) == 1
+    # The late admin's next message is an ordinary question again.
+    after = (await say(emulator, SECOND_ADMIN, "Who is Azarov?"))[0]
+    assert "Azarov" in after.params["text"]
+    assert db_row(db_path, "SELECT closed_by_name FROM asked_questions") == ("Olga",)
