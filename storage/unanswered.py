@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import aiosqlite
 
-from storage.asked import new_token
+from storage.asked import GroupCommit, new_token
 
 
 class Reason(StrEnum):
@@ -52,16 +52,20 @@ class UnansweredStore:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
+        # Notes of many unanswered questions at once go to disk together (storage/asked.py).
+        self._writes = GroupCommit(connection)
 
     async def note(
         self, text: str, lang: str, wording_key: str, reason: Reason, message_id: int | None
     ) -> str:
         """Record a question nothing answered (or an unhelpful answer); its token."""
         token = new_token()
-        await self._db.execute(
-            "INSERT INTO unanswered (token, text, lang, wording_key, reason, message_id, at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (token, text, lang, wording_key, reason, message_id, time.time()),
+        await self._writes.run(
+            lambda: self._db.execute(
+                "INSERT INTO unanswered (token, text, lang, wording_key, reason, message_id, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (token, text, lang, wording_key, reason, message_id, time.time()),
+            )
         )
         return token
 
