@@ -126,7 +126,10 @@ class GroupCommit:
     is told) thus takes the database's write lock a few times, not once per question: while
     a broadcast commits its outcomes, every take of the lock is a wait, and the connection
     (shared with the inbox) waits with it. Each caller gets its own write's result, or the
-    error that failed the transaction (nothing of it was written).
+    error that failed the transaction (nothing of it was written). As with every transaction
+    on a connection shared by coroutines (the broadcasts' confirmations, the FAQ's edits), a
+    single statement another coroutine runs on it meanwhile (a done mark of the inbox, whose
+    own writes have their own connection) joins the transaction and is committed with it.
     """
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
