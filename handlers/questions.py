@@ -76,6 +76,9 @@ PAGE_SIZE = 5
 _TOKEN = r"[A-Za-z0-9_-]{22}"
 _QUESTION_CALLBACK = re.compile(rf"^{QUESTION}:(?:([adr]):({_TOKEN})|(x)|p:(\d{{1,4}}))$")
 _ASK_CALLBACK = re.compile(rf"^{ASK}:({_TOKEN})$")
+# The "send your answer" prompt each admin was shown last (in memory: after a restart its
+# Cancel button stays, and pressing it says there is nothing to cancel).
+_PROMPTS: dict[int, int] = {}
 # At most one notice per organizers' chat this often (Telegram: about one message a second
 # per chat); questions arriving meanwhile are shown together.
 NOTICE_INTERVAL = 1.0
@@ -532,7 +535,8 @@ async def _start_answering(
     prompt = t(language, "questions.write", id=asked.id, text=shorten(asked.text, QUOTE_LIMIT))
     markup = keyboard([button(t(language, "questions.button_cancel"), f"{QUESTION}:x")])
     try:
-        await context.bot.send_message(user.id, prompt, reply_markup=markup)
+        sent = await context.bot.send_message(user.id, prompt, reply_markup=markup)
+        _PROMPTS[user.id] = sent.message_id
     except Forbidden:
         await data.store.asked.stop_answering(user.id)
         await query.answer(callback_text(t(language, "questions.private_first")), show_alert=True)
@@ -626,8 +630,17 @@ async def _take_answer(update: Update, context: BotContext, asked: Asked, messag
     answered = await data.store.asked.get(asked.id)
     if answered is None:
         return
+    await _drop_prompt(context.bot, user.id)
     await _mark_notices(context.bot, data, answered, "questions.answered_by")
     await deliver(context.bot, data, answered.id)
+
+
+async def _drop_prompt(bot: ExtBot[None], admin_id: int) -> None:
+    """The answer is taken: its prompt's Cancel button goes."""
+    message_id = _PROMPTS.pop(admin_id, None)
+    if message_id is not None:
+        with contextlib.suppress(TelegramError):
+            await bot.edit_message_reply_markup(admin_id, message_id, reply_markup=None)
 
 
 def _answer_html(data: BotData, asked: Asked, caption: bool) -> Html:
