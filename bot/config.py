@@ -111,6 +111,15 @@ class WebSettings(_Section):
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
 
 
+class ProgrammeSettings(_Section):
+    """The conference programme (issue 24): a frab/c3voc schedule file the organizer exports."""
+
+    # The schedule JSON or XML (relative to this file); None: there is no programme.
+    source: Path | None = None
+    # Reminders go this many minutes before a starred session starts (0: no reminders).
+    remind_minutes: int = Field(default=10, ge=0, le=24 * 60)
+
+
 class Settings(BaseSettings):
     """The whole configuration file."""
 
@@ -127,6 +136,7 @@ class Settings(BaseSettings):
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     webhook: WebhookSettings | None = None
     web: WebSettings = Field(default_factory=WebSettings)
+    programme: ProgrammeSettings = Field(default_factory=ProgrammeSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -184,6 +194,8 @@ def load_settings(path: Path | None, *, require_file: bool = True) -> Settings:
         settings.storage.path = base / settings.storage.path
         if settings.storage.content is not None:
             settings.storage.content = base / settings.storage.content
+        if settings.programme.source is not None:
+            settings.programme.source = base / settings.programme.source
     return settings
 
 

@@ -24,12 +24,13 @@ from handlers import (
     inline,
     language,
     posters,
+    programme,
     schedule,
     search,
     subscriptions,
 )
 from handlers.kit.context import HandlerCallback
-from handlers.kit.keyboards import BROADCAST, CARD, LANG, RESULTS, SUBSCRIPTION
+from handlers.kit.keyboards import BROADCAST, CARD, LANG, PROGRAMME, RESULTS, SUBSCRIPTION
 
 __all__ = ["register"]
 
@@ -72,6 +73,14 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
         )
     )
 
+    # A poster's deep link to a programme session (/start session-<id>), before plain /start.
+    application.add_handler(
+        CommandHandler(
+            "start",
+            programme.start_session,
+            filters=filters.UpdateType.MESSAGE & filters.Regex(programme.DEEP_LINK),
+        )
+    )
     # Fact commands; /cmd@ourbot works in groups and /cmd@otherbot is ignored by PTB.
     application.add_handler(_command("start", info.start))
     application.add_handler(_command("help", info.help_command))
@@ -85,6 +94,12 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
     application.add_handler(_command("source", info.source))
     application.add_handler(_command("search", search.search_command))
     application.add_handler(_command("lang", language.choose_language))
+
+    # The programme (issue 24): /programme [reload], /now, /next, /my.
+    application.add_handler(_command("programme", programme.programme_command))
+    application.add_handler(_command("now", programme.now_command))
+    application.add_handler(_command("next", programme.next_command))
+    application.add_handler(_command("my", programme.my_command))
 
     # Subscriptions and news; a user who blocked the bot is back once they /start again.
     application.add_handler(_command("subscribe", subscriptions.subscribe))
@@ -124,6 +139,9 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
         CallbackQueryHandler(subscriptions.subscription_button, pattern=f"^{SUBSCRIPTION}:")
     )
     application.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=f"^{BROADCAST}:"))
+    application.add_handler(
+        CallbackQueryHandler(programme.programme_button, pattern=f"^{PROGRAMME}:")
+    )
 
     # Inline mode.
     application.add_handler(InlineQueryHandler(inline.inline_query))

@@ -325,6 +325,87 @@ CREATE UNIQUE INDEX broadcasts_token ON broadcasts (token);
 CREATE INDEX broadcasts_confirming ON broadcasts (id) WHERE confirming_at IS NOT NULL;
 """
 
+
+# 7 (programme, issue 24): a conference programme imported from the organizer's frab/c3voc
+#    schedule file (storage/programme_file.py). Sessions stay once imported: a session missing
+#    from a later file is `cancelled`, so favourites, links and calendars still resolve; every
+#    change bumps its `sequence` (iCalendar SEQUENCE). Favourites are what users starred;
+#    `programme_changes` records each move, re-rooming or cancellation; `programme_deliveries`
+#    is the durable queue of reminders and change notices the delivery worker's pace drains
+#    (handlers/programme_delivery.py): one row per (kind, session, user, ref), ref being the
+#    start a reminder is for or the change a notice tells, so each is sent at most once per key.
+PROGRAMME = """
+CREATE TABLE programme_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE programme_sessions (
+    id        TEXT PRIMARY KEY,
+    guid      TEXT NOT NULL,
+    title     TEXT NOT NULL,
+    subtitle  TEXT NOT NULL DEFAULT '',
+    abstract  TEXT NOT NULL DEFAULT '',
+    room      TEXT NOT NULL,
+    track     TEXT,
+    language  TEXT,
+    -- JSON list of the speakers' names, in the file's order.
+    persons   TEXT NOT NULL DEFAULT '[]',
+    starts_at REAL NOT NULL,
+    ends_at   REAL NOT NULL,
+    -- The day it belongs to in the conference's time zone (YYYY-MM-DD).
+    day       TEXT NOT NULL,
+    cancelled INTEGER NOT NULL DEFAULT 0,
+    sequence  INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX programme_sessions_time ON programme_sessions (starts_at, room);
+
+CREATE TABLE programme_texts (
+    session_id TEXT NOT NULL REFERENCES programme_sessions (id) ON DELETE CASCADE,
+    lang       TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    title      TEXT,
+    abstract   TEXT,
+    PRIMARY KEY (session_id, lang)
+) WITHOUT ROWID;
+
+CREATE TABLE programme_favourites (
+    session_id TEXT NOT NULL REFERENCES programme_sessions (id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (session_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX programme_favourites_user ON programme_favourites (user_id);
+
+CREATE TABLE programme_changes (
+    id         INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES programme_sessions (id) ON DELETE CASCADE,
+    old_start  REAL NOT NULL,
+    new_start  REAL NOT NULL,
+    old_room   TEXT NOT NULL,
+    new_room   TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('changed', 'cancelled', 'restored')),
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE programme_deliveries (
+    kind       TEXT NOT NULL CHECK (kind IN ('reminder', 'change')),
+    session_id TEXT NOT NULL,
+    user_id    INTEGER NOT NULL,
+    ref        REAL NOT NULL,
+    due_at     REAL NOT NULL,
+    state      TEXT NOT NULL DEFAULT 'pending' CHECK (
+        state IN ('pending', 'sending', 'sent', 'failed', 'blocked', 'uncertain', 'cancelled',
+                  'missed')
+    ),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    error      TEXT,
+    updated_at REAL,
+    PRIMARY KEY (kind, session_id, user_id, ref)
+) WITHOUT ROWID;
+CREATE INDEX programme_deliveries_due ON programme_deliveries (state, due_at);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     FACT_STORE,
     BROADCASTS,
@@ -332,4 +413,5 @@ MIGRATIONS: tuple[str, ...] = (
     ORGANIZERS,
     INBOX,
     BROADCAST_TOKENS,
+    PROGRAMME,
 )

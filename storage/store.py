@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +15,8 @@ from storage.content import LoadedContent, load_content
 from storage.db import connect
 from storage.facts import FactStore
 from storage.loader import event_time_zone, sync_content
+from storage.programme import ProgrammeStore, ReloadReport
+from storage.programme_file import load_programme
 from storage.subscribers import SubscriberStore
 from storage.users import UserStore
 
@@ -33,6 +36,8 @@ class Store:
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
         self.broadcasts = BroadcastStore(connection)
+        # The conference programme, if an organizer provides one ([programme] source).
+        self.programme = ProgrammeStore(connection)
 
     @classmethod
     async def open(
@@ -71,6 +76,17 @@ class Store:
         if changed:
             self.answers.reset()
         return changed
+
+    async def reload_programme(self, source: Path) -> ReloadReport:
+        """Import the programme file `source` (ProgrammeError: refused, the previous programme
+        stays). Written on a connection of its own in one transaction, like the content."""
+        zone = await self.time_zone()
+        programme = await asyncio.to_thread(load_programme, source, zone.key)
+        connection = await connect(self.path)
+        try:
+            return await ProgrammeStore(connection).replace(programme)
+        finally:
+            await connection.close()
 
     async def time_zone(self) -> ZoneInfo:
         """The event's time zone from the loaded content: organizers' times are read in it."""

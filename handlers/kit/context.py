@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from handlers.kit.flood import FloodGuard
     from handlers.transport.delivery import DeliveryWorker
     from handlers.transport.inbox import Inbox, UpdateSource
+    from handlers.transport.programme_outbox import ProgrammeOutbox
     from storage.store import Store
     from web.server import WebServer
     from wording.i18n import Translator
@@ -40,6 +41,8 @@ class BotData:
     opened_store: Store | None
     # The broadcast delivery worker (handlers/transport/delivery.py), once started.
     started_delivery: DeliveryWorker | None
+    # Reminders and change notices of the programme, at the delivery worker's pace.
+    programme_outbox: ProgrammeOutbox | None
     # Whether the database is failing right now (full disk, read-only, locked): for /readyz.
     storage_health: StorageHealth
     # Showing interrupted broadcast confirmations again, after the inbox's replay (bot/app.py).
@@ -61,6 +64,7 @@ class BotData:
         self.bot_username = ""
         self.opened_store = None
         self.started_delivery = None
+        self.programme_outbox = None
         self.opened_inbox = None
         self.source = None
         self.web = None
@@ -94,6 +98,10 @@ class BotData:
         if self.readiness is not None:
             await self.readiness.close()
             self.readiness = None
+        # Before the worker: its requests take their turns in the worker's pacing window.
+        if self.programme_outbox is not None:
+            await self.programme_outbox.stop()
+            self.programme_outbox = None
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None
