@@ -73,7 +73,10 @@ title.en = "Composite materials"
     ("change", "expected"),
     [
         (lambda e: e.pop("title"), "event 101: title: missing"),
-        (lambda e: e.update(duration="half an hour"), "«Graphene membranes (fictional)»: duration:"),
+        (
+            lambda e: e.update(duration="half an hour"),
+            "«Graphene membranes (fictional)»: duration:",
+        ),
         (lambda e: e.update(date="tomorrow", start="25:00"), "event 101 «Graphene"),
         (lambda e: e.update(id="1 01"), "id: '1 01' is not"),
         (lambda e: e.update(room="", date=e["date"]), None),
