@@ -224,9 +224,13 @@ async def test_a_moved_session_notifies_its_followers_once(tmp_path: Path) -> No
                 if c.ok and "→" in c.params.get("text", "")
             ]
 
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not all(notices(u) for u in followers):
-            await asyncio.sleep(0.1)
+        for user in followers:
+            await emulator.wait_for_call(
+                "sendMessage",
+                chat_id=user,
+                predicate=lambda c: "→" in c.params.get("text", ""),
+                timeout=10,
+            )
         for user, code in followers.items():
             got = notices(user)
             assert len(got) == 1, (user, got)
