@@ -16,6 +16,7 @@ import time
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 
+from answers.programme import ProgrammeIndex
 from handlers.auth import is_admin, refuse
 from handlers.common import reply, shorten, show, user_language
 from handlers.content_admin import ERROR_SHOWN
@@ -393,6 +394,56 @@ async def _send_calendar(
         )
     except BadRequest as error:
         log.warning("Could not send a calendar file: %s", error.message)
+
+
+# ------------------------------------------------------------------ questions
+
+
+async def search_programme(
+    update: Update, context: BotContext, query: str, language: str, *, facts_answered: bool
+) -> bool:
+    """Answer a question from the programme if it is about the programme (answers/programme.py):
+    surely (a programme word, a room or a time), or by topic alone when the facts had no
+    answer. Whether it answered."""
+    data = context.bot_data
+    info = await loaded(data)
+    if info is None:
+        return False
+    index = await _index(data, info)
+    found = index.ask(query, dt.datetime.now(info.time_zone))
+    if found is None or not (found.marked or (found.sessions and not facts_answered)):
+        return False
+    t = data.translate
+    if not found.sessions:
+        await reply(update, t(language, "programme.search.nothing", query=shorten(query)))
+        return True
+    lines: list[str] = [t(language, "programme.search.heading")]
+    for s in found.sessions:
+        lines += [
+            "",
+            t(
+                language,
+                "programme.search.item",
+                title=view.title_html(s, language, t),
+                day=t.date(language, s.start.date()),
+                start=view.clock(s.start),
+                end=view.clock(s.end),
+                room=s.room,
+            ),
+        ]
+    markup = keyboard(*[[view.session_button(s, language)] for s in found.sessions])
+    await reply(update, Html("\n".join(lines)), markup)
+    return True
+
+
+async def _index(data: BotData, info: ProgrammeInfo) -> ProgrammeIndex:
+    """The search index of the programme loaded now (rebuilt after a reload)."""
+    cached = data.programme_index
+    if cached is not None and cached[0] == info.digest:
+        return cached[1]
+    index = ProgrammeIndex(await data.store.programme.sessions(), info.time_zone)
+    data.programme_index = (info.digest, index)
+    return index
 
 
 # ------------------------------------------------------------------ for /stats

@@ -14,6 +14,7 @@ from handlers.common import reply, reply_message, shorten, show, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import CARD, RESULTS, button, keyboard
 from handlers.kit.telegram_text import callback_text
+from handlers.programme import search_programme
 from storage.cards import CardKey, org_card
 from wording.answer_view import fact_html
 from wording.i18n import Html
@@ -55,7 +56,16 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
     data = context.bot_data
     t = data.translate
     facts = data.store.facts
+    if await search_programme(update, context, query, language, facts_answered=True):
+        return  # surely a programme question: a programme word, a room or a time
     answer = await data.store.answers.ask(query, language, limit=FACTS_SHOWN)
+    # Topic words alone: the programme answers only where the facts have nothing.
+    if (
+        answer.best is None
+        and not update.callback_query
+        and await search_programme(update, context, query, language, facts_answered=False)
+    ):
+        return
     if answer.best is None:
         topics = [hit.card for hit in answer.suggestions]
         topics = list(dict.fromkeys([*topics, *DEFAULT_TOPICS]))[:TOPICS_SHOWN]

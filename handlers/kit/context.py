@@ -13,6 +13,7 @@ from telegram.ext import CallbackContext, ExtBot
 from storage.health import StorageHealth
 
 if TYPE_CHECKING:
+    from answers.programme import ProgrammeIndex
     from bot.config import Settings
     from bot.health import Readiness
     from handlers.kit.flood import FloodGuard
@@ -43,6 +44,8 @@ class BotData:
     started_delivery: DeliveryWorker | None
     # Reminders and change notices of the programme, at the delivery worker's pace.
     programme_outbox: ProgrammeOutbox | None
+    # The programme's search index and the digest of the programme it was built from.
+    programme_index: tuple[str, ProgrammeIndex] | None
     # Whether the database is failing right now (full disk, read-only, locked): for /readyz.
     storage_health: StorageHealth
     # Showing interrupted broadcast confirmations again, after the inbox's replay (bot/app.py).
@@ -65,6 +68,7 @@ class BotData:
         self.opened_store = None
         self.started_delivery = None
         self.programme_outbox = None
+        self.programme_index = None
         self.opened_inbox = None
         self.source = None
         self.web = None
