@@ -25,6 +25,7 @@ BENCHMARKS = (
     "burst",
     "web",
     "scheduled",
+    "reminders",
     "crash",
 )
 
