@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import sqlite3
 import time
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
@@ -87,10 +86,12 @@ async def _reload(update: Update, context: BotContext, language: str) -> None:
             update, t(language, "programme.reload.invalid", error=shorten(str(error), ERROR_SHOWN))
         )
         return
-    except sqlite3.Error as error:
+    except Exception as error:
+        if not is_storage_failure(error):
+            raise
+        # Rolled back as a whole: the previous programme is still served.
         log.warning("Programme reload failed in the database: %s", error)
-        if is_storage_failure(error):
-            data.storage_health.failed(error)
+        data.storage_health.failed(error)
         await reply(update, t(language, "programme.reload.failed", error=shorten(str(error))))
         return
     if data.programme_outbox is not None:
@@ -215,7 +216,7 @@ async def _show_my(update: Update, context: BotContext, language: str) -> None:
     if not mine:
         await show_or_reply(update, t(language, "programme.my.empty"), None)
         return
-    lines: list[str] = [t(language, "programme.my.heading", count=len(mine))]
+    lines: list[str] = [t(language, "programme.my.heading", sessions=len(mine))]
     for s in mine:
         lines += [
             "",
@@ -464,7 +465,7 @@ async def stats_lines(data: BotData, language: str) -> list[str]:
             t(
                 language,
                 "programme.stats.line",
-                count=count,
+                stars=count,
                 title=view.title_html(session, language, t),
                 day=session.start.strftime("%d.%m"),
                 start=view.clock(session.start),

@@ -22,11 +22,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from storage.db import transaction
+from storage.db import connect, transaction
 from storage.programme_file import Programme, Session
 from storage.subscribers import LANGUAGE_SQL
 
@@ -152,6 +153,14 @@ class ProgrammeStore:
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
         self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> ProgrammeStore:
+        """A store on a connection of its own (the reminder queue's), closed by `close`."""
+        return cls(await connect(path))
+
+    async def close(self) -> None:
+        await self._db.close()
 
     # ------------------------------------------------------------------ import
 

@@ -41,13 +41,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from handlers.kit import programme_view as view
 from handlers.transport.aiohttp_request import ConnectionLost, NotSent
 from handlers.transport.flood_wait import retry_seconds
-from storage.db import connect, is_storage_failure
+from storage.db import is_storage_failure
 from storage.programme import DeliveryKind, DeliveryOutcome, DeliveryRow, ProgrammeStore
 from wording.i18n import Html, Translator
 
 if TYPE_CHECKING:
-    import aiosqlite
-
     from handlers.transport.delivery import DeliveryWorker
 
 log = logging.getLogger(__name__)
@@ -84,7 +82,6 @@ class ProgrammeOutbox:
         self.rate = messages_per_second
         self.default_language = default_language
         self._database = database
-        self._connection: aiosqlite.Connection | None = None
         self._store: ProgrammeStore | None = None
         self._task: asyncio.Task[None] | None = None
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
@@ -99,8 +96,7 @@ class ProgrammeOutbox:
 
     async def start(self) -> None:
         """Open its own connection, requeue what a crash left in flight, start the loop."""
-        self._connection = await connect(self._database)
-        self._store = ProgrammeStore(self._connection)
+        self._store = await ProgrammeStore.open(self._database)
         recovered = await self._store.recover_sending()
         if recovered:
             log.warning(
@@ -119,9 +115,9 @@ class ProgrammeOutbox:
             _, unfinished = await asyncio.wait(self._in_flight, timeout=20)
             for task in unfinished:
                 task.cancel()
-        if self._connection is not None:
-            await self._connection.close()
-            self._connection = None
+        if self._store is not None:
+            await self._store.close()
+            self._store = None
 
     def wake(self) -> None:
         """Something changed (a reload, a ★): look at the queue now."""
