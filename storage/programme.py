@@ -529,51 +529,66 @@ class ProgrammeStore:
         ]
 
     async def claim(self, row: DeliveryRow, now: float) -> bool:
-        """Mark one row `sending` right before its request, if it should still go out.
+        """`claim_many` for one row: whether it may be sent."""
+        return bool(await self.claim_many([row], now))
+
+    async def claim_many(self, rows: Sequence[DeliveryRow], now: float) -> list[DeliveryRow]:
+        """Mark rows `sending` right before their requests, in one transaction; the rows that
+        should still go out.
 
         A reminder whose session was cancelled, moved (its start is no longer `ref`), unstarred,
         or has started becomes `missed`/`cancelled` instead; so is anything for a user who
-        blocked the bot. False: do not send.
+        blocked the bot.
         """
+        claimed: list[DeliveryRow] = []
+        if not rows:
+            return claimed
         async with self._lock, transaction(self._db):
-            blocked = await self._db.execute_fetchall(
-                "SELECT blocked FROM users WHERE id = ?", (row.user_id,)
-            )
-            first = next(iter(blocked), None)
-            reason: str | None = None
-            state = "cancelled"
-            if first is not None and first[0]:
-                reason = "blocked the bot since"
-            elif row.kind is DeliveryKind.REMINDER:
-                sessions = await self._db.execute_fetchall(
-                    """SELECT s.starts_at, s.cancelled, f.user_id FROM programme_sessions s
-                    LEFT JOIN programme_favourites f ON f.session_id = s.id AND f.user_id = ?
-                    WHERE s.id = ?""",
-                    (row.user_id, row.session_id),
-                )
-                session = next(iter(sessions), None)
-                if session is None or session[1] or float(session[0]) != row.ref:
-                    reason = "the session was cancelled or moved"
-                elif session[2] is None:
-                    reason = "unstarred"
-                elif float(session[0]) <= now:
-                    state, reason = "missed", "the session had started"
-            if reason is not None:
-                await self._db.execute(
-                    """UPDATE programme_deliveries SET state = ?, error = ?, updated_at = ?
+            for row in rows:
+                state, reason = await self._refusal(row, now)
+                if reason is not None:
+                    await self._db.execute(
+                        """UPDATE programme_deliveries SET state = ?, error = ?, updated_at = ?
+                        WHERE kind = ? AND session_id = ? AND user_id = ? AND ref = ?
+                        AND state = 'pending'""",
+                        (state, reason, now, *row.key),
+                    )
+                    continue
+                cursor = await self._db.execute(
+                    """UPDATE programme_deliveries SET state = 'sending',
+                        attempts = attempts + 1, updated_at = ?
                     WHERE kind = ? AND session_id = ? AND user_id = ? AND ref = ?
                     AND state = 'pending'""",
-                    (state, reason, now, *row.key),
+                    (now, *row.key),
                 )
-                return False
-            cursor = await self._db.execute(
-                """UPDATE programme_deliveries SET state = 'sending', attempts = attempts + 1,
-                updated_at = ?
-                WHERE kind = ? AND session_id = ? AND user_id = ? AND ref = ?
-                AND state = 'pending'""",
-                (now, *row.key),
-            )
-        return cursor.rowcount == 1
+                if cursor.rowcount == 1:
+                    claimed.append(row)
+        return claimed
+
+    async def _refusal(self, row: DeliveryRow, now: float) -> tuple[str, str | None]:
+        """Why a row must not be sent now, as (state, reason); reason None: send it."""
+        blocked = await self._db.execute_fetchall(
+            "SELECT blocked FROM users WHERE id = ?", (row.user_id,)
+        )
+        first = next(iter(blocked), None)
+        if first is not None and first[0]:
+            return "cancelled", "blocked the bot since"
+        if row.kind is not DeliveryKind.REMINDER:
+            return "cancelled", None
+        sessions = await self._db.execute_fetchall(
+            """SELECT s.starts_at, s.cancelled, f.user_id FROM programme_sessions s
+            LEFT JOIN programme_favourites f ON f.session_id = s.id AND f.user_id = ?
+            WHERE s.id = ?""",
+            (row.user_id, row.session_id),
+        )
+        session = next(iter(sessions), None)
+        if session is None or session[1] or float(session[0]) != row.ref:
+            return "cancelled", "the session was cancelled or moved"
+        if session[2] is None:
+            return "cancelled", "unstarred"
+        if float(session[0]) <= now:
+            return "missed", "the session had started"
+        return "cancelled", None
 
     async def save(self, outcomes: Sequence[DeliveryOutcome]) -> None:
         """Record what became of sent rows; `blocked` also marks the user unreachable."""

@@ -392,6 +392,7 @@ class Site:
             telegram_link=link,
             telegram_qr=qr,
             robots=robots,
+            has_programme=self.settings.programme,
             date=lambda day: t.date(lang, day),
             year_month=lambda value: t.year_month(lang, value),
             **page.data,

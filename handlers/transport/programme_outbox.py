@@ -87,6 +87,8 @@ class ProgrammeOutbox:
         self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        self._outcomes: asyncio.Queue[DeliveryOutcome] = asyncio.Queue()
+        self._recorder: asyncio.Task[None] | None = None
 
     @property
     def store(self) -> ProgrammeStore:
@@ -102,6 +104,7 @@ class ProgrammeOutbox:
             log.warning(
                 "Programme: %d reminders or notices in flight at a crash go again", recovered
             )
+        self._recorder = asyncio.create_task(self._record(), name="programme-recorder")
         self._task = asyncio.create_task(self._run(), name="programme-outbox")
 
     async def stop(self) -> None:
@@ -115,6 +118,13 @@ class ProgrammeOutbox:
             _, unfinished = await asyncio.wait(self._in_flight, timeout=20)
             for task in unfinished:
                 task.cancel()
+        if self._recorder is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outcomes.join(), timeout=10)
+            self._recorder.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._recorder
+            self._recorder = None
         if self._store is not None:
             await self._store.close()
             self._store = None
@@ -148,19 +158,28 @@ class ProgrammeOutbox:
             await self.store.write_reminders(now, self.remind, LOOKAHEAD)
         lead = await self.lead(now)
         rows = await self.store.due(now + lead, BATCH, self.default_language)
-        for row in rows:
+        start = 0
+        while start < len(rows):
+            # Every free slot's row is claimed in one transaction (one write, not one per row).
             await self._slots.acquire()
+            taken = 1
+            while start + taken < len(rows) and not self._slots.locked():
+                await self._slots.acquire()
+                taken += 1
+            chunk = rows[start : start + taken]
+            start += taken
             try:
-                claimed = await self.store.claim(row, time.time())
+                claimed = await self.store.claim_many(chunk, time.time())
             except BaseException:
-                self._slots.release()
+                for _ in chunk:
+                    self._slots.release()
                 raise
-            if not claimed:
+            for _ in range(len(chunk) - len(claimed)):
                 self._slots.release()
-                continue
-            task = asyncio.create_task(self._deliver(row))
-            self._in_flight.add(task)
-            task.add_done_callback(self._in_flight.discard)
+            for row in claimed:
+                task = asyncio.create_task(self._deliver(row))
+                self._in_flight.add(task)
+                task.add_done_callback(self._in_flight.discard)
         if rows:
             return
         await self._sleep(now, lead)
@@ -180,27 +199,39 @@ class ProgrammeOutbox:
         self._wake.clear()
 
     async def _deliver(self, row: DeliveryRow) -> None:
+        """Send one row and hand its outcome to the recorder, which frees the slot."""
         try:
             outcome = await self._send(row)
         except Exception as error:
             log.exception("Programme: unexpected error sending to user %d", row.user_id)
             outcome = DeliveryOutcome(row.key, "failed", repr(error))
-        try:
-            await self._save(outcome)
-        finally:
-            self._slots.release()
-            self._wake.set()
+        self._outcomes.put_nowait(outcome)
 
-    async def _save(self, outcome: DeliveryOutcome) -> None:
-        """Write the outcome, retrying while the database refuses it (the slot stays held)."""
+    async def _record(self) -> None:
+        """Write outcomes as they come, many per transaction under load, then free their slots
+        (so rows `sending` never outnumber MAX_IN_FLIGHT: the bound on a crash's duplicates)."""
+        while True:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty():
+                batch.append(self._outcomes.get_nowait())
+            try:
+                await self._save(batch)
+            finally:
+                for _ in batch:
+                    self._slots.release()
+                    self._outcomes.task_done()
+                self._wake.set()
+
+    async def _save(self, outcomes: list[DeliveryOutcome]) -> None:
+        """Write the outcomes, retrying while the database refuses them (slots stay held)."""
         wait = 0.2
         while True:
             try:
-                await self.store.save([outcome])
+                await self.store.save(outcomes)
                 return
             except Exception as error:
                 if not is_storage_failure(error):
-                    log.exception("Programme: could not record an outcome")
+                    log.exception("Programme: could not record %d outcomes", len(outcomes))
                     return
                 self.worker.health.failed(error)
                 await asyncio.sleep(wait)

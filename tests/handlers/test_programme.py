@@ -58,12 +58,20 @@ async def test_programme_cards_favourites_and_calendar(tmp_path: Path) -> None:
     async with running_bot(tmp_path, programme={"source": str(source)}) as bot:
         emulator = bot.emulator
         user = 7101
+        talks = _talks()
         day = await ask(emulator, user, "/programme")
-        text = day.params["text"]
-        assert "Fictional Test Conference" in text
-        assert "Graphene membranes (fictional)" in text and "Hall B" in text
-        assert "Europe/Berlin" in text
-        assert "pg:s:101" in callbacks(day)
+        assert "Fictional Test Conference" in day.params["text"]
+        assert "Europe/Berlin" in day.params["text"]
+        # Each session on its own day's page (the test may run near midnight in Berlin).
+        for talk in talks:
+            await press(emulator, user, f"pg:d:{talk.start.date()}:0", message_id=message_id(day))
+            await emulator.wait_until_idle(quiet=0.2)
+            # The message as the user now sees it (edited in place, or unchanged).
+            page = next(
+                m for m in emulator.sent_messages(user) if m["message_id"] == message_id(day)
+            )
+            assert talk.title in page["text"] and talk.room in page["text"]
+            assert f"pg:s:{talk.id}" in callbacks(page)
 
         # The card by its button, and by a poster's deep link.
         replies = await say(emulator, user, "/start session-101")
@@ -137,8 +145,8 @@ async def test_reload_refuses_a_bad_file_and_keeps_the_programme(tmp_path: Path)
         invalid = await ask(emulator, ADMIN_ID, "/programme reload")
         assert "previous programme stays" in invalid.params["text"]
         assert "event 102" in invalid.params["text"] and "duration" in invalid.params["text"]
-        day = await ask(emulator, 7201, "/programme")
-        assert "Composite panels (fictional)" in day.params["text"]
+        card = await ask(emulator, 7201, "/start session-102")
+        assert "Composite panels (fictional)" in card.params["text"]
 
 
 async def _reminders_of(emulator: BotApiEmulator, user: int) -> list[float]:

@@ -91,3 +91,26 @@ async def test_reminders_once_per_start_never_after_it(tmp_path: Path) -> None:
         assert counts == {"reminder:missed": 1, "reminder:cancelled": 1}
     finally:
         await connection.close()
+
+
+async def test_a_moved_session_is_reminded_at_its_new_time(tmp_path: Path) -> None:
+    base = soon(300)
+    connection = await connect(tmp_path / "db.sqlite3")
+    try:
+        store = ProgrammeStore(connection)
+        talks = _talks(base)
+        await store.replace(load_programme(write_programme(tmp_path, talks), "UTC"))
+        await store.toggle_favourite(31, "1")
+        now = time.time()
+        assert await store.write_reminders(now, 60, 900) == 1
+        [old] = [r for r in await store.due(now + 3600, 10, "en") if r.kind == "reminder"]
+        talks[0].start = base + dt.timedelta(minutes=20)
+        await store.replace(load_programme(write_programme(tmp_path, talks), "UTC"))
+        # The reminder for the old start is not sent; one for the new start is written.
+        assert not await store.claim(old, now)
+        assert await store.write_reminders(now, 60, 2000) == 1
+        reminders = [r for r in await store.due(now + 3600, 10, "en") if r.kind == "reminder"]
+        assert [r.ref for r in reminders] == [talks[0].start.timestamp()]
+        assert reminders[0].due_at == talks[0].start.timestamp() - 60
+    finally:
+        await connection.close()
