@@ -12,7 +12,15 @@ import pytest
 import vobject
 
 from tests.broadcasting import message_id, press, say
-from tests.conftest import ADMIN_ID, BotProcess, ask, callbacks, running_bot, write_config
+from tests.conftest import (
+    ADMIN_ID,
+    BotProcess,
+    ask,
+    callbacks,
+    run_until_exit,
+    running_bot,
+    write_config,
+)
 from tests.programme_files import Talk, soon, write_programme
 from tgemu import BotApiEmulator
 
@@ -251,3 +259,18 @@ async def test_a_moved_session_notifies_its_followers_once(tmp_path: Path) -> No
         await bot.restart()
         await emulator.wait_until_idle(quiet=1.0)
         assert all(len(notices(u)) == 1 for u in followers)
+
+
+async def test_a_bad_programme_setting_is_one_line_and_exit_2(
+    emulator: BotApiEmulator, tmp_path: Path
+) -> None:
+    config = write_config(
+        tmp_path / "config.toml",
+        emulator.base_url,
+        tmp_path / "bot.sqlite3",
+        programme={"remind_minutes": -5},
+    )
+    code, output = await run_until_exit(config)
+    assert code == 2
+    assert "programme.remind_minutes" in output
+    assert "Traceback" not in output
