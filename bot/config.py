@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -24,11 +22,20 @@ from pydantic_settings import (
     SettingsError,
 )
 
-Language = Literal["ru", "zh", "en"]
+# The Telegram face's own sections live with it; the process composes the whole file here.
+from handlers.settings import (
+    BotSettings,
+    BroadcastSettings,
+    TelegramSettings,
+    WebhookSettings,
+)
+
+# The programme's source and reminders: read by both faces, so it lives below them.
+from storage.programme_file import ProgrammeSettings
+
 DEFAULT_CONFIG_PATH = "config.toml"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CONFIG_ENV = "BOT_CONFIG"
-_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 ENV_PREFIX = "BOT_"
 ENV_NESTED_DELIMITER = "__"
 
@@ -37,68 +44,10 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TelegramSettings(_Section):
-    token: SecretStr = SecretStr("")
-    base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
-    # The bot's @username, for the site's t.me deep links when no token is at hand (`web`).
-    username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
-
-    @field_validator("base_url")
-    @classmethod
-    def _ends_with_bot(cls, url: str) -> str:
-        # PTB appends the token straight after it: ".../bot" + "123:ABC" + "/getMe".
-        if not url.endswith("/bot"):
-            raise ValueError("must end with /bot, e.g. https://api.telegram.org/bot")
-        return url
-
-
-class BotSettings(_Section):
-    admins: list[int] = Field(default_factory=list)
-    default_language: Language = "ru"
-    # Flood control: more than `flood_burst` updates within `flood_window` seconds get one notice.
-    flood_burst: int = Field(default=8, ge=1)
-    flood_window: float = Field(default=5.0, gt=0)
-
-
 class StorageSettings(_Section):
     path: Path = Path("data/bot.sqlite3")
     # None serves the conference content bundled with the package.
     content: Path | None = None
-
-
-class BroadcastSettings(_Section):
-    # Telegram allows about 30/s (up to 1000/s for paid broadcasts); the emulator takes more.
-    messages_per_second: float = Field(default=25, gt=0, le=10_000)
-    # A send that gets no answer in this many seconds counts as "uncertain" and is never resent.
-    request_timeout: float = Field(default=15, gt=0, le=300)
-
-
-class WebhookSettings(_Section):
-    """Webhook mode: Telegram POSTs updates to `url`; no [webhook] section means long polling."""
-
-    # The public HTTPS URL Telegram posts to (behind the reverse proxy); its path is served here.
-    # Plain http:// only on loopback, for a local Bot API server or the emulator.
-    url: str = Field(
-        pattern=r"^(https://[^/\s?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(/[^\s?#]*)?$"
-    )
-    listen: str = Field(default="127.0.0.1", min_length=1)
-    port: int = Field(default=8443, ge=1, le=65535)
-    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; None: generated once, kept in
-    # the database. Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
-    secret_token: SecretStr | None = Field(default=None)
-    max_connections: int = Field(default=40, ge=1, le=100)
-
-    @field_validator("secret_token")
-    @classmethod
-    def _secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
-
-    @property
-    def path(self) -> str:
-        """The path part of `url`, which this process serves."""
-        return urlsplit(self.url).path or "/"
 
 
 class WebSettings(_Section):
@@ -109,15 +58,6 @@ class WebSettings(_Section):
     # The public address readers use (https://example.org); absolute links in the feed and
     # the canonical/hreflang links. None: links are relative, the feed uses the request's host.
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
-
-
-class ProgrammeSettings(_Section):
-    """The conference programme (issue 24): a frab/c3voc schedule file the organizer exports."""
-
-    # The schedule JSON or XML (relative to this file); None: there is no programme.
-    source: Path | None = None
-    # Reminders go this many minutes before a starred session starts (0: no reminders).
-    remind_minutes: int = Field(default=10, ge=0, le=24 * 60)
 
 
 class Settings(BaseSettings):

@@ -36,6 +36,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from storage.content import LANGUAGES
 
 # An event id travels in a deep link (`session-<id>`, 64 characters at most) and in callback
@@ -49,6 +51,17 @@ TITLE_LIMIT = 300
 ABSTRACT_LIMIT = 2500
 # What the language field may say: a language tag ("en", "de-CH"); kept as its base, lower case.
 _LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+
+
+class ProgrammeSettings(BaseModel):
+    """`[programme]` in the configuration file (the process composes it into the whole file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The schedule JSON or XML (relative to the config file); None: there is no programme.
+    source: Path | None = None
+    # Reminders go this many minutes before a starred session starts (0: no reminders).
+    remind_minutes: int = Field(default=10, ge=0, le=24 * 60)
 
 
 class ProgrammeError(Exception):
