@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from answers.programme import ProgrammeIndex
 from storage.programme import ProgrammeInfo, ProgrammeStore, StoredSession
 from web.pages import Page
 from wording.calendar import calendar_file
@@ -141,6 +142,35 @@ async def session_page(
         f"session:{session.id}",
         {"session": item, "zone": info.time_zone.key, "conference": info.title},
     )
+
+
+class ProgrammeSearch:
+    """Questions about the programme on the site's search page (the same rule as the bot's:
+    answers/programme.py), with the index rebuilt when the programme changes."""
+
+    def __init__(self) -> None:
+        self._index: tuple[str, ProgrammeIndex] | None = None
+
+    async def digest(self, store: ProgrammeStore | None) -> str | None:
+        """The programme's version (part of the search cache's key), or None without one."""
+        info = await store.info() if store is not None else None
+        return info.digest if info else None
+
+    async def hits(
+        self, store: ProgrammeStore | None, query: str, lang: str, facts_answered: bool
+    ) -> list[ShownSession]:
+        """The sessions the query asks about: always for a sure programme question (a
+        programme word, a room or a time), by topic alone only where the facts had nothing."""
+        info = await store.info() if store is not None else None
+        if store is None or info is None:
+            return []
+        if self._index is None or self._index[0] != info.digest:
+            self._index = (info.digest, ProgrammeIndex(await store.sessions(), info.time_zone))
+        now = dt.datetime.now(info.time_zone)
+        found = self._index[1].ask(query, now)
+        if found is None or not (found.marked or not facts_answered):
+            return []
+        return [shown(session, lang, now) for session in found.sessions]
 
 
 async def programme_calendar(

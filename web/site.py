@@ -108,7 +108,8 @@ class Site:
         )
         self._pages: dict[tuple[str, str], _Cached] = {}
         self._chrome: dict[str, _Chrome] = {}
-        self._searches: OrderedDict[tuple[str, str, bool], bytes] = OrderedDict()
+        self._searches: OrderedDict[tuple[str, str, bool, str | None], bytes] = OrderedDict()
+        self._programme_search = programme.ProgrammeSearch()
         self._digest: str | None = None
         self._checked = float("-inf")
         self._digest_lock = asyncio.Lock()
@@ -184,13 +185,21 @@ class Site:
         lang = request.match_info["lang"]
         raw = " ".join(request.query.get("q", "").split())
         query = raw[: answers.MAX_QUERY]
-        key = (lang, query, len(raw) > len(query))
+        version = await self._programme_search.digest(self._programme_store())
+        key = (lang, query, len(raw) > len(query), version)
         await self._fresh()
         cached = self._searches.get(key)
         if cached is not None:
             self._searches.move_to_end(key)
             return self._response(lang, cached, cache="no-cache")
         answer = await answers.ask(self.store, self.translate, query, lang) if query else None
+        sessions = (
+            await self._programme_search.hits(
+                self._programme_store(), query, lang, answer is not None and bool(answer.best)
+            )
+            if query
+            else []
+        )
         if query:
             title = plain(self.translate(lang, "web.search_page.results", query=query))
         else:
@@ -206,6 +215,7 @@ class Site:
                 "shortened": len(raw) > len(query),
                 "limit": answers.MAX_QUERY,
                 "answer": answer,
+                "programme_hits": sessions,
                 "examples": [names["featured"], names["city"]],
             },
         )

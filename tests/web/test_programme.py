@@ -158,3 +158,13 @@ def test_programme_pages_fit_a_phone(programme_site: WebProcess, lang: str) -> N
             assert page.url.endswith(f"/{lang}/session/501")
         finally:
             browser.close()
+
+
+def test_the_search_page_answers_programme_questions(programme_site: WebProcess) -> None:
+    found = parse(programme_site.get("/en/search?q=when+is+the+graphene+talk").text)
+    assert "From the organizers' programme" in found.text
+    assert "/en/session/501" in found.links
+    ru = parse(programme_site.get("/ru/search?q=%D0%B4%D0%BE%D0%BA%D0%BB%D0%B0%D0%B4+Hall+B").text)
+    assert "Из программы организаторов" in ru.text and "/ru/session/502" in ru.links
+    fact = parse(programme_site.get("/en/search?q=JITRI").text)
+    assert "organizers' programme" not in fact.text
