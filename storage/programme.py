@@ -533,62 +533,56 @@ class ProgrammeStore:
         return bool(await self.claim_many([row], now))
 
     async def claim_many(self, rows: Sequence[DeliveryRow], now: float) -> list[DeliveryRow]:
-        """Mark rows `sending` right before their requests, in one transaction; the rows that
+        """Mark rows `sending` right before their requests, in one transaction of three
+        statements (the write lock is held for moments, never across a request); the rows that
         should still go out.
 
-        A reminder whose session was cancelled, moved (its start is no longer `ref`), unstarred,
-        or has started becomes `missed`/`cancelled` instead; so is anything for a user who
-        blocked the bot.
+        A reminder whose session was cancelled, moved (its start is no longer `ref`), or
+        unstarred is `cancelled`, one whose session has started `missed`; anything for a user
+        who blocked the bot is `cancelled`.
         """
-        claimed: list[DeliveryRow] = []
         if not rows:
-            return claimed
+            return []
+        keys = ", ".join("(?, ?, ?, ?)" for _ in rows)
+        params: list[object] = []
+        for row in rows:
+            params += row.key
+        mine = f"(kind, session_id, user_id, ref) IN (VALUES {keys}) AND state = 'pending'"
+        # Whether a reminder's session is still on at its start and still starred.
+        still_on = """EXISTS (SELECT 1 FROM programme_sessions s
+            JOIN programme_favourites f ON f.session_id = s.id
+            WHERE s.id = programme_deliveries.session_id
+            AND f.user_id = programme_deliveries.user_id
+            AND s.cancelled = 0 AND s.starts_at = programme_deliveries.ref)"""
         async with self._lock, transaction(self._db):
-            for row in rows:
-                state, reason = await self._refusal(row, now)
-                if reason is not None:
-                    await self._db.execute(
-                        """UPDATE programme_deliveries SET state = ?, error = ?, updated_at = ?
-                        WHERE kind = ? AND session_id = ? AND user_id = ? AND ref = ?
-                        AND state = 'pending'""",
-                        (state, reason, now, *row.key),
-                    )
-                    continue
-                cursor = await self._db.execute(
-                    """UPDATE programme_deliveries SET state = 'sending',
-                        attempts = attempts + 1, updated_at = ?
-                    WHERE kind = ? AND session_id = ? AND user_id = ? AND ref = ?
-                    AND state = 'pending'""",
-                    (now, *row.key),
-                )
-                if cursor.rowcount == 1:
-                    claimed.append(row)
-        return claimed
-
-    async def _refusal(self, row: DeliveryRow, now: float) -> tuple[str, str | None]:
-        """Why a row must not be sent now, as (state, reason); reason None: send it."""
-        blocked = await self._db.execute_fetchall(
-            "SELECT blocked FROM users WHERE id = ?", (row.user_id,)
-        )
-        first = next(iter(blocked), None)
-        if first is not None and first[0]:
-            return "cancelled", "blocked the bot since"
-        if row.kind is not DeliveryKind.REMINDER:
-            return "cancelled", None
-        sessions = await self._db.execute_fetchall(
-            """SELECT s.starts_at, s.cancelled, f.user_id FROM programme_sessions s
-            LEFT JOIN programme_favourites f ON f.session_id = s.id AND f.user_id = ?
-            WHERE s.id = ?""",
-            (row.user_id, row.session_id),
-        )
-        session = next(iter(sessions), None)
-        if session is None or session[1] or float(session[0]) != row.ref:
-            return "cancelled", "the session was cancelled or moved"
-        if session[2] is None:
-            return "cancelled", "unstarred"
-        if float(session[0]) <= now:
-            return "missed", "the session had started"
-        return "cancelled", None
+            # `mine` and `still_on` are built from constants and placeholders; values are bound.
+            await self._db.execute(
+                f"""UPDATE programme_deliveries SET state = 'cancelled',
+                    error = 'blocked the bot since', updated_at = ?
+                WHERE {mine} AND EXISTS (
+                    SELECT 1 FROM users u
+                    WHERE u.id = programme_deliveries.user_id AND u.blocked = 1
+                )""",
+                [now, *params],
+            )
+            await self._db.execute(
+                f"""UPDATE programme_deliveries SET
+                    state = CASE WHEN {still_on} THEN 'missed' ELSE 'cancelled' END,
+                    error = CASE WHEN {still_on} THEN 'the session had started'
+                        ELSE 'the session was cancelled, moved or unstarred' END,
+                    updated_at = ?
+                WHERE {mine} AND kind = 'reminder' AND (NOT {still_on} OR ref <= ?)""",
+                [now, *params, now],
+            )
+            claimed = await self._db.execute_fetchall(
+                f"""UPDATE programme_deliveries SET state = 'sending', attempts = attempts + 1,
+                    updated_at = ?
+                WHERE {mine}
+                RETURNING kind, session_id, user_id, ref""",
+                [now, *params],
+            )
+        taken = {(str(k), str(s), int(u), float(r)) for k, s, u, r in claimed}
+        return [row for row in rows if row.key in taken]
 
     async def save(self, outcomes: Sequence[DeliveryOutcome]) -> None:
         """Record what became of sent rows; `blocked` also marks the user unreachable."""

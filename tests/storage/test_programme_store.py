@@ -114,3 +114,25 @@ async def test_a_moved_session_is_reminded_at_its_new_time(tmp_path: Path) -> No
         assert reminders[0].due_at == talks[0].start.timestamp() - 60
     finally:
         await connection.close()
+
+
+async def test_nothing_goes_to_a_user_who_blocked_the_bot(tmp_path: Path) -> None:
+    base = soon(300)
+    connection = await connect(tmp_path / "db.sqlite3")
+    try:
+        store = ProgrammeStore(connection)
+        await store.replace(load_programme(write_programme(tmp_path, _talks(base)), "UTC"))
+        for user in (41, 42):
+            await connection.execute(
+                "INSERT INTO users (id, first_seen, last_seen) VALUES (?, 0, 0)", (user,)
+            )
+            await store.toggle_favourite(user, "1")
+        await connection.execute("UPDATE users SET blocked = 1 WHERE id = 42")
+        now = time.time()
+        await store.write_reminders(now, 60, 900)
+        rows = await store.due(now + 3600, 10, "en")
+        claimed = await store.claim_many(rows, now)
+        assert [r.user_id for r in claimed] == [41]
+        assert await store.delivery_counts() == {"reminder:sending": 1, "reminder:cancelled": 1}
+    finally:
+        await connection.close()
