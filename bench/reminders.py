@@ -19,7 +19,13 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.broadcast import bot_config, running_bot, seed_subscribers
+from bench.broadcast import (
+    bot_config,
+    running_bot,
+    seed_subscribers,
+    start_broadcast,
+    wait_delivered,
+)
 from bench.harness import (
     Emulator,
     Metric,
@@ -37,6 +43,8 @@ NAME = "reminders"
 RATE = 30.0
 REMIND = 1  # minutes
 PROBE_INTERVAL = 0.25
+# The idle baseline: as many probes as the latency benchmark takes (100).
+IDLE_SECONDS = 25
 ZONE = "Europe/Berlin"
 
 
@@ -125,7 +133,7 @@ async def one_round(followers: int) -> dict[str, list[float]]:
             stop = asyncio.Event()
             idle_stop = asyncio.Event()
             idle_task = asyncio.create_task(_probe_until(emulator, idle_stop))
-            await asyncio.sleep(10)
+            await asyncio.sleep(IDLE_SECONDS)
             idle_stop.set()
             idle = await idle_task
             since = await emulator.total_calls()
@@ -147,6 +155,14 @@ async def one_round(followers: int) -> dict[str, list[float]]:
                 await asyncio.sleep(1.0)
             stop.set()
             loaded = await probes
+            # The same followers as a broadcast's audience at the same pace, in the same
+            # process: the reference the reminders' effect on replies is judged against.
+            stop = asyncio.Event()
+            probes = asyncio.create_task(_probe_until(emulator, stop))
+            broadcast = await start_broadcast(emulator, "Bench news (fictional)")
+            await wait_delivered(emulator, broadcast, wanted, 120 + followers / RATE * 2)
+            stop.set()
+            broadcasting = await probes
         finally:
             await bot.stop()
     times = [float(str(c["at"])) for c in sent]
@@ -158,6 +174,7 @@ async def one_round(followers: int) -> dict[str, list[float]]:
         "twice": [float(len(sent) - len(reached))],
         "idle": idle,
         "loaded": loaded,
+        "broadcasting": broadcasting,
     }
 
 
@@ -195,6 +212,29 @@ async def run(quick: bool) -> Result:
         Metric("reply p99 while reminding", "ms", [percentile(figures["loaded"], 99)], "< 100 ms")
     )
     loaded99.met = loaded99.median < 100
+    result.add(
+        Metric(
+            f"reply p50 during a {followers:,}-recipient broadcast at {RATE:g} msg/s",
+            "ms",
+            [percentile(figures["broadcasting"], 50)],
+        )
+    )
+    reference = result.add(
+        Metric(
+            f"reply p99 during a {followers:,}-recipient broadcast at {RATE:g} msg/s",
+            "ms",
+            [percentile(figures["broadcasting"], 99)],
+        )
+    )
+    ratio = result.add(
+        Metric(
+            "reply p99 while reminding ÷ during the broadcast",
+            "×",
+            [loaded99.median / reference.median],
+            "≤ 1.2",
+        )
+    )
+    ratio.met = ratio.median <= 1.2
     span = max(lateness) - min(lateness)
     result.notes.append(
         f"{len(lateness)} reminders over {span:.0f} s ({(len(lateness) - 1) / span if span else 0:.1f}"
