@@ -8,6 +8,7 @@ import datetime as dt
 import time
 from pathlib import Path
 
+import icalendar
 import pytest
 import vobject
 
@@ -132,6 +133,16 @@ async def test_programme_cards_favourites_and_calendar(tmp_path: Path) -> None:
         assert parsed.vevent.dtstart.value.tzinfo is not None
         assert "Europe/Berlin" in payload and "BEGIN:VTIMEZONE" in payload
 
+        # /my's calendar: every starred session, each with its stable UID.
+        since = len(emulator.calls())
+        await press(emulator, user, "pg:mi", message_id=message_id(mine))
+        document = await emulator.wait_for_call("sendDocument", chat_id=user, since=since)
+        mine_calendar = vobject.readOne(document.params["document"].data.decode())
+        assert [e.summary.value for e in mine_calendar.vevent_list] == [
+            "Graphene membranes (fictional)"
+        ]
+        assert mine_calendar.vevent.uid.value == parsed.vevent.uid.value
+
         # Unknown session: a polite line, not a crash.
         missing = await ask(emulator, user, "/start session-999")
         assert "no session 999" in missing.params["text"]
@@ -155,6 +166,16 @@ async def test_reload_refuses_a_bad_file_and_keeps_the_programme(tmp_path: Path)
         assert "event 102" in invalid.params["text"] and "duration" in invalid.params["text"]
         card = await ask(emulator, 7201, "/start session-102")
         assert "Composite panels (fictional)" in card.params["text"]
+
+
+async def _calendar_event(emulator: BotApiEmulator, user: int, session_id: str) -> icalendar.Event:
+    """The session card's calendar file, as the icalendar library reads it."""
+    since = len(emulator.calls())
+    await press(emulator, user, f"pg:i:{session_id}")
+    document = await emulator.wait_for_call("sendDocument", chat_id=user, since=since)
+    calendar = icalendar.Calendar.from_ical(document.params["document"].data)
+    [event] = calendar.walk("VEVENT")
+    return event
 
 
 async def _reminders_of(emulator: BotApiEmulator, user: int) -> list[float]:
@@ -221,6 +242,8 @@ async def test_a_moved_session_notifies_its_followers_once(tmp_path: Path) -> No
             card = await ask(emulator, user, "/start session-102", language_code=code)
             await press(emulator, user, "pg:f:102", message_id=message_id(card), language_code=code)
         await emulator.wait_until_idle(quiet=0.2)
+        before = await _calendar_event(emulator, 7401, "102")
+        assert int(before["sequence"]) == 0
         old = talks[1].start
         talks[1].start = old + dt.timedelta(minutes=45)
         talks[1].room = "Hall C"
@@ -253,6 +276,12 @@ async def test_a_moved_session_notifies_its_followers_once(tmp_path: Path) -> No
             assert expected[code[:2]] in got[0]
             assert f"{old:%H:%M} → " in got[0] and f" {talks[1].start:%H:%M}" in got[0]
             assert "Hall B → Hall C" in got[0]
+        # The calendar entry is the same event (UID), updated: SEQUENCE 1, new time and room.
+        after = await _calendar_event(emulator, 7401, "102")
+        assert str(after["uid"]) == str(before["uid"])
+        assert int(after["sequence"]) == 1
+        assert str(after["location"]) == "Hall C"
+        assert after.decoded("dtstart") == talks[1].start
         # The same file again, and a restart: nobody is told twice.
         again = await ask(emulator, ADMIN_ID, "/programme reload")
         assert "not changed" in again.params["text"]
