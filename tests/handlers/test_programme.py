@@ -166,6 +166,12 @@ async def test_reload_refuses_a_bad_file_and_keeps_the_programme(tmp_path: Path)
         assert "event 102" in invalid.params["text"] and "duration" in invalid.params["text"]
         card = await ask(emulator, 7201, "/start session-102")
         assert "Composite panels (fictional)" in card.params["text"]
+        # A restart with the bad file: one warning line, the previous programme still served.
+        await bot.restart()
+        warnings = [line for line in bot.log().splitlines() if "previous one stays" in line]
+        assert len(warnings) == 1 and "event 102" in warnings[0] and "duration" in warnings[0]
+        card = await ask(emulator, 7201, "/start session-102")
+        assert "Composite panels (fictional)" in card.params["text"]
 
 
 async def _calendar_event(emulator: BotApiEmulator, user: int, session_id: str) -> icalendar.Event:
