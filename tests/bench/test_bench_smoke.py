@@ -15,6 +15,11 @@ from typing import Any
 
 import pytest
 
+# Every test here starts a real process or waits on one (>= 1 s).
+# The quick run is bounded by its own subprocess timeout (270 s), not by the suite's 120 s per
+# test, which a loaded machine exceeds while the module's first test sets the run up.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = (
     "answers",
@@ -160,3 +165,15 @@ def test_scheduled_photo_reached_everyone_after_its_time_without_uploads(
     assert scheduled["counts"]["lost"] == [0]
     assert _metric(scheduled, "photos sent before the due time")["max"] == 0
     assert _metric(scheduled, "files uploaded by the bot")["max"] == 0
+
+
+def test_answers_measured_the_honesty_set(report: dict[str, Any]) -> None:
+    """Out of scope, small talk and follow-ups: ≥ 20 items each per language, ≥ 90 % each."""
+    result = _result(report, "answers")
+    parts = result["counts"]["honesty"]
+    assert set(parts) == {"ru", "zh", "en"}
+    for lang, counts in parts.items():
+        assert set(counts) == {"out_of_scope", "small_talk", "followups"}
+        assert all(count >= 20 for count in counts.values()), (lang, counts)
+        for figure in ("declined recall", "small talk recall", "follow-ups right"):
+            assert _metric(result, f"{lang} {figure}")["median"] >= 90, (lang, figure)
