@@ -31,6 +31,9 @@ NONE = {
     "zh": "没有提供日程",
 }
 
+# Real bot or site processes: seconds each.
+pytestmark = pytest.mark.slow
+
 
 async def test_without_a_programme_every_command_says_there_is_none(tmp_path: Path) -> None:
     async with running_bot(tmp_path) as bot:

@@ -8,10 +8,15 @@ import datetime as dt
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from tests.conftest import ask, callbacks, running_bot
 from tests.programme_files import ZONE, Talk, write_programme
 
 HEADING = {"en": "organizers' programme", "ru": "программы организаторов", "zh": "主办方提供的日程"}
+
+# Real bot or site processes: seconds each.
+pytestmark = pytest.mark.slow
 
 
 def _talks() -> list[Talk]:

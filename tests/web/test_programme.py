@@ -19,6 +19,9 @@ from tests.web.html_page import parse
 
 HTML_LANG = {"ru": "ru", "zh": "zh-Hans", "en": "en"}
 
+# Real bot or site processes: seconds each.
+pytestmark = pytest.mark.slow
+
 
 def _talks() -> list[Talk]:
     now = soon(0)
