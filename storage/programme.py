@@ -497,10 +497,11 @@ class ProgrammeStore:
         row = next(iter(rows), None)
         return float(row[0]) if row and row[0] is not None else None
 
-    async def next_session_start(self, now: float) -> float | None:
+    async def next_session_start(self, after: float) -> float | None:
+        """The earliest start of a session still on after `after`."""
         rows = await self._db.execute_fetchall(
             "SELECT min(starts_at) FROM programme_sessions WHERE cancelled = 0 AND starts_at > ?",
-            (now,),
+            (after,),
         )
         row = next(iter(rows), None)
         return float(row[0]) if row and row[0] is not None else None

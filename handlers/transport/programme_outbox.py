@@ -190,7 +190,8 @@ class ProgrammeOutbox:
         if due is not None:
             timeout = min(timeout, max(due - lead - now, 0.01))
         if self.remind > 0:
-            start = await self.store.next_session_start(now)
+            # The next session whose reminders are not written yet: wake when they should be.
+            start = await self.store.next_session_start(now + self.remind + LOOKAHEAD)
             if start is not None:
                 timeout = min(timeout, max(start - self.remind - LOOKAHEAD - now, 0.01))
         with contextlib.suppress(TimeoutError):
