@@ -469,16 +469,35 @@ class ProgrammeStore:
 
     async def write_reminders(self, now: float, remind: float, horizon: float) -> int:
         """Write the reminders of sessions starting within `remind + horizon` seconds: one per
-        follower who starred it before its reminder time. Idempotent (one per start)."""
-        async with self._lock:
-            cursor = await self._db.execute(
-                """INSERT OR IGNORE INTO programme_deliveries (kind, session_id, user_id, ref, due_at)
-                SELECT 'reminder', s.id, f.user_id, s.starts_at, s.starts_at - :remind
-                FROM programme_sessions s JOIN programme_favourites f ON f.session_id = s.id
-                WHERE s.cancelled = 0 AND s.starts_at > :now
-                AND s.starts_at - :remind <= :now + :horizon
-                AND f.created_at <= s.starts_at - :remind""",
-                {"now": now, "remind": remind, "horizon": horizon},
+        follower who starred it before its reminder time. Idempotent (one per start).
+
+        The missing ones are found by a read first (no write lock while 5,000 favourites are
+        scanned, and in the steady state, when all are written, no write at all)."""
+        missing = await self._db.execute_fetchall(
+            """SELECT s.id, f.user_id, s.starts_at
+            FROM programme_sessions s JOIN programme_favourites f ON f.session_id = s.id
+            WHERE s.cancelled = 0 AND s.starts_at > :now
+            AND s.starts_at - :remind <= :now + :horizon
+            AND f.created_at <= s.starts_at - :remind
+            AND NOT EXISTS (
+                SELECT 1 FROM programme_deliveries d
+                WHERE d.kind = 'reminder' AND d.session_id = s.id AND d.user_id = f.user_id
+                AND d.ref = s.starts_at
+            )""",
+            {"now": now, "remind": remind, "horizon": horizon},
+        )
+        rows = [
+            (str(session), int(user), float(start), float(start) - remind)
+            for session, user, start in missing
+        ]
+        if not rows:
+            return 0
+        async with self._lock, transaction(self._db):
+            cursor = await self._db.executemany(
+                """INSERT OR IGNORE INTO programme_deliveries
+                    (kind, session_id, user_id, ref, due_at)
+                VALUES ('reminder', ?, ?, ?, ?)""",
+                rows,
             )
         return cursor.rowcount
 

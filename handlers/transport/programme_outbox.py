@@ -88,6 +88,9 @@ class ProgrammeOutbox:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._outcomes: asyncio.Queue[DeliveryOutcome] = asyncio.Queue()
+        self._rendered: dict[
+            tuple[str, str, float, str], tuple[Html, InlineKeyboardMarkup] | None
+        ] = {}
         self._recorder: asyncio.Task[None] | None = None
 
     @property
@@ -154,6 +157,8 @@ class ProgrammeOutbox:
 
     async def _round(self) -> None:
         now = time.time()
+        # Each look at the queue renders afresh: a reload may have changed a title or a room.
+        self._rendered = {}
         if self.remind > 0:
             await self.store.write_reminders(now, self.remind, LOOKAHEAD)
         lead = await self.lead(now)
@@ -239,7 +244,16 @@ class ProgrammeOutbox:
                 wait = min(wait * 2, 2.0)
 
     async def render(self, row: DeliveryRow) -> tuple[Html, InlineKeyboardMarkup] | None:
-        """The message for a row in its reader's language; None if there is nothing to say."""
+        """The message for a row in its reader's language; None if there is nothing to say.
+
+        Rendered once per (kind, session, ref, language) and look at the queue: 5,000
+        followers of one session cost one rendering per language, not 5,000."""
+        key = (row.kind, row.session_id, row.ref, row.lang)
+        if key not in self._rendered:
+            self._rendered[key] = await self._render(row)
+        return self._rendered[key]
+
+    async def _render(self, row: DeliveryRow) -> tuple[Html, InlineKeyboardMarkup] | None:
         store, t, lang = self.store, self.translate, row.lang
         info = await store.info()
         session = await store.session(row.session_id)
