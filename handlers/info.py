@@ -43,9 +43,13 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     """List every command; organizers also see theirs."""
     await send_card(update, context, CardKey.HELP)
-    if await programme_loaded(context.bot_data) is not None:
+    data = context.bot_data
+    if await programme_loaded(data) is not None:
         language = await user_language(update, context)
-        await reply(update, context.bot_data.translate(language, "programme.help"))
+        await reply(update, data.translate(language, "programme.help"))
+    if is_admin(update, context) and data.settings.programme.source is not None:
+        language = await user_language(update, context)
+        await reply(update, data.translate(language, "programme.help_admin"))
     if is_admin(update, context):
         language = await user_language(update, context)
         await reply(update, context.bot_data.translate(language, "help.admin"))
