@@ -35,6 +35,8 @@ PUBLIC_COMMANDS = [
     "subscribe",
     "unsubscribe",
     "news",
+    "ask",
+    "faq",
     "help",
 ]
 # In the menu too when a programme is configured ([programme] source).

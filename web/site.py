@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from markupsafe import Markup
 
 from storage.cards import CardKey, CardKind
 from storage.content import LANGUAGES
@@ -35,9 +36,9 @@ from web import answers, pages, programme
 from web.news import news_items
 from web.pages import Page, card_path
 from web.telegram import deep_link, qr_svg
-from wording.i18n import Translator, language_from_telegram
-from wording.names import FEATURED_ORGANIZATION, event_names
-from wording.text import catalog, plain
+from wording.i18n import Translator, choose_text, language_from_telegram
+from wording.names import FEATURED_ORGANIZATION, event_names, listed_name
+from wording.text import catalog, plain, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["card_path"] = card_path
+    env.globals["html_langs"] = HTML_LANG
     env.filters["xml_text"] = xml_text
     return env
 
@@ -129,6 +131,7 @@ class Site:
         routes.get(f"/{lang}/{{kind:{kinds}}}/{{ident}}")(self.card_page)
         routes.get(f"/{lang}/search")(self.search)
         routes.get(f"/{lang}/news")(self.news)
+        routes.get(f"/{lang}/faq")(self.faq)
         routes.get(f"/{lang}/feed.atom")(self.feed)
         routes.get(f"/{lang}/programme")(self.programme)
         routes.get(f"/{lang}/programme.ics")(self.programme_ics)
@@ -239,6 +242,29 @@ class Site:
         body = await self._render(request, lang, page)
         return self._response(lang, body, cache="no-cache")
 
+    async def faq(self, request: web.Request) -> web.Response:
+        """Issue 22: the organizers' FAQ in this language (else the default, else any), marked
+        as the organizers' answers, not the article's; read fresh, like the news."""
+        lang = request.match_info["lang"]
+        default = self.settings.default_language
+        items = []
+        for entry in await self.store.faq.entries():
+            phrasings = choose_text(entry.questions, lang, default)
+            answer = choose_text(entry.answers, lang, default)
+            if phrasings and answer:
+                items.append(
+                    {"id": entry.id, "question": phrasings[0], "answer": plain_text(answer)}
+                )
+        page = Page(
+            "faq.html",
+            plain(self.translate(lang, "web.faq_page.title")),
+            plain(self.translate(lang, "web.faq_page.description")),
+            None,
+            {"items": items},
+        )
+        body = await self._render(request, lang, page)
+        return self._response(lang, body, cache="no-cache")
+
     async def feed(self, request: web.Request) -> web.Response:
         """The news as an Atom feed (RFC 4287)."""
         lang = request.match_info["lang"]
@@ -269,6 +295,7 @@ class Site:
                     "updated": _rfc3339(item.published),
                     "link": f"{root}/{lang}/news#news-{item.id}",
                     "content": item.text,
+                    "lang": item.lang,
                 }
                 for item in items
             ],
@@ -339,7 +366,9 @@ class Site:
         async with self._digest_lock:
             if time.monotonic() - self._checked < DIGEST_TTL:
                 return
-            digest = await content_digest(self.store.connection)
+            # The organizers' FAQ answers searches too (issue 22): its changes count.
+            content = await content_digest(self.store.connection)
+            digest = f"{content}|{await self.store.faq.stamp()}"
             if digest != self._digest:
                 self._pages.clear()
                 self._chrome.clear()
@@ -405,6 +434,10 @@ class Site:
             has_programme=self.settings.programme,
             date=lambda day: t.date(lang, day),
             year_month=lambda value: t.year_month(lang, value),
+            # A figure as the language writes it: the same formatter as the bot's cards.
+            number=lambda value: Markup(t.number(lang, value)),
+            # A name in a list or on a link: without the Russian original (the card keeps it).
+            listed=lambda name: listed_name(name, lang),
             **page.data,
         )
 
