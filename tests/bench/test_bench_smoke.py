@@ -27,6 +27,7 @@ BENCHMARKS = (
     "startup",
     "throughput",
     "latency",
+    "questions",
     "pacing",
     "memory",
     "burst",
