@@ -350,14 +350,14 @@ DROP TABLE IF EXISTS search_index;
 #    helpful", with the engine's normal form (`wording_key`) the report groups by and a token
 #    the Ask button carries. `faq_entries`/`faq_texts`: the organizers' FAQ, kept apart from
 #    the content tables, so /reload never touches it.
-ORGANIZERS_LOOP = """
+ORGANIZERS_LOOP = f"""
 CREATE TABLE asked_questions (
     id           INTEGER PRIMARY KEY,
     token        TEXT NOT NULL UNIQUE,
     user_id      INTEGER NOT NULL,
     chat_id      INTEGER NOT NULL,
     message_id   INTEGER,
-    lang         TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang         TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     text         TEXT NOT NULL,
     origin       TEXT NOT NULL CHECK (origin IN ('ask', 'nothing', 'unhelpful')),
     state        TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'answered', 'dismissed')),
@@ -396,7 +396,7 @@ CREATE TABLE unanswered (
     id          INTEGER PRIMARY KEY,
     token       TEXT NOT NULL UNIQUE,
     text        TEXT NOT NULL,
-    lang        TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang        TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     wording_key TEXT NOT NULL,
     reason      TEXT NOT NULL CHECK (reason IN ('nothing', 'unhelpful')),
     message_id  INTEGER,
@@ -416,7 +416,7 @@ CREATE TABLE faq_entries (
 -- Per language: the phrasings (one per line) and the answer (Telegram HTML).
 CREATE TABLE faq_texts (
     entry_id  INTEGER NOT NULL REFERENCES faq_entries (id) ON DELETE CASCADE,
-    lang      TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang      TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     questions TEXT NOT NULL DEFAULT '',
     answer    TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (entry_id, lang)
@@ -439,7 +439,7 @@ CREATE TABLE faq_composing (
 #    is the durable queue of reminders and change notices the delivery worker's pace drains
 #    (handlers/transport/programme_outbox.py): one row per (kind, session, user, ref), ref being the
 #    start a reminder is for or the change a notice tells, so each is sent at most once per key.
-PROGRAMME = """
+PROGRAMME = f"""
 CREATE TABLE programme_meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -468,7 +468,7 @@ CREATE INDEX programme_sessions_time ON programme_sessions (starts_at, room);
 
 CREATE TABLE programme_texts (
     session_id TEXT NOT NULL REFERENCES programme_sessions (id) ON DELETE CASCADE,
-    lang       TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang       TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     title      TEXT,
     abstract   TEXT,
     PRIMARY KEY (session_id, lang)
