@@ -27,6 +27,7 @@ BENCHMARKS = (
     "burst",
     "web",
     "scheduled",
+    "reminders",
     "crash",
 )
 

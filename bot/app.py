@@ -25,7 +25,9 @@ from handlers.transport.flood_wait import FloodWait
 from handlers.transport.inbox import Inbox, UpdateSource
 from handlers.transport.polling import PollingSource, UpdatesRequest
 from handlers.transport.processor import PerChatUpdateProcessor
+from handlers.transport.programme_outbox import ProgrammeOutbox
 from storage.content import LoadedContent
+from storage.programme_file import ProgrammeError
 from storage.store import Store
 from wording.i18n import Translator, load_catalogs
 
@@ -116,6 +118,17 @@ def build_application(
         )
         await delivery.start()
         data.started_delivery = delivery
+        await _load_programme(data)
+        outbox = ProgrammeOutbox(
+            delivery,
+            settings.storage.path,
+            data.translate,
+            remind_minutes=settings.programme.remind_minutes,
+            messages_per_second=settings.broadcast.messages_per_second,
+            default_language=settings.bot.default_language,
+        )
+        await outbox.start()
+        data.programme_outbox = outbox
         # Replies and broadcasts share Telegram's budget (handlers/transport/flood_wait.py).
         flood_wait.share_budget(
             delivery.limiter.note, delivery.pause_for, delivery.limiter.after_flood
@@ -165,6 +178,21 @@ def build_application(
     )
     handlers.register(application, settings.bot.admins)
     return application
+
+
+async def _load_programme(data: BotData) -> None:
+    """Import `[programme] source` at start. A bad file is one warning line and the programme
+    the database already has stays, as with `/programme reload`."""
+    source = data.settings.programme.source
+    if source is None:
+        return
+    try:
+        report = await data.store.reload_programme(source)
+    except ProgrammeError as error:
+        log.warning("Programme not loaded, the previous one stays: %s", error)
+        return
+    if not report.unchanged:
+        log.info("Programme loaded from %s: %s", source, report)
 
 
 async def _resume_after_replay(application: BotApplication, inbox: Inbox) -> None:

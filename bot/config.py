@@ -31,6 +31,9 @@ from handlers.settings import (
     WebhookSettings,
 )
 
+# The programme's source and reminders: read by both faces, so it lives below them.
+from storage.programme_file import ProgrammeSettings
+
 DEFAULT_CONFIG_PATH = "config.toml"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CONFIG_ENV = "BOT_CONFIG"
@@ -122,6 +125,7 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings)
     backup: BackupSettings = Field(default_factory=BackupSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    programme: ProgrammeSettings = Field(default_factory=ProgrammeSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -181,6 +185,8 @@ def load_settings(path: Path | None, *, require_file: bool = True) -> Settings:
             settings.storage.content = base / settings.storage.content
         if settings.backup.litestream is not None:
             settings.backup.litestream = base / settings.backup.litestream
+        if settings.programme.source is not None:
+            settings.programme.source = base / settings.programme.source
     return settings
 
 

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 from bot.config import Settings, load_settings
+from storage.programme_file import ProgrammeError
 from storage.store import Store
 from web.health import health_routes
 from web.server import WebServer
@@ -32,6 +33,7 @@ def build_server(
             default_language=settings.bot.default_language,
             base_url=settings.web.base_url.rstrip("/") if settings.web.base_url else None,
             bot_username=bot_username or settings.telegram.username,
+            programme=settings.programme.source is not None,
         ),
     )
     server = WebServer(middlewares=[site.middleware])
@@ -54,6 +56,7 @@ async def serve_site(settings: Settings | None, host: str | None, port: int | No
         port = settings.web.port if port is None else port
         store = await Store.open(settings.storage.path, settings.storage.content)
         try:
+            await _load_programme(store, settings)
             server = build_server(settings, store, Translator(load_catalogs()))
             try:
                 await server.start(host, port)
@@ -63,6 +66,18 @@ async def serve_site(settings: Settings | None, host: str | None, port: int | No
         finally:
             await store.close()
     return 0
+
+
+async def _load_programme(store: Store, settings: Settings) -> None:
+    """The site on its own imports `[programme] source` too; a bad file is one warning line
+    and the programme the database has stays (the bot's `/programme reload` does the same)."""
+    source = settings.programme.source
+    if source is None:
+        return
+    try:
+        await store.reload_programme(source)
+    except ProgrammeError as error:
+        log.warning("Programme not loaded, the previous one stays: %s", error)
 
 
 async def _until_signal() -> None:

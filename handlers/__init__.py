@@ -26,6 +26,7 @@ from handlers import (
     inline,
     language,
     posters,
+    programme,
     questions,
     schedule,
     search,
@@ -33,7 +34,7 @@ from handlers import (
     unanswered,
 )
 from handlers.kit.context import HandlerCallback
-from handlers.kit.keyboards import BROADCAST, CARD, LANG, RESULTS, SUBSCRIPTION
+from handlers.kit.keyboards import BROADCAST, CARD, LANG, PROGRAMME, RESULTS, SUBSCRIPTION
 
 __all__ = ["register"]
 
@@ -91,6 +92,14 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
         )
     )
 
+    # A poster's deep link to a programme session (/start session-<id>), before plain /start.
+    application.add_handler(
+        CommandHandler(
+            "start",
+            programme.start_session,
+            filters=filters.UpdateType.MESSAGE & filters.Regex(programme.DEEP_LINK),
+        )
+    )
     # Fact commands; /cmd@ourbot works in groups and /cmd@otherbot is ignored by PTB.
     application.add_handler(_command("start", info.start))
     application.add_handler(_command("help", info.help_command))
@@ -107,6 +116,12 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
     # Questions to the organizers and their FAQ (issue 22).
     application.add_handler(_command("ask", questions.ask_command))
     application.add_handler(_command("faq", faq.faq_command))
+
+    # The programme (issue 24): /programme [reload], /now, /next, /my.
+    application.add_handler(_command("programme", programme.programme_command))
+    application.add_handler(_command("now", programme.now_command))
+    application.add_handler(_command("next", programme.next_command))
+    application.add_handler(_command("my", programme.my_command))
 
     # Subscriptions and news; a user who blocked the bot is back once they /start again.
     application.add_handler(_command("subscribe", subscriptions.subscribe))
@@ -148,6 +163,9 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
         CallbackQueryHandler(subscriptions.subscription_button, pattern=f"^{SUBSCRIPTION}:")
     )
     application.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=f"^{BROADCAST}:"))
+    application.add_handler(
+        CallbackQueryHandler(programme.programme_button, pattern=f"^{PROGRAMME}:")
+    )
     application.add_handler(
         CallbackQueryHandler(questions.ask_button, pattern=f"^{questions.ASK}:")
     )

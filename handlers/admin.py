@@ -44,6 +44,7 @@ from handlers.kit.context import BotContext, BotData
 from handlers.kit.keyboards import BROADCAST, button, keyboard
 from handlers.kit.schedule_time import in_zone
 from handlers.kit.telegram_text import callback_text, message_html, utf16_length
+from handlers.programme import stats_lines as programme_stats
 from storage.broadcasts import Audience, Broadcast, BroadcastStatus, Counts, MediaKind
 from storage.content import LANGUAGES
 from storage.errors import is_corruption, is_storage_failure
@@ -586,6 +587,9 @@ async def stats_command(update: Update, context: BotContext) -> None:
         lines.append(t(language, "stats.drafts"))
         for draft in drafts[-RECENT_SHOWN:]:
             lines.append(t(language, "stats.draft", id=draft.id, author=draft.author_id))
+    favourites = await programme_stats(data, language)
+    if favourites:
+        lines += ["", *favourites]
     await reply(update, Html("\n".join(lines)))
 
 

@@ -39,6 +39,8 @@ PUBLIC_COMMANDS = [
     "faq",
     "help",
 ]
+# In the menu too when a programme is configured ([programme] source).
+PROGRAMME_COMMANDS = ["programme", "now", "next", "my"]
 
 
 async def user_language(update: Update, context: BotContext) -> str:

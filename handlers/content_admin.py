@@ -9,7 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from handlers.auth import admin_only
-from handlers.common import PUBLIC_COMMANDS, reply, shorten, user_language
+from handlers.common import PROGRAMME_COMMANDS, PUBLIC_COMMANDS, reply, shorten, user_language
 from handlers.kit.context import BotContext, BotData
 from storage.content import LANGUAGES, ContentError
 from storage.errors import StorageError, is_storage_failure
@@ -36,7 +36,10 @@ async def publish_commands(bot: ExtBot[None], data: BotData) -> None:
                 # Menus and descriptions are plain text: undo the HTML escaping of the catalog.
                 return plain_text(t(lang, key, **names))
 
-            commands = [BotCommand(name, plain(f"command.{name}")) for name in PUBLIC_COMMANDS]
+            names_shown = PUBLIC_COMMANDS + (
+                PROGRAMME_COMMANDS if data.settings.programme.source is not None else []
+            )
+            commands = [BotCommand(name, plain(f"command.{name}")) for name in names_shown]
             step = f"setMyCommands ({code or 'default'})"
             await bot.set_my_commands(commands, language_code=code)
             step = f"setMyDescription ({code or 'default'})"

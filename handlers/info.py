@@ -9,6 +9,7 @@ from handlers.cards import get_card
 from handlers.common import reply, shorten, show, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import CARD, button, keyboard
+from handlers.programme import loaded as programme_loaded
 from handlers.search import with_back_to_results
 from handlers.subscriptions import with_subscription_state
 from storage.cards import CardKey, card_from_payload, org_card
@@ -43,6 +44,13 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     """List every command; organizers also see theirs."""
     await send_card(update, context, CardKey.HELP)
+    data = context.bot_data
+    if await programme_loaded(data) is not None:
+        language = await user_language(update, context)
+        await reply(update, data.translate(language, "programme.help"))
+    if is_admin(update, context) and data.settings.programme.source is not None:
+        language = await user_language(update, context)
+        await reply(update, data.translate(language, "programme.help_admin"))
     if is_admin(update, context):
         language = await user_language(update, context)
         t = context.bot_data.translate

@@ -20,6 +20,7 @@ from handlers.feedback import feedback_row
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import CARD, RESULTS, button, keyboard
 from handlers.kit.telegram_text import callback_text
+from handlers.programme import search_programme
 from handlers.questions import offer_to_ask
 from handlers.transport.telemetry import ANSWERS
 from storage.cards import CardKey, org_card
@@ -63,6 +64,8 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
     data = context.bot_data
     t = data.translate
     facts = data.store.facts
+    if await search_programme(update, context, query, language, facts_answered=True):
+        return  # surely a programme question: a programme word, a room or a time
     chat = update.effective_chat
     private = chat is not None and chat.type == "private"
     answer = await data.store.answers.ask(
@@ -72,6 +75,14 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
     if answer.verdict is Verdict.SMALL_TALK:
         menu = keyboard([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
         await reply(update, honest_html(answer, language, t), menu)
+        return
+    # Topic words alone: the programme answers only where the facts have nothing.
+    if (
+        answer.best is None
+        and answer.organizers is None
+        and not update.callback_query
+        and await search_programme(update, context, query, language, facts_answered=False)
+    ):
         return
     if answer.best is None and answer.organizers is None:
         if answer.verdict is Verdict.NOT_IN_ARTICLE and answer.related:

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from storage.programme_file import ProgrammeSettings
+
 Language = Literal["ru", "zh", "en"]
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
@@ -89,3 +91,6 @@ class FaceSettings(Protocol):
 
     @property
     def bot(self) -> BotSettings: ...
+
+    @property
+    def programme(self) -> ProgrammeSettings: ...

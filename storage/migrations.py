@@ -350,14 +350,14 @@ DROP TABLE IF EXISTS search_index;
 #    helpful", with the engine's normal form (`wording_key`) the report groups by and a token
 #    the Ask button carries. `faq_entries`/`faq_texts`: the organizers' FAQ, kept apart from
 #    the content tables, so /reload never touches it.
-ORGANIZERS_LOOP = """
+ORGANIZERS_LOOP = f"""
 CREATE TABLE asked_questions (
     id           INTEGER PRIMARY KEY,
     token        TEXT NOT NULL UNIQUE,
     user_id      INTEGER NOT NULL,
     chat_id      INTEGER NOT NULL,
     message_id   INTEGER,
-    lang         TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang         TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     text         TEXT NOT NULL,
     origin       TEXT NOT NULL CHECK (origin IN ('ask', 'nothing', 'unhelpful')),
     state        TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'answered', 'dismissed')),
@@ -396,7 +396,7 @@ CREATE TABLE unanswered (
     id          INTEGER PRIMARY KEY,
     token       TEXT NOT NULL UNIQUE,
     text        TEXT NOT NULL,
-    lang        TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang        TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     wording_key TEXT NOT NULL,
     reason      TEXT NOT NULL CHECK (reason IN ('nothing', 'unhelpful')),
     message_id  INTEGER,
@@ -416,7 +416,7 @@ CREATE TABLE faq_entries (
 -- Per language: the phrasings (one per line) and the answer (Telegram HTML).
 CREATE TABLE faq_texts (
     entry_id  INTEGER NOT NULL REFERENCES faq_entries (id) ON DELETE CASCADE,
-    lang      TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang      TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     questions TEXT NOT NULL DEFAULT '',
     answer    TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (entry_id, lang)
@@ -440,6 +440,87 @@ CREATE UNIQUE INDEX broadcasts_source_update ON broadcasts (source_update)
     WHERE source_update IS NOT NULL;
 """
 
+
+# 10 (programme, issue 24): a conference programme imported from the organizer's frab/c3voc
+#    schedule file (storage/programme_file.py). Sessions stay once imported: a session missing
+#    from a later file is `cancelled`, so favourites, links and calendars still resolve; every
+#    change bumps its `sequence` (iCalendar SEQUENCE). Favourites are what users starred;
+#    `programme_changes` records each move, re-rooming or cancellation; `programme_deliveries`
+#    is the durable queue of reminders and change notices the delivery worker's pace drains
+#    (handlers/transport/programme_outbox.py): one row per (kind, session, user, ref), ref being the
+#    start a reminder is for or the change a notice tells, so each is sent at most once per key.
+PROGRAMME = f"""
+CREATE TABLE programme_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE programme_sessions (
+    id        TEXT PRIMARY KEY,
+    guid      TEXT NOT NULL,
+    title     TEXT NOT NULL,
+    subtitle  TEXT NOT NULL DEFAULT '',
+    abstract  TEXT NOT NULL DEFAULT '',
+    room      TEXT NOT NULL,
+    track     TEXT,
+    language  TEXT,
+    -- JSON list of the speakers' names, in the file's order.
+    persons   TEXT NOT NULL DEFAULT '[]',
+    starts_at REAL NOT NULL,
+    ends_at   REAL NOT NULL,
+    -- The day it belongs to in the conference's time zone (YYYY-MM-DD).
+    day       TEXT NOT NULL,
+    cancelled INTEGER NOT NULL DEFAULT 0,
+    sequence  INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX programme_sessions_time ON programme_sessions (starts_at, room);
+
+CREATE TABLE programme_texts (
+    session_id TEXT NOT NULL REFERENCES programme_sessions (id) ON DELETE CASCADE,
+    lang       TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
+    title      TEXT,
+    abstract   TEXT,
+    PRIMARY KEY (session_id, lang)
+) WITHOUT ROWID;
+
+CREATE TABLE programme_favourites (
+    session_id TEXT NOT NULL REFERENCES programme_sessions (id) ON DELETE CASCADE,
+    user_id    INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    PRIMARY KEY (session_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX programme_favourites_user ON programme_favourites (user_id);
+
+CREATE TABLE programme_changes (
+    id         INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES programme_sessions (id) ON DELETE CASCADE,
+    old_start  REAL NOT NULL,
+    new_start  REAL NOT NULL,
+    old_room   TEXT NOT NULL,
+    new_room   TEXT NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('changed', 'cancelled', 'restored')),
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE programme_deliveries (
+    kind       TEXT NOT NULL CHECK (kind IN ('reminder', 'change')),
+    session_id TEXT NOT NULL,
+    user_id    INTEGER NOT NULL,
+    ref        REAL NOT NULL,
+    due_at     REAL NOT NULL,
+    state      TEXT NOT NULL DEFAULT 'pending' CHECK (
+        state IN ('pending', 'sending', 'sent', 'failed', 'blocked', 'uncertain', 'cancelled',
+                  'missed')
+    ),
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    error      TEXT,
+    updated_at REAL,
+    PRIMARY KEY (kind, session_id, user_id, ref)
+) WITHOUT ROWID;
+CREATE INDEX programme_deliveries_due ON programme_deliveries (state, due_at);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     FACT_STORE,
     BROADCASTS,
@@ -450,4 +531,5 @@ MIGRATIONS: tuple[str, ...] = (
     ONE_SEARCH_INDEX,
     ORGANIZERS_LOOP,  # issue 22: the loop with the organizers
     BROADCAST_SOURCES,  # issue 26: a replayed /broadcast finds its draft
+    PROGRAMME,  # issue 24: the conference programme, favourites, reminders
 )

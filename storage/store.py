@@ -7,6 +7,7 @@ composes it; the loader and the engine's tables (storage/answer_tables.py) do no
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import sqlite3
@@ -27,6 +28,8 @@ from storage.facts import FactStore
 from storage.faq import FaqStore
 from storage.inbox import InboxStore
 from storage.loader import event_time_zone, sync_content
+from storage.programme import ProgrammeStore, ReloadReport
+from storage.programme_file import load_programme
 from storage.subscribers import SubscriberStore
 from storage.unanswered import UnansweredStore
 from storage.users import UserStore
@@ -57,6 +60,8 @@ class Store:
         self.broadcasts = BroadcastStore(connection)
         # The inbox's done marks go through this shared connection (handlers/transport/inbox.py).
         self.inbox = InboxStore(connection)
+        # The conference programme, if an organizer provides one ([programme] source).
+        self.programme = ProgrammeStore(connection)
 
     @classmethod
     async def open(
@@ -102,6 +107,17 @@ class Store:
         if changed:
             self.answers.reset()
         return changed
+
+    async def reload_programme(self, source: Path) -> ReloadReport:
+        """Import the programme file `source` (ProgrammeError: refused, the previous programme
+        stays). Written on a connection of its own in one transaction, like the content."""
+        zone = await self.time_zone()
+        programme = await asyncio.to_thread(load_programme, source, zone.key)
+        connection = await connect(self.path)
+        try:
+            return await ProgrammeStore(connection).replace(programme)
+        finally:
+            await connection.close()
 
     async def time_zone(self) -> ZoneInfo:
         """The event's time zone from the loaded content: organizers' times are read in it."""

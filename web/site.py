@@ -30,8 +30,9 @@ from storage.cards import CardKey, CardKind
 from storage.content import LANGUAGES
 from storage.facts import Source
 from storage.loader import content_digest
+from storage.programme import ProgrammeStore
 from storage.store import Store
-from web import answers, pages
+from web import answers, pages, programme
 from web.news import news_items
 from web.pages import Page, card_path
 from web.telegram import deep_link, qr_svg
@@ -50,6 +51,7 @@ HTML_LANG = {"ru": "ru", "zh": "zh-Hans", "en": "en"}
 LANG_PATTERN = "|".join(LANGUAGES)
 HTML = "text/html"
 ATOM = "application/atom+xml"
+CALENDAR = "text/calendar"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +61,8 @@ class SiteSettings:
     base_url: str | None = None
     # The bot's username, if known: pages then link to the same card in Telegram.
     bot_username: str | None = None
+    # Whether `[programme] source` is set: without it the programme pages say there is none.
+    programme: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +110,8 @@ class Site:
         )
         self._pages: dict[tuple[str, str], _Cached] = {}
         self._chrome: dict[str, _Chrome] = {}
-        self._searches: OrderedDict[tuple[str, str, bool], bytes] = OrderedDict()
+        self._searches: OrderedDict[tuple[str, str, bool, str | None], bytes] = OrderedDict()
+        self._programme_search = programme.ProgrammeSearch()
         self._digest: str | None = None
         self._checked = float("-inf")
         self._digest_lock = asyncio.Lock()
@@ -128,6 +133,9 @@ class Site:
         routes.get(f"/{lang}/news")(self.news)
         routes.get(f"/{lang}/faq")(self.faq)
         routes.get(f"/{lang}/feed.atom")(self.feed)
+        routes.get(f"/{lang}/programme")(self.programme)
+        routes.get(f"/{lang}/programme.ics")(self.programme_ics)
+        routes.get(f"/{lang}/session/{{ident}}")(self.session)
         return routes
 
     @web.middleware
@@ -180,13 +188,21 @@ class Site:
         lang = request.match_info["lang"]
         raw = " ".join(request.query.get("q", "").split())
         query = raw[: answers.MAX_QUERY]
-        key = (lang, query, len(raw) > len(query))
+        version = await self._programme_search.digest(self._programme_store())
+        key = (lang, query, len(raw) > len(query), version)
         await self._fresh()
         cached = self._searches.get(key)
         if cached is not None:
             self._searches.move_to_end(key)
             return self._response(lang, cached, cache="no-cache")
         answer = await answers.ask(self.store, self.translate, query, lang) if query else None
+        sessions = (
+            await self._programme_search.hits(
+                self._programme_store(), query, lang, answer is not None and bool(answer.best)
+            )
+            if query
+            else []
+        )
         if query:
             title = plain(self.translate(lang, "web.search_page.results", query=query))
         else:
@@ -202,6 +218,7 @@ class Site:
                 "shortened": len(raw) > len(query),
                 "limit": answers.MAX_QUERY,
                 "answer": answer,
+                "programme_hits": sessions,
                 "examples": [names["featured"], names["city"]],
             },
         )
@@ -284,6 +301,42 @@ class Site:
             ],
         )
         return self._response(lang, body.encode(), content_type=ATOM, cache="no-cache")
+
+    def _programme_store(self) -> ProgrammeStore | None:
+        return self.store.programme if self.settings.programme else None
+
+    async def programme(self, request: web.Request) -> web.Response:
+        """A day of the programme (`?day=YYYY-MM-DD`), or the page saying there is none."""
+        lang = request.match_info["lang"]
+        page = await programme.programme_page(
+            self._programme_store(), lang, self.translate, request.query.get("day")
+        )
+        body = await self._render(request, lang, page)
+        return self._response(lang, body, cache="no-cache")
+
+    async def session(self, request: web.Request) -> web.Response:
+        """One session of the programme; 404 for an unknown id."""
+        lang = request.match_info["lang"]
+        page = await programme.session_page(
+            self._programme_store(), request.match_info["ident"], lang, self.translate
+        )
+        if page is None:
+            raise web.HTTPNotFound()
+        body = await self._render(request, lang, page)
+        return self._response(lang, body, cache="no-cache")
+
+    async def programme_ics(self, request: web.Request) -> web.Response:
+        """The programme as iCalendar, for a calendar app's subscription (RFC 5545)."""
+        lang = request.match_info["lang"]
+        found = await programme.programme_calendar(
+            self._programme_store(), lang, self.settings.base_url
+        )
+        if found is None:
+            raise web.HTTPNotFound()
+        _, payload = found
+        response = self._response(lang, payload, content_type=CALENDAR, cache="no-cache")
+        response.headers["Content-Disposition"] = 'inline; filename="programme.ics"'
+        return response
 
     # ------------------------------------------------------------------ rendering
 
@@ -378,6 +431,7 @@ class Site:
             telegram_link=link,
             telegram_qr=qr,
             robots=robots,
+            has_programme=self.settings.programme,
             date=lambda day: t.date(lang, day),
             year_month=lambda value: t.year_month(lang, value),
             # A figure as the language writes it: the same formatter as the bot's cards.

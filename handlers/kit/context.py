@@ -13,11 +13,13 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from storage.health import StorageHealth
 
 if TYPE_CHECKING:
+    from answers.programme import ProgrammeIndex
     from handlers.kit.flood import FloodGuard
     from handlers.settings import FaceSettings
     from handlers.transport.delivery import DeliveryWorker
     from handlers.transport.fast_bot import FastBot
     from handlers.transport.inbox import Inbox, UpdateSource
+    from handlers.transport.programme_outbox import ProgrammeOutbox
     from storage.store import Store
     from wording.i18n import Translator
 
@@ -39,6 +41,10 @@ class BotData:
     opened_store: Store | None
     # The broadcast delivery worker (handlers/transport/delivery.py), once started.
     started_delivery: DeliveryWorker | None
+    # Reminders and change notices of the programme, at the delivery worker's pace.
+    programme_outbox: ProgrammeOutbox | None
+    # The programme's search index and the digest of the programme it was built from.
+    programme_index: tuple[str, ProgrammeIndex] | None
     # Whether the database is failing right now (full disk, read-only, locked): for /readyz.
     storage_health: StorageHealth
     # Showing interrupted broadcast confirmations again, after the inbox's replay (bot/app.py).
@@ -55,6 +61,8 @@ class BotData:
         self.bot_username = ""
         self.opened_store = None
         self.started_delivery = None
+        self.programme_outbox = None
+        self.programme_index = None
         self.opened_inbox = None
         self.source = None
 
@@ -80,6 +88,10 @@ class BotData:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.resuming
             self.resuming = None
+        # Before the worker: its requests take their turns in the worker's pacing window.
+        if self.programme_outbox is not None:
+            await self.programme_outbox.stop()
+            self.programme_outbox = None
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None

@@ -13,6 +13,7 @@ LANG = "lang"
 SUBSCRIPTION = "sub"
 BROADCAST = "bc"
 RESULTS = "found"  # back to the search results a card was opened from
+PROGRAMME = "pg"  # the programme: days, sessions, ★, calendars (handlers/programme.py)
 
 
 def button(text: str, data: str) -> InlineKeyboardButton:

@@ -447,6 +447,11 @@ class DeliveryWorker:
                     yield
                     return
 
+    def turn(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """One request's place in this worker's pacing window, after any 429 pause: for the
+        other durable queues that share its budget (handlers/transport/programme_outbox.py)."""
+        return self._turn()
+
     def _pause(self, error: RetryAfter) -> None:
         FLOOD_WAITS.labels("broadcast").inc()
         self.pause_for(retry_seconds(error))

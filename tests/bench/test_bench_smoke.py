@@ -27,13 +27,17 @@ BENCHMARKS = (
     "startup",
     "throughput",
     "latency",
+    "questions",
     "pacing",
     "memory",
     "burst",
     "web",
     "scheduled",
+    "reminders",
     "crash",
 )
+# Figures that are signed by nature: a reminder's lateness is negative when it went early.
+SIGNED = ("reminder lateness", "earliest reminder before")
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +83,8 @@ def test_every_benchmark_ran_with_finite_positive_figures(report: dict[str, Any]
                 # Counts of events (updates lost or answered twice in a crash) may be zero.
                 counted = metric["unit"] == "updates"
                 assert math.isfinite(value), (name, metric["name"], value)
+                if metric["name"].startswith(SIGNED):
+                    continue
                 assert value >= (0 if counted else floor), (name, metric["name"], value)
             assert metric["min"] <= metric["median"] <= metric["max"]
 
@@ -186,3 +192,11 @@ def test_answers_measured_the_honesty_set(report: dict[str, Any]) -> None:
         assert all(count >= 20 for count in counts.values()), (lang, counts)
         for figure in ("declined recall", "small talk recall", "follow-ups right"):
             assert _metric(result, f"{lang} {figure}")["median"] >= 90, (lang, figure)
+
+
+def test_reminders_reached_every_follower_once_before_the_start(report: dict[str, Any]) -> None:
+    result = _result(report, "reminders")
+    assert result["counts"]["followers"] == [100]
+    assert result["counts"]["reminders_sent_missed_other"] == [100, 0, 0]
+    for figure in ("followers not reminded", "followers reminded twice", "reminders after"):
+        assert _metric(result, figure)["max"] == 0, figure

@@ -239,22 +239,27 @@ async def test_claim_takes_only_pending_rows_in_one_write(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize(
-    ("column", "words"),
+    ("table", "column", "words"),
     [
-        ("status", BroadcastStatus),
-        ("state", OutboxState),
-        ("audience", Audience),
-        ("media_kind", MediaKind),
+        ("broadcasts", "status", BroadcastStatus),
+        ("outbox", "state", OutboxState),
+        ("broadcasts", "audience", Audience),
+        ("broadcast_texts", "media_kind", MediaKind),
     ],
 )
-def test_status_words_are_the_schemas(column: str, words: type[StrEnum]) -> None:
+def test_status_words_are_the_schemas(table: str, column: str, words: type[StrEnum]) -> None:
     """The enums and the schema's CHECK constraints name the same words (one home each); a
-    later migration that redefines a column is the one that counts."""
-    checks = re.findall(
-        rf"{column}\s+TEXT[^(]*CHECK \(\s*{column} IN \(([^)]*)\)", "\n".join(MIGRATIONS)
-    )
-    assert checks, column
-    in_schema = {word.strip().strip("'") for word in checks[-1].split(",")}
+    later migration that redefines a column is the one that counts. Only the table's own
+    definitions count (other tables have columns of the same name, e.g. a `state`)."""
+    text = "\n".join(MIGRATIONS)
+    found: list[tuple[int, str]] = []
+    check = rf"\b{column}\s+TEXT[^(]*CHECK \(\s*{column} IN \(([^)]*)\)"
+    for block in re.finditer(rf"CREATE TABLE {table}(?:_new)? \((.*?)\n\);", text, re.S):
+        found += [(block.start(), m.group(1)) for m in re.finditer(check, block.group(1))]
+    altered = rf"ALTER TABLE {table} ADD COLUMN {check}"
+    found += [(m.start(), m.group(1)) for m in re.finditer(altered, text)]
+    assert found, (table, column)
+    in_schema = {word.strip().strip("'") for word in max(found)[1].split(",")}
     assert in_schema == {str(word) for word in words}
 
 
