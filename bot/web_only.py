@@ -1,5 +1,6 @@
-"""`python -m bot web`: the site (and its health check) with no Telegram token; and the site's
-routes on the process's one web server."""
+"""`python -m bot web`: the site (and its health check) with no Telegram token, and the WeChat
+endpoint when `[wechat]` is set (a WeChat-only deployment); the routes of the process's one web
+server."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ log = logging.getLogger(__name__)
 def build_server(
     settings: Settings, store: Store, translate: Translator, bot_username: str | None = None
 ) -> WebServer:
-    """The one web server: the health check and the site (later: the webhook endpoint)."""
+    """The one web server: the health check, the site and, with `[wechat]`, the WeChat face."""
     site = Site(
         store,
         translate,
@@ -36,6 +37,10 @@ def build_server(
     server = WebServer(middlewares=[site.middleware])
     server.add_routes(health_routes(store))
     server.add_routes(site.routes())
+    if settings.wechat is not None:  # issue 23: the WeChat face, on the same server
+        from bot.wechat_face import wechat_routes
+
+        server.add_routes(wechat_routes(settings, store, translate))
     return server
 
 

@@ -325,6 +325,16 @@ CREATE UNIQUE INDEX broadcasts_token ON broadcasts (token);
 CREATE INDEX broadcasts_confirming ON broadcasts (id) WHERE confirming_at IS NOT NULL;
 """
 
+# 7 (issue 23): the WeChat face's people, by openid (WeChat's id of a user for this account, sent
+#    with every message), with the language they chose by sending its name; nothing else.
+WECHAT_USERS = """
+CREATE TABLE wechat_users (
+    openid     TEXT PRIMARY KEY,
+    language   TEXT CHECK (language IN ('ru', 'zh', 'en')),
+    first_seen INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     FACT_STORE,
     BROADCASTS,
@@ -332,4 +342,5 @@ MIGRATIONS: tuple[str, ...] = (
     ORGANIZERS,
     INBOX,
     BROADCAST_TOKENS,
+    WECHAT_USERS,  # issue 23
 )

@@ -16,6 +16,7 @@ from storage.facts import FactStore
 from storage.loader import event_time_zone, sync_content
 from storage.subscribers import SubscriberStore
 from storage.users import UserStore
+from storage.wechat_users import WeChatUserStore
 
 
 class Store:
@@ -33,6 +34,8 @@ class Store:
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
         self.broadcasts = BroadcastStore(connection)
+        # The WeChat face's users (issue 23): openids and their chosen languages.
+        self.wechat_users = WeChatUserStore(connection)
 
     @classmethod
     async def open(
@@ -48,6 +51,7 @@ class Store:
             await sync_content(connection, content, digest)
             store = cls(connection, content_path, path)
             await store.users.load_choices()
+            await store.wechat_users.load()
         except BaseException:
             await connection.close()
             raise

@@ -172,7 +172,7 @@ def _read_catalog(language: str) -> Mapping[str, Any]:
 
 def _topic_catalogs(language: str) -> list[tuple[str, Mapping[str, Any]]]:
     """Each topic's file for the language, `locales/<topic>/<lang>.toml`, in topic order."""
-    found = []
+    found: list[tuple[str, Mapping[str, Any]]] = []
     for topic in sorted(resources.files("wording").joinpath("locales").iterdir(), key=str):
         path = topic / f"{language}.toml"
         if topic.is_dir() and path.is_file():

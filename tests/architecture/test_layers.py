@@ -1,12 +1,12 @@
 """The floor plan, enforced: every import between the top-level packages points downward.
 
     bot                       the process: command line, composition root; nothing imports it
-    handlers  web             the faces, side by side; no face imports another
+    handlers  web  wechat     the faces, side by side; no face imports another
     wording                   what every face says: catalogs, names, answer sentences
     answers                   the answer engine: language, questions, ranking; no SQL
     storage                   every database connection, the content model
 
-The emulators (tgemu) are tools of the process and the tests, never of a face. The graph is read
+The emulators (tgemu, wxemu) are tools of the process and the tests, never of a face. The graph is read
 from the source with `ast` (type-only imports count too: a reader follows them all the same).
 """
 
@@ -22,12 +22,13 @@ LAYERS: dict[str, int] = {
     "bot": 5,
     "handlers": 4,
     "web": 4,
+    "wechat": 4,
     "wording": 3,
     "answers": 2,
     "storage": 1,
 }
 # Packages that only the process (and tests, benchmarks) may use.
-TOOLS: dict[str, int] = {"tgemu": 0}
+TOOLS: dict[str, int] = {"tgemu": 0, "wxemu": 0}
 PACKAGES = {**LAYERS, **TOOLS}
 # Database drivers: only storage talks to them.
 DRIVERS = {"sqlite3", "aiosqlite"}

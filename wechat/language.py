@@ -1,0 +1,116 @@
+"""Which language a WeChat user is answered in.
+
+WeChat does not tell the user's language. Chinese is the default; a message that is only a
+language's name ("English", "Русский", "中文", and the usual variants) switches to it and is
+remembered per openid; and a question clearly written in another language is answered in that
+language, without changing the remembered choice.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+DEFAULT_LANGUAGE = "zh"
+
+# What people type to switch, compared case-folded and without spaces or punctuation.
+_SWITCHES: dict[str, frozenset[str]] = {
+    "en": frozenset(
+        {
+            "english",
+            "eng",
+            "en",
+            "英文",
+            "英语",
+            "英語",
+            "英文版",
+            "английский",
+            "англ",
+            "inenglish",
+        }
+    ),
+    "ru": frozenset(
+        {
+            "русский",
+            "русскийязык",
+            "рус",
+            "ru",
+            "russian",
+            "俄语",
+            "俄文",
+            "俄語",
+            "порусски",
+            "нарусском",
+        }
+    ),
+    "zh": frozenset(
+        {
+            "中文",
+            "汉语",
+            "漢語",
+            "简体中文",
+            "普通话",
+            "chinese",
+            "zh",
+            "cn",
+            "китайский",
+            "кит",
+            "покитайски",
+        }
+    ),
+}
+# Asking for the choice itself: the face answers with the three names.
+LANGUAGE_WORDS = frozenset({"language", "lang", "语言", "язык", "языки", "languages"})
+_STRIP = re.compile(r"[\s\W_]+", re.UNICODE)
+
+# A question is "clearly" in a language when it has this many letters of its script and no
+# letter of another of our scripts outweighs them.
+_MIN_LETTERS = 3
+
+
+def _folded(text: str) -> str:
+    return _STRIP.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def switch_to(text: str) -> str | None:
+    """The language a message names, if the message is only a language's name."""
+    folded = _folded(text)
+    for language, names in _SWITCHES.items():
+        if folded in names:
+            return language
+    return None
+
+
+def asks_for_languages(text: str) -> bool:
+    """The message asks which languages there are ("language", "语言", "язык")."""
+    return _folded(text) in LANGUAGE_WORDS
+
+
+def written_in(text: str) -> str | None:
+    """The language a question is clearly written in, or None (a name, a number, a mix).
+
+    Chinese: any Han character outweighs Latin letters (names like JITRI appear inside Chinese
+    questions). Russian: Cyrillic letters and more of them than Latin. English: Latin letters
+    in at least two words and no Cyrillic or Han.
+    """
+    han = cyrillic = latin = 0
+    for char in text:
+        if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf":
+            han += 1
+        elif "\u0400" <= char <= "\u04ff":
+            cyrillic += 1
+        elif char.isascii() and char.isalpha():
+            latin += 1
+    if han >= 2 and han * 2 >= cyrillic:
+        return "zh"
+    if cyrillic >= _MIN_LETTERS and cyrillic > latin and han == 0:
+        return "ru"
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    if latin >= _MIN_LETTERS and len(words) >= 2 and cyrillic == 0 and han == 0:
+        return "en"
+    return None
+
+
+def reply_language(text: str, chosen: str | None) -> str:
+    """The language to answer `text` in: its own if clear, else the chosen, else Chinese."""
+    return written_in(text) or chosen or DEFAULT_LANGUAGE
