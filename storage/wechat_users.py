@@ -13,6 +13,9 @@ import time
 
 import aiosqlite
 
+# WeChat does not tell a user's language: the face answers in Chinese until one is chosen.
+DEFAULT_LANGUAGE = "zh"
+
 
 class WeChatUserStore:
     """The wechat_users table, mirrored in memory."""
@@ -60,10 +63,10 @@ class WeChatUserStore:
         row = next(iter(rows), None)
         return int(row[0]) if row else 0
 
-    async def by_language(self, default_language: str) -> dict[str, int]:
-        """Users per language they are answered in (those who chose none: the default)."""
+    async def by_language(self) -> dict[str, int]:
+        """Users per language they are answered in (those who chose none: Chinese)."""
         rows = await self._db.execute_fetchall(
             "SELECT coalesce(language, ?), count(*) FROM wechat_users GROUP BY 1 ORDER BY 1",
-            (default_language,),
+            (DEFAULT_LANGUAGE,),
         )
         return {str(row[0]): int(row[1]) for row in rows}

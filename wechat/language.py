@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-DEFAULT_LANGUAGE = "zh"
+from storage.wechat_users import DEFAULT_LANGUAGE
+
+__all__ = ["DEFAULT_LANGUAGE", "reply_language", "switch_to", "written_in"]
 
 # What people type to switch, compared case-folded and without spaces or punctuation.
 _SWITCHES: dict[str, frozenset[str]] = {
