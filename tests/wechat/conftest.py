@@ -15,7 +15,7 @@ TOKEN = "wechatTestToken42"
 # Safe mode: an AppID and EncodingAESKey of the test account (not WeChat's vectors: those
 # are checked in test_vectors.py).
 APP_ID = "wx1234567890abcdef"
-AES_KEY = "TestOnlyKeyForTheEmulatorAndTheFace0123456"
+AES_KEY = "TestOnlyKeyForTheEmulatorAndTheFace01234567"
 ACCOUNT = "gh_conference0001"
 SITE = "https://conference.example.org"
 
