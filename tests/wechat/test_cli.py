@@ -52,11 +52,20 @@ async def test_the_menu_is_printed_in_each_language(tmp_path: Path) -> None:
         assert code == 0, err
         menu = json.loads(out)
         keys = [
-            sub.get("key") for group in menu["button"] for sub in group["sub_button"] if "key" in sub
+            sub.get("key")
+            for group in menu["button"]
+            for sub in group["sub_button"]
+            if "key" in sub
         ]
-        assert {"about", "speakers", "organizers", "org:jitri", "contacts", "source", "news"} <= set(
-            keys
-        )
+        assert {
+            "about",
+            "speakers",
+            "organizers",
+            "org:jitri",
+            "contacts",
+            "source",
+            "news",
+        } <= set(keys)
         views = [sub["url"] for g in menu["button"] for sub in g["sub_button"] if "url" in sub]
         assert views == [f"https://conference.example.org/{lang}/"]
         seen[lang] = _names(menu)

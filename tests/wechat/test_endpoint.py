@@ -42,7 +42,11 @@ async def test_a_chinese_question_gets_the_answering_fact_and_the_site_link(
     ("question", "figure", "label"),
     [
         ("How many researchers does JITRI have?", "8,000", "researchers working at JITRI"),
-        ("Сколько исследователей в JITRI?", "8\u00a0000", "научно-исследовательские сотрудники JITRI"),
+        (
+            "Сколько исследователей в JITRI?",
+            "8\u00a0000",
+            "научно-исследовательские сотрудники JITRI",
+        ),
     ],
 )
 async def test_a_question_in_another_language_is_answered_in_it(
