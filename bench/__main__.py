@@ -26,6 +26,7 @@ BENCHMARKS = (
     "web",
     "scheduled",
     "crash",
+    "wechat",
 )
 
 

@@ -49,6 +49,8 @@ class WeChatFace:
         # openid -> (language, the rest of the body, its footer)
         self._rest: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
         self.handled = 0
+        # One WeChat answer is computed at a time (see _handle_once).
+        self._turn = asyncio.Lock()
 
     async def respond(self, message: Message) -> str | None:
         """The reply text for `message` (None: reply nothing), the same for every retry."""
@@ -64,8 +66,13 @@ class WeChatFace:
         return await asyncio.shield(task)
 
     async def _handle_once(self, key: str, message: Message) -> str | None:
+        # The answer engine is CPU work on the event loop that Telegram's replies share. Taking
+        # turns keeps at most one WeChat answer in the loop's ready queue at a time, so a
+        # Telegram update waits behind one step of one WeChat answer, not behind fifty; the
+        # WeChat flood queues here instead, well within WeChat's 5 s.
         try:
-            reply = await self.handle(message)
+            async with self._turn:
+                reply = await self.handle(message)
         finally:
             self._inflight.pop(key, None)
         self._done[key] = (time.monotonic(), reply)

@@ -28,6 +28,7 @@ BENCHMARKS = (
     "web",
     "scheduled",
     "crash",
+    "wechat",
 )
 
 
