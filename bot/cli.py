@@ -197,6 +197,10 @@ def _run(path: Path) -> int:
     try:
         asyncio.run(check_telegram(settings, token, path))
         configure_logging()
+        if settings.wechat is not None and not settings.web.enabled:
+            logging.getLogger(__name__).warning(
+                "[wechat] is set but [web] enabled = false: `run` does not serve WeChat"
+            )
         application = build_application(settings, token, content)
         asyncio.run(serve(application))
     finally:

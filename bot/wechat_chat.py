@@ -46,7 +46,8 @@ async def run_wechat_chat(settings: Settings | None, lang: str | None) -> int:
         store = await Store.open(chosen.storage.path, chosen.storage.content)
         server = WebServer()
         try:
-            endpoint = wechat_endpoint(chosen, store, Translator(load_catalogs()))
+            translate = Translator(load_catalogs())
+            endpoint = wechat_endpoint(chosen, store, translate)
             server.add_routes(endpoint.routes())
             url = await server.start("127.0.0.1", 0)
             platform = WeChatPlatform(
@@ -61,8 +62,8 @@ async def run_wechat_chat(settings: Settings | None, lang: str | None) -> int:
             )
             async with platform:
                 user = platform.user(USER_OPENID)
-                if lang is not None:
-                    await user.say({"zh": "中文", "en": "English", "ru": "Русский"}[lang])
+                if lang is not None:  # chosen the way a user does: by sending its name
+                    await user.say(translate(lang, "language.name"))
                 await _converse(user, sys.stdin, sys.stdout)
         finally:
             await server.stop()

@@ -1,7 +1,7 @@
 """The WeChat face's people: each openid that wrote to the account and the language it chose.
 
 An openid is WeChat's id of one user for one account, sent with every message; it is all this
-table keeps, with the language the user chose by sending its name ("English", "中文", …) and
+table keeps, with the language the user chose by sending its name ("English", …) and
 the day of first contact. Everything is in memory, read once when the store opens: the reply
 path never waits for a read. Writes happen at first contact and at a language choice (rare),
 each committed before the reply that depends on it is sent.

@@ -20,7 +20,14 @@ from collections import OrderedDict
 
 from storage.store import Store
 from wechat.fitting import fit
-from wechat.language import DEFAULT_LANGUAGE, asks_for_languages, reply_language, switch_to
+from wechat.language import (
+    DEFAULT_LANGUAGE,
+    asks_for_languages,
+    folded,
+    reply_language,
+    switch_to,
+    words,
+)
 from wechat.protocol import Message
 from wechat.questions import FACE, AskedQuestion, QuestionHook
 from wechat.replies import Replies, Reply
@@ -32,9 +39,11 @@ REMEMBERED_REPLIES = 10_000
 REMEMBERED_FOR = 300.0
 # Continuations ("reply 1 for more") kept per user, the most recent users.
 CONTINUATIONS = 10_000
-# What asks for the rest of a long reply.
-MORE_WORDS = frozenset({"1", "１", "更多", "继续", "more", "next", "ещё", "еще", "дальше", "далее"})
-_HELP_WORDS = frozenset({"help", "?", "？", "帮助", "помощь", "/help", "/start"})
+# What asks for the rest of a long reply, and what asks for help (wechat/words.toml).
+MORE_WORDS = words("more")
+HELP_WORDS = words("help")
+# The reply that asks for the rest, as the hint names it.
+MORE_KEY = "1"
 
 
 class WeChatFace:
@@ -116,7 +125,7 @@ class WeChatFace:
 
     async def _text(self, user: str, text: str, chosen: str | None) -> str:
         stripped = text.strip()
-        folded = stripped.casefold()
+        said = folded(stripped)
         language = switch_to(stripped)
         if language is not None:
             await self.store.wechat_users.set_language(user, language)
@@ -124,9 +133,9 @@ class WeChatFace:
         lang = chosen or DEFAULT_LANGUAGE
         if asks_for_languages(stripped):
             return self.replies.say(lang, "wechat.language_choose")
-        if folded in MORE_WORDS:
+        if said in MORE_WORDS:
             return self._more(user, lang)
-        if not stripped or folded in _HELP_WORDS:
+        if not said or said in HELP_WORDS:
             return await self.replies.help(lang)
         lang = reply_language(stripped, chosen)
         reply = await self.replies.answer(stripped, lang)
@@ -135,7 +144,7 @@ class WeChatFace:
 
     def _send(self, user: str, lang: str, reply: Reply) -> str:
         """The first part of `reply` that fits; the rest is kept for "1"."""
-        fitted = fit(reply.body, reply.footer, self.replies.say(lang, "wechat.more"))
+        fitted = fit(reply.body, reply.footer, self.replies.say(lang, "wechat.more", key=MORE_KEY))
         self._rest.pop(user, None)
         if fitted.rest:
             self._rest[user] = (lang, fitted.rest, reply.footer)

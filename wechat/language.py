@@ -8,84 +8,57 @@ language, without changing the remembered choice.
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
 import unicodedata
+from importlib import resources
+from typing import Any
 
 from storage.wechat_users import DEFAULT_LANGUAGE
 
-__all__ = ["DEFAULT_LANGUAGE", "reply_language", "switch_to", "written_in"]
+__all__ = ["DEFAULT_LANGUAGE", "reply_language", "switch_to", "words", "written_in"]
 
-# What people type to switch, compared case-folded and without spaces or punctuation.
-_SWITCHES: dict[str, frozenset[str]] = {
-    "en": frozenset(
-        {
-            "english",
-            "eng",
-            "en",
-            "英文",
-            "英语",
-            "英語",
-            "英文版",
-            "английский",
-            "англ",
-            "inenglish",
-        }
-    ),
-    "ru": frozenset(
-        {
-            "русский",
-            "русскийязык",
-            "рус",
-            "ru",
-            "russian",
-            "俄语",
-            "俄文",
-            "俄語",
-            "порусски",
-            "нарусском",
-        }
-    ),
-    "zh": frozenset(
-        {
-            "中文",
-            "汉语",
-            "漢語",
-            "简体中文",
-            "普通话",
-            "chinese",
-            "zh",
-            "cn",
-            "китайский",
-            "кит",
-            "покитайски",
-        }
-    ),
-}
-# Asking for the choice itself: the face answers with the three names.
-LANGUAGE_WORDS = frozenset({"language", "lang", "语言", "язык", "языки", "languages"})
+
 _STRIP = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@functools.cache
+def _words() -> dict[str, Any]:
+    """wechat/words.toml, read once."""
+    text = (resources.files("wechat") / "words.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def words(name: str) -> frozenset[str]:
+    """A list of wechat/words.toml's [words], folded as messages are compared."""
+    return frozenset(folded(word) for word in _words()["words"][name])
+
 
 # A question is "clearly" in a language when it has this many letters of its script and no
 # letter of another of our scripts outweighs them.
 _MIN_LETTERS = 3
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
+    """A message as the word lists are compared: case-folded, no spaces or punctuation."""
     return _STRIP.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+@functools.cache
+def _switches() -> dict[str, str]:
+    """Each folded language name, to its language."""
+    return {folded(name): str(lang) for lang, names in _words()["switch"].items() for name in names}
 
 
 def switch_to(text: str) -> str | None:
     """The language a message names, if the message is only a language's name."""
-    folded = _folded(text)
-    for language, names in _SWITCHES.items():
-        if folded in names:
-            return language
-    return None
+    return _switches().get(folded(text))
 
 
 def asks_for_languages(text: str) -> bool:
     """The message asks which languages there are ("language", "语言", "язык")."""
-    return _folded(text) in LANGUAGE_WORDS
+    return folded(text) in words("language")
 
 
 def written_in(text: str) -> str | None:
