@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 # Replies remembered for retries: WeChat retries within 15 s; kept longer, and bounded.
 REMEMBERED_REPLIES = 10_000
 REMEMBERED_FOR = 300.0
+# After each WeChat answer, the next waits this multiple of the time it took (see _handle_once).
+PAUSE_SHARE = 0.5
 # Continuations ("reply 1 for more") kept per user, the most recent users.
 CONTINUATIONS = 10_000
 # What asks for the rest of a long reply, and what asks for help (wechat/words.toml).
@@ -81,7 +83,11 @@ class WeChatFace:
         # WeChat flood queues here instead, well within WeChat's 5 s.
         try:
             async with self._turn:
+                started = time.monotonic()
                 reply = await self.handle(message)
+                # Then a pause in proportion before the next WeChat answer: under a flood,
+                # WeChat gets at most 1 / (1 + PAUSE_SHARE) of the loop, Telegram the rest.
+                await asyncio.sleep((time.monotonic() - started) * PAUSE_SHARE)
         finally:
             self._inflight.pop(key, None)
         self._done[key] = (time.monotonic(), reply)
