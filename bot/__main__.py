@@ -3,7 +3,7 @@
 import sys
 
 # Before anything else runs or logs: secrets are redacted from every log record.
-from bot.redaction import install
+from redaction import install
 
 install()
 

@@ -14,10 +14,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 import handlers
 from bot.config import Settings
 from handlers.admin import resume_confirmations
-from handlers.common import ContactJournal
 from handlers.content_admin import publish_commands
-from handlers.kit.context import BotData
+from handlers.kit.context import BotApplication, BotData
 from handlers.kit.flood import FloodGuard
+from handlers.transport.contacts import ContactJournal
 from handlers.transport.delivery import DeliveryWorker
 from handlers.transport.fast_bot import FastBot, ReplyRequest
 from handlers.transport.flood_wait import FloodWait
@@ -29,8 +29,6 @@ from storage.store import Store
 from wording.i18n import Translator, load_catalogs
 
 log = logging.getLogger(__name__)
-
-BotApplication = Application[FastBot, Any, dict[Any, Any], dict[Any, Any], BotData, Any]
 
 # The update types the handlers use; Telegram sends nothing else, so nothing else costs a parse.
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "inline_query", "my_chat_member"]
@@ -123,10 +121,6 @@ def build_application(
             _resume_after_replay(application, inbox), name="resume-confirmations"
         )
         data.source = await _update_source(application, settings, inbox, updates_request)
-        if settings.web.enabled or settings.webhook is not None:
-            from bot.web_server import start_web_server
-
-            data.web = await start_web_server(application)
         # Everything alive now (modules, PTB's classes, catalogs) lives as long as the process:
         # keep it out of the collector's scans, and collect young objects less often. Under a
         # burst this was ~10 % of the CPU per update (BENCHMARKS.md).

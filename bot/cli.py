@@ -22,9 +22,9 @@ from bot.config import (
     require_token,
 )
 from bot.instance import AlreadyRunningError, InstanceLock
-from bot.redaction import install as install_redaction
-from bot.redaction import redact, register_secret
 from handlers.transport.inbox import StopBot
+from redaction import install as install_redaction
+from redaction import redact, register_secret
 from storage.content import LANGUAGES, ContentError, load_content
 from storage.db import DatabaseTooNewError, StorageUnavailableError
 from web.server import ListenError
@@ -180,6 +180,7 @@ def _run(path: Path) -> int:
     from bot.app import build_application
     from bot.preflight import check_storage, check_telegram
     from bot.runner import serve
+    from bot.web_server import ProcessWebServer, wanted
 
     settings = load_settings(path)
     register_settings_secrets(settings)
@@ -202,7 +203,8 @@ def _run(path: Path) -> int:
                 "[wechat] is set but [web] enabled = false: `run` does not serve WeChat"
             )
         application = build_application(settings, token, content)
-        asyncio.run(serve(application))
+        web = ProcessWebServer(settings) if wanted(settings) else None
+        asyncio.run(serve(application, web=web))
     finally:
         lock.release()
     return 0

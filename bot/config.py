@@ -8,22 +8,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
-from urllib.parse import urlsplit
+from typing import Any
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -32,11 +22,18 @@ from pydantic_settings import (
     SettingsError,
 )
 
-Language = Literal["ru", "zh", "en"]
+# The Telegram face's own sections live with it; the process composes the whole file here.
+from handlers.settings import (
+    BotSettings,
+    BroadcastSettings,
+    TelegramSettings,
+    WebhookSettings,
+)
+from wechat.settings import WeChatSettings
+
 DEFAULT_CONFIG_PATH = "config.toml"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CONFIG_ENV = "BOT_CONFIG"
-_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 ENV_PREFIX = "BOT_"
 ENV_NESTED_DELIMITER = "__"
 # Keys whose values are never echoed in an error message.
@@ -47,68 +44,10 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TelegramSettings(_Section):
-    token: SecretStr = SecretStr("")
-    base_url: str = Field(default="https://api.telegram.org/bot", pattern=r"^https?://\S+$")
-    # The bot's @username, for the site's t.me deep links when no token is at hand (`web`).
-    username: str | None = Field(default=None, pattern=r"^@?[A-Za-z][A-Za-z0-9_]{3,31}$")
-
-    @field_validator("base_url")
-    @classmethod
-    def _ends_with_bot(cls, url: str) -> str:
-        # PTB appends the token straight after it: ".../bot" + "123:ABC" + "/getMe".
-        if not url.endswith("/bot"):
-            raise ValueError("must end with /bot, e.g. https://api.telegram.org/bot")
-        return url
-
-
-class BotSettings(_Section):
-    admins: list[int] = Field(default_factory=list)
-    default_language: Language = "ru"
-    # Flood control: more than `flood_burst` updates within `flood_window` seconds get one notice.
-    flood_burst: int = Field(default=8, ge=1)
-    flood_window: float = Field(default=5.0, gt=0)
-
-
 class StorageSettings(_Section):
     path: Path = Path("data/bot.sqlite3")
     # None serves the conference content bundled with the package.
     content: Path | None = None
-
-
-class BroadcastSettings(_Section):
-    # Telegram allows about 30/s (up to 1000/s for paid broadcasts); the emulator takes more.
-    messages_per_second: float = Field(default=25, gt=0, le=10_000)
-    # A send that gets no answer in this many seconds counts as "uncertain" and is never resent.
-    request_timeout: float = Field(default=15, gt=0, le=300)
-
-
-class WebhookSettings(_Section):
-    """Webhook mode: Telegram POSTs updates to `url`; no [webhook] section means long polling."""
-
-    # The public HTTPS URL Telegram posts to (behind the reverse proxy); its path is served here.
-    # Plain http:// only on loopback, for a local Bot API server or the emulator.
-    url: str = Field(
-        pattern=r"^(https://[^/\s?#]+|http://(127\.0\.0\.1|localhost|\[::1\])(:\d+)?)(/[^\s?#]*)?$"
-    )
-    listen: str = Field(default="127.0.0.1", min_length=1)
-    port: int = Field(default=8443, ge=1, le=65535)
-    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token; None: generated once, kept in
-    # the database. Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and -.
-    secret_token: SecretStr | None = Field(default=None)
-    max_connections: int = Field(default=40, ge=1, le=100)
-
-    @field_validator("secret_token")
-    @classmethod
-    def _secret_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _SECRET_TOKEN.fullmatch(value.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-        return value
-
-    @property
-    def path(self) -> str:
-        """The path part of `url`, which this process serves."""
-        return urlsplit(self.url).path or "/"
 
 
 class WebSettings(_Section):
@@ -119,57 +58,6 @@ class WebSettings(_Section):
     # The public address readers use (https://example.org); absolute links in the feed and
     # the canonical/hreflang links. None: links are relative, the feed uses the request's host.
     base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(/\S*)?$")
-
-
-# WeChat's rules for the server token (3-32 letters and digits) and EncodingAESKey (43 characters
-# of base64 without the padding).
-_WECHAT_TOKEN = re.compile(r"[A-Za-z0-9]{3,32}")
-_WECHAT_AES_KEY = re.compile(r"[A-Za-z0-9+/]{43}")
-
-
-class WeChatSettings(_Section):
-    """The WeChat Official Account face (wechat/): present = served by the process's web server."""
-
-    # The token set in the account's server configuration; every request is signed with it.
-    token: SecretStr
-    # The path WeChat POSTs to (the account's server URL is [web] base_url + path).
-    path: str = Field(default="/wechat", pattern=r"^/[A-Za-z0-9._~/-]*$")
-    # Safe mode (AES-encrypted messages) when both are set; plain mode otherwise.
-    app_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    encoding_aes_key: SecretStr | None = None
-    # Only `python -m bot wechat-menu` uses these: with app_id, it posts the custom menu.
-    app_secret: SecretStr | None = None
-    api_base_url: str = Field(default="https://api.weixin.qq.com", pattern=r"^https?://\S+$")
-
-    @field_validator("token")
-    @classmethod
-    def _token_alphabet(cls, value: SecretStr) -> SecretStr:
-        if not _WECHAT_TOKEN.fullmatch(value.get_secret_value()):
-            raise ValueError("must be 3-32 letters and digits (as WeChat requires)")
-        return value
-
-    @field_validator("encoding_aes_key")
-    @classmethod
-    def _aes_key_alphabet(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not _WECHAT_AES_KEY.fullmatch(value.get_secret_value()):
-            raise ValueError("must be the 43 characters WeChat shows (A-Z, a-z, 0-9, + and /)")
-        return value
-
-    @model_validator(mode="after")
-    def _safe_mode_needs_app_id(self) -> WeChatSettings:
-        if self.encoding_aes_key is not None and self.app_id is None:
-            raise ValueError("encoding_aes_key needs app_id too (safe mode uses both)")
-        return self
-
-    @property
-    def safe_mode(self) -> bool:
-        """Messages are AES-encrypted (both app_id and encoding_aes_key are set)."""
-        return self.app_id is not None and self.encoding_aes_key is not None
-
-    def secrets(self) -> list[str]:
-        """Every secret of the section, for the log redaction."""
-        values = [self.token, self.encoding_aes_key, self.app_secret]
-        return [v.get_secret_value() for v in values if v is not None]
 
 
 class Settings(BaseSettings):
@@ -188,6 +76,7 @@ class Settings(BaseSettings):
     broadcast: BroadcastSettings = Field(default_factory=BroadcastSettings)
     webhook: WebhookSettings | None = None
     web: WebSettings = Field(default_factory=WebSettings)
+    # The WeChat face (issue 23): present = served by the process's web server.
     wechat: WeChatSettings | None = None
 
     @classmethod

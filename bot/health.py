@@ -20,7 +20,7 @@ from storage.db import connect
 from storage.inbox import InboxStore
 
 if TYPE_CHECKING:
-    from bot.app import BotApplication
+    from handlers.kit.context import BotApplication
 
 # The write probe gives up after this long: a locked database makes /readyz answer 503 quickly.
 PROBE_TIMEOUT = 0.5

@@ -1,9 +1,10 @@
-"""Running the application: PTB's run_polling lifecycle, with our update source in the Updater's place.
+"""Running the process: PTB's run_polling lifecycle with our update source in the Updater's
+place, and the web server as the Application's peer.
 
-initialize → post_init → start → the source (recovery, then polling or the webhook) … until
-SIGINT/SIGTERM, a fatal source error or `until` finishes → the source stops → stop (the
-updates already queued are handled) → post_stop → shutdown → post_shutdown (the inbox writes
-its last done marks there).
+initialize → post_init → start → the web server (if any) → the source (recovery, then polling or
+the webhook) … until SIGINT/SIGTERM, a fatal source error or `until` finishes → the source stops
+→ the web server stops → stop (the updates already queued are handled) → post_stop → shutdown →
+post_shutdown (the inbox writes its last done marks there).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bot.app import BotApplication
+    from bot.web_server import ProcessWebServer
+    from handlers.kit.context import BotApplication
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,7 @@ async def serve(
     *,
     until: Coroutine[Any, Any, None] | None = None,
     handle_signals: bool = True,
+    web: ProcessWebServer | None = None,
 ) -> None:
     """Run until a stop signal (or `until` returns); raises StopBot if the source gave up."""
     stop = asyncio.Event()
@@ -43,9 +46,12 @@ async def serve(
                 if application.post_init is not None:
                     await application.post_init(application)
                 await application.start()
-                source = application.bot_data.source
-                if source is None:
+                if application.bot_data.source is None:
                     raise RuntimeError("post_init chose no update source")
+                if web is not None:
+                    # Listening before the source registers a webhook that points at it.
+                    await web.start(application)
+                source = application.bot_data.source
                 receiving = await source.start()
                 waits: list[asyncio.Future[Any]] = [
                     receiving,
@@ -65,6 +71,8 @@ async def serve(
                     until.close()
                 if source is not None:
                     await source.stop()
+                if web is not None:
+                    await web.stop()
                 if application.running:
                     await application.stop()
                     if application.post_stop is not None:

@@ -1,55 +1,71 @@
 """The process's one web server for `run`: the site, the webhook endpoint and the health checks.
 
-Started in post_init when `[web] enabled` or `[webhook]` is set. One aiohttp application
-(web/server.py) carries every route; it listens on `[web] host`:`port` for the site and on
-`[webhook] listen`:`port` for Telegram's reverse proxy (one socket if they are the same).
-Routes on it: the site (when enabled), `GET /healthz` (web/health.py), `GET /readyz`
-(bot/health.py) and `POST <path of [webhook] url>` (handlers/transport/webhook.py).
+A peer of the Telegram Application in the process (bot/runner.py starts it once the application
+and its services are up, before the update source registers a webhook, and stops it before the
+application stops), as in python-telegram-bot's custom-webhook example; it is not part of the
+Application's own lifecycle. One aiohttp application (web/server.py) carries every route; it
+listens on `[web] host`:`port` for the site and on `[webhook] listen`:`port` for Telegram's
+reverse proxy (one socket if they are the same). Routes on it: the site (when enabled),
+`GET /healthz` (web/health.py), `GET /readyz` (bot/health.py) and `POST <path of [webhook] url>`
+(handlers/transport/webhook.py).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.config import Settings
 from bot.health import Readiness, readiness_routes
+from handlers.kit.context import BotApplication
 from handlers.transport.webhook import WebhookSource
-
-if TYPE_CHECKING:
-    from bot.app import BotApplication
-    from web.server import WebServer
+from web.health import health_routes
+from web.server import WebServer
 
 
-async def start_web_server(application: BotApplication) -> WebServer:
-    """Build the server from the started services and listen (ListenError: exit code 2)."""
-    from web.health import health_routes
-    from web.server import WebServer
+def wanted(settings: Settings) -> bool:
+    """Whether `run` serves HTTP at all: the site, or the webhook."""
+    return settings.web.enabled or settings.webhook is not None
 
-    data = application.bot_data
-    settings = data.settings
-    if settings.web.enabled:
-        from bot.web_only import build_server  # only a process that serves the site loads it
 
-        server = build_server(settings, data.store, data.translate, data.bot_username)
-    else:
-        server = WebServer()
-        server.add_routes(health_routes(data.store))
-    readiness = Readiness(application)
-    await readiness.open(settings.storage.path)
-    data.readiness = readiness
-    server.add_routes(readiness_routes(readiness))
-    if isinstance(data.source, WebhookSource):
-        server.add_routes(data.source.routes())
-    addresses = []
-    if settings.web.enabled:
-        addresses.append((settings.web.host, settings.web.port))
-    if settings.webhook is not None:
-        webhook = (settings.webhook.listen, settings.webhook.port)
-        if webhook not in addresses:
-            addresses.append(webhook)
-    try:
+class ProcessWebServer:
+    """The web server of `run` and what only it owns (the readiness probe's connection)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.server: WebServer | None = None
+        self.readiness: Readiness | None = None
+
+    async def start(self, application: BotApplication) -> None:
+        """Build the server from the started services and listen (ListenError: exit code 2)."""
+        settings = self.settings
+        data = application.bot_data
+        if settings.web.enabled:
+            from bot.web_only import build_server  # only a process that serves the site loads it
+
+            server = build_server(settings, data.store, data.translate, data.bot_username)
+        else:
+            server = WebServer()
+            server.add_routes(health_routes(data.store))
+        self.server = server
+        readiness = Readiness(application)
+        self.readiness = readiness
+        await readiness.open(settings.storage.path)
+        server.add_routes(readiness_routes(readiness))
+        if isinstance(data.source, WebhookSource):
+            server.add_routes(data.source.routes())
+        addresses = []
+        if settings.web.enabled:
+            addresses.append((settings.web.host, settings.web.port))
+        if settings.webhook is not None:
+            webhook = (settings.webhook.listen, settings.webhook.port)
+            if webhook not in addresses:
+                addresses.append(webhook)
         for host, port in addresses:
             await server.start(host, port)
-    except BaseException:
-        await server.stop()
-        raise
-    return server
+
+    async def stop(self) -> None:
+        """Stop listening, then close the probe's connection: whichever was started."""
+        if self.server is not None:
+            await self.server.stop()
+            self.server = None
+        if self.readiness is not None:
+            await self.readiness.close()
+            self.readiness = None

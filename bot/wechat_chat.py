@@ -19,11 +19,12 @@ from typing import TextIO
 
 from pydantic import SecretStr
 
-from bot.config import Settings, WeChatSettings, load_settings
+from bot.config import Settings, load_settings
 from bot.wechat_face import wechat_endpoint
 from storage.store import Store
 from web.server import WebServer
 from wechat.replies import MENU_CARDS
+from wechat.settings import WeChatSettings
 from wording.i18n import Translator, load_catalogs
 from wxemu import ReplyError, WeChatPlatform, WeChatUser
 

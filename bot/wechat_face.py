@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.config import ConfigError, Settings, WeChatSettings
+from bot.config import ConfigError, Settings
 from storage.store import Store
 from wechat.endpoint import WeChatEndpoint
 from wechat.face import WeChatFace
@@ -21,6 +21,7 @@ from wechat.menu import menu_json
 from wechat.protocol import Protocol
 from wechat.questions import QuestionHook
 from wechat.replies import Replies
+from wechat.settings import WeChatSettings
 from wording.i18n import Translator
 
 # Seconds for each call to WeChat's API (token, menu/create).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -12,9 +11,6 @@ from telegram.error import BadRequest
 from handlers.kit.context import BotContext
 from handlers.kit.telegram_text import split_visible
 from handlers.transport.fast_bot import FastBot
-from storage.db import is_lasting_storage_failure
-from storage.health import StorageHealth
-from storage.users import UserStore
 from wording.i18n import Html, language_from_telegram
 
 log = logging.getLogger(__name__)
@@ -47,7 +43,7 @@ async def user_language(update: Update, context: BotContext) -> str:
     """The stored choice, else Telegram's language_code, else the configured default.
 
     Nothing is awaited: the choice is read from memory and the contact noted for the next batch
-    (ContactJournal below writes it before Telegram is told the update arrived).
+    (handlers/transport/contacts.py writes it before Telegram is told the update arrived).
     """
     data = context.bot_data
     user = update.effective_user
@@ -59,36 +55,6 @@ async def user_language(update: Update, context: BotContext) -> str:
     return (
         chosen or language_from_telegram(user.language_code) or data.settings.bot.default_language
     )
-
-
-class ContactJournal:
-    """The FetchJournal of handlers/transport/fast_bot.py: who wrote to the bot, on disk before the ack.
-
-    While the database is unavailable for good (a full disk, a read-only file) the bot keeps
-    answering: a flush that fails that way is reported to `health` and the contacts stay noted
-    in memory; the first flush that succeeds writes them. Only a crash during the outage loses
-    them (their updates were answered). A lock still raises (the caller waits and retries).
-    """
-
-    def __init__(self, users: UserStore, health: StorageHealth | None = None) -> None:
-        self._users = users
-        self._health = health
-
-    def fetched(self, updates: Sequence[Update]) -> None:
-        """Note every sender (first contact, Telegram's language) for the next flush."""
-        for update in updates:
-            user = update.effective_user
-            if user is not None:
-                self._users.note(user.id, user.language_code)
-
-    async def flush(self) -> None:
-        """Write the noted senders in batches (see the class docstring for a failing disk)."""
-        try:
-            await self._users.flush()
-        except Exception as error:
-            if self._health is None or not is_lasting_storage_failure(error):
-                raise
-            self._health.failed(error)
 
 
 def shorten(text: str, limit: int = ECHO_LIMIT) -> str:

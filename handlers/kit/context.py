@@ -8,18 +8,17 @@ from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from telegram import Update
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ExtBot
 
 from storage.health import StorageHealth
 
 if TYPE_CHECKING:
-    from bot.config import Settings
-    from bot.health import Readiness
     from handlers.kit.flood import FloodGuard
+    from handlers.settings import FaceSettings
     from handlers.transport.delivery import DeliveryWorker
+    from handlers.transport.fast_bot import FastBot
     from handlers.transport.inbox import Inbox, UpdateSource
     from storage.store import Store
-    from web.server import WebServer
     from wording.i18n import Translator
 
 
@@ -31,7 +30,7 @@ class BotData:
     has finished) read them through properties that say so if they are not there.
     """
 
-    settings: Settings
+    settings: FaceSettings
     translate: Translator
     flood: FloodGuard
     # Rendered cards by (card key, language); cleared whenever the content is reloaded.
@@ -48,11 +47,6 @@ class BotData:
     # webhook), started by bot/runner.py once the application runs.
     opened_inbox: Inbox | None
     source: UpdateSource | None
-    # The process's one web server when `[web] enabled` or `[webhook]` is set (the site, the
-    # webhook endpoint, /healthz and /readyz): started in post_init.
-    web: WebServer | None
-    # What /readyz asks (bot/health.py), with its own database connection.
-    readiness: Readiness | None
 
     def __init__(self) -> None:
         self.storage_health = StorageHealth()
@@ -63,8 +57,6 @@ class BotData:
         self.started_delivery = None
         self.opened_inbox = None
         self.source = None
-        self.web = None
-        self.readiness = None
 
     @property
     def store(self) -> Store:
@@ -81,19 +73,13 @@ class BotData:
         return self.started_delivery
 
     async def close(self) -> None:
-        """Stop the web server and the worker, then the inbox and the database: whichever was started."""
+        """Stop the worker, then the inbox and the database: whichever was started."""
         await self.storage_health.close()
         if self.resuming is not None:
             self.resuming.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.resuming
             self.resuming = None
-        if self.web is not None:
-            await self.web.stop()
-            self.web = None
-        if self.readiness is not None:
-            await self.readiness.close()
-            self.readiness = None
         if self.started_delivery is not None:
             await self.started_delivery.stop()
             self.started_delivery = None
@@ -106,6 +92,9 @@ class BotData:
             self.opened_store = None
 
 
+BotApplication: TypeAlias = (
+    "Application[FastBot, Any, dict[Any, Any], dict[Any, Any], BotData, Any]"
+)
 BotContext: TypeAlias = CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]
 # What every handler is: `async def name(update: Update, context: BotContext) -> None`.
 HandlerCallback: TypeAlias = Callable[[Update, BotContext], Coroutine[Any, Any, None]]

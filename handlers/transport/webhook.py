@@ -17,7 +17,7 @@ Telegram sends at most `max_connections` at once, so waiting requests are bounde
 
 The secret token comes from the config (or BOT_WEBHOOK__SECRET_TOKEN); if absent one is
 generated once and kept in the database, so a restart keeps the registered webhook valid. It
-is never logged: a logging filter replaces it wherever it would appear.
+is never logged: it is registered with the process's redaction (redaction/) as soon as known.
 
 Readiness: every `CHECK_INTERVAL` the webhook is checked with getWebhookInfo (re-registered if
 someone removed or changed it); that, or a delivery, counts as contact with Telegram.
@@ -40,13 +40,14 @@ from aiohttp import web
 from telegram import Update
 from telegram.error import InvalidToken
 
-from bot.config import WebhookSettings
+from handlers.settings import WebhookSettings
 from handlers.transport.inbox import Inbox, StopBot
 from handlers.transport.polling import BACKOFF_MAX, BACKOFF_START
+from redaction import register_secret
 from storage.inbox import InboxRow
 
 if TYPE_CHECKING:
-    from bot.app import BotApplication
+    from handlers.kit.context import BotApplication
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class WebhookSource:
             secret = settings.secret_token.get_secret_value()
         else:
             secret = await inbox.store.state_or_set(SECRET_STATE_KEY, secrets.token_urlsafe(32))
-        redact_in_logs(secret)
+        register_secret(secret)
         return cls(application, inbox, settings, allowed_updates, secret)
 
     @property
@@ -112,7 +113,7 @@ class WebhookSource:
         return routes
 
     async def start(self) -> asyncio.Task[None]:
-        """Register the webhook and recover in the background (post_init started the server)."""
+        """Register the webhook and recover in the background (the runner started the server)."""
         self._accepting = True
         self._task = asyncio.create_task(self._run(), name="webhook")
         return self._task
@@ -205,30 +206,3 @@ class WebhookSource:
 
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
-
-
-class _RedactFilter(logging.Filter):
-    """Replaces each registered secret in a record's message with `<redacted>`."""
-
-    def __init__(self) -> None:
-        super().__init__("redact")
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(secret in message for secret in self.secrets):
-            for secret in self.secrets:
-                message = message.replace(secret, "<redacted>")
-            record.msg, record.args = message, None
-        return True
-
-
-_REDACT = _RedactFilter()
-
-
-def redact_in_logs(secret: str) -> None:
-    """Never let `secret` reach the logs (a minimal filter until a shared one exists)."""
-    _REDACT.secrets.add(secret)
-    for handler in logging.getLogger().handlers:
-        if _REDACT not in handler.filters:
-            handler.addFilter(_REDACT)

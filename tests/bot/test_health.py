@@ -10,6 +10,7 @@ import aiohttp
 from bot.app import build_application
 from bot.config import load_settings
 from bot.runner import serve
+from bot.web_server import ProcessWebServer
 from tests.conftest import TOKEN, BotProcess, write_config
 from tests.handlers.transport.test_webhook import free_port, webhook_config
 from tgemu import BotApiEmulator
@@ -22,7 +23,14 @@ async def test_readyz_is_503_when_the_delivery_worker_stops(
     settings = load_settings(webhook_config(tmp_path, emulator, port))
     application = build_application(settings, TOKEN)
     finish = asyncio.Event()
-    running = asyncio.create_task(serve(application, until=finish.wait(), handle_signals=False))
+    running = asyncio.create_task(
+        serve(
+            application,
+            until=finish.wait(),
+            handle_signals=False,
+            web=ProcessWebServer(settings),
+        )
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as http:

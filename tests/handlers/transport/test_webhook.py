@@ -343,14 +343,15 @@ def test_the_secret_is_redacted_wherever_it_would_be_logged() -> None:
     import io
     import logging
 
-    from handlers.transport.webhook import redact_in_logs
+    from redaction import install, register_secret
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     root = logging.getLogger()
     root.addHandler(handler)
     try:
-        redact_in_logs("s3cret-Value_42")
+        install()
+        register_secret("s3cret-Value_42")
         logging.getLogger("telegram.ext").warning(
             "setWebhook with %s", {"secret_token": "s3cret-Value_42"}
         )

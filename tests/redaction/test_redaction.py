@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.redaction import MASK, SecretFilter
+from redaction import MASK, SecretFilter
 from tests.conftest import BOT_USERNAME, TOKEN, run_until_exit, write_config
 from tgemu import BotApiEmulator
 
