@@ -117,3 +117,20 @@ async def test_chat_wechat_talks_to_the_face_through_the_emulator() -> None:
     assert "8,000 — researchers working at JITRI" in out
     assert "I can only read text messages" in out
     assert "Traceback" not in out + err
+
+
+async def test_an_unreachable_api_is_one_line_without_the_secret(tmp_path: Path) -> None:
+    config = write_site_config(
+        tmp_path,
+        wechat={
+            "token": "menuToken1",
+            "app_id": APP_ID,
+            "app_secret": APP_SECRET,
+            "api_base_url": "http://127.0.0.1:9",  # the discard port: nothing listens
+        },
+    )
+    code, out, err = await _bot("wechat-menu", "--config", str(config))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "unreachable" in lines[0], err
+    assert APP_SECRET not in out + err and "Traceback" not in err

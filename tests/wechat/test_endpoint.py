@@ -153,3 +153,13 @@ async def test_a_long_question_gets_a_reply_within_the_limits(platform: WeChatPl
 
 def test_the_tokens_never_reach_the_log(wechat_site: WebProcess) -> None:
     assert TOKEN not in wechat_site.log()
+
+
+async def test_language_and_help_buttons_and_words(platform: WeChatPlatform) -> None:
+    user = platform.user()
+    assert await user.click("language") == "请发送语言名称：中文、English 或 Русский。"
+    assert await user.say("语言") == "请发送语言名称：中文、English 或 Русский。"
+    helped = await user.click("help")
+    assert helped is not None and "English" in helped and "JITRI" in helped
+    assert await user.say("？") == helped
+    assert await user.say("帮助") == helped
