@@ -18,6 +18,7 @@ import logging
 import time
 from collections import OrderedDict
 
+from storage.db import is_storage_failure
 from storage.store import Store
 from wechat.fitting import fit
 from wechat.language import (
@@ -99,7 +100,13 @@ class WeChatFace:
     async def handle(self, message: Message) -> str | None:
         """One message's reply, without the retry bookkeeping."""
         self.handled += 1
-        await self.store.wechat_users.seen(message.user)
+        try:
+            await self.store.wechat_users.seen(message.user)
+        except Exception as error:
+            if not is_storage_failure(error):
+                raise
+            # Counting the user must not cost them the answer: it is noted at their next message.
+            log.warning("WeChat user not recorded: %s", error)
         chosen = self.store.wechat_users.chosen(message.user)
         if message.kind == "text":
             return await self._text(message.user, message.content, chosen)
@@ -134,7 +141,14 @@ class WeChatFace:
         said = folded(stripped)
         language = switch_to(stripped)
         if language is not None:
-            await self.store.wechat_users.set_language(user, language)
+            try:
+                await self.store.wechat_users.set_language(user, language)
+            except Exception as error:
+                if not is_storage_failure(error):
+                    raise
+                # Not remembered: never say it was (write first, then tell).
+                log.warning("WeChat language choice not saved: %s", error)
+                return self.replies.say(language, "unavailable")
             return self.replies.say(language, "wechat.language_saved")
         lang = chosen or DEFAULT_LANGUAGE
         if asks_for_languages(stripped):

@@ -75,11 +75,11 @@ class Replies:
         answer = await self.store.answers.ask(query, lang, limit=FACTS_SHOWN)
         if answer.best is None:
             return await self._nothing(answer, query, lang)
-        parts: list[str] = []
+        # The answering sentence first; a guessed spelling is said after it.
+        parts = [self._sentence(answer.best, lang)]
         if answer.corrections:
             words = ", ".join(meant for _, meant in answer.corrections)
             parts.append(self.say(lang, "answer.did_you_mean", words=words))
-        parts.append(self._sentence(answer.best, lang))
         if answer.others:
             others = "\n".join(f"• {self._sentence(f, lang)}" for f in answer.others)
             parts.append(f"{self.say(lang, 'answer.others')}\n{others}")
