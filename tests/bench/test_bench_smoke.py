@@ -161,3 +161,9 @@ def test_scheduled_photo_reached_everyone_after_its_time_without_uploads(
     assert scheduled["counts"]["lost"] == [0]
     assert _metric(scheduled, "photos sent before the due time")["max"] == 0
     assert _metric(scheduled, "files uploaded by the bot")["max"] == 0
+
+
+def test_wechat_answered_every_question_of_every_user(report: dict[str, Any]) -> None:
+    result = _result(report, "wechat")
+    # Quick mode: 50 users x 2 questions, each reply checked by the WeChat emulator.
+    assert result["counts"]["wechat_answered"] == [100.0]
