@@ -60,7 +60,6 @@ class WeChatFace:
         self._done: OrderedDict[str, tuple[float, str | None]] = OrderedDict()
         # openid -> (language, the rest of the body, its footer)
         self._rest: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
-        self.handled = 0
         # One WeChat answer is computed at a time (see _handle_once).
         self._turn = asyncio.Lock()
 
@@ -99,7 +98,6 @@ class WeChatFace:
 
     async def handle(self, message: Message) -> str | None:
         """One message's reply, without the retry bookkeeping."""
-        self.handled += 1
         try:
             await self.store.wechat_users.seen(message.user)
         except Exception as error:
