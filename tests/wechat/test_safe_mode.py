@@ -49,20 +49,23 @@ async def test_safe_mode_reads_and_answers_encrypted(tmp_path: Path) -> None:
     assert AES_KEY not in log and TOKEN not in log
 
 
-async def test_the_language_choice_survives_a_restart(tmp_path: Path) -> None:
+async def test_the_language_choice_survives_kill_9(tmp_path: Path) -> None:
+    """Written before the reply confirming it: a crash right after the reply keeps it."""
     config = wechat_config(tmp_path)
     openid = "oRestartUser000000000000000"
-    for step in ("choose", "after restart"):
-        log = tmp_path / f"web-{step.replace(' ', '-')}.log"  # a fresh log: a fresh URL
-        with running(WebProcess(["--config", str(config)], log)) as process:
-            async with WeChatPlatform(f"{process.url}/wechat", TOKEN) as platform:
-                user = platform.user(openid)
-                if step == "choose":
-                    assert "English" in (await user.say("English") or "")
-                else:
-                    shown = await user.say("JITRI")
-                    assert shown is not None
-                    assert not any("\u4e00" <= c <= "\u9fff" for c in shown.split("<a")[0])
+    crashed = WebProcess(["--config", str(config)], tmp_path / "web-crashed.log")
+    crashed.start()
+    try:
+        async with WeChatPlatform(f"{crashed.url}/wechat", TOKEN) as platform:
+            assert "English" in (await platform.user(openid).say("English") or "")
+    finally:
+        crashed.kill()  # SIGKILL, at once after the confirmation
+    # A fresh log: the new process's URL is read from it.
+    with running(WebProcess(["--config", str(config)], tmp_path / "web.log")) as process:
+        async with WeChatPlatform(f"{process.url}/wechat", TOKEN) as platform:
+            shown = await platform.user(openid).say("JITRI")
+            assert shown is not None and "JITRI" in shown
+            assert not any("\u4e00" <= c <= "\u9fff" for c in shown.split("<a")[0])
 
 
 @pytest.mark.parametrize(
