@@ -1,4 +1,5 @@
-"""`python -m bench [--quick] [--only NAME ...] [--json PATH]`: run the benchmarks, print a table."""
+"""`python -m bench [--quick] [--only NAME ...] [--json PATH]`: run the benchmarks, print a
+table."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """7. Memory under a burst: peak RSS of our bot while 1k, 5k and 20k new users send /about at once.
 
 One fresh bot process, database and emulator per size, so each peak is that burst's own: the
-database is prepared first (as in service), the bot starts, every update is pushed in bulk, and VmHWM is read from /proc/<pid>/status once
-every user was answered, before the bot is stopped. A bot announced on a big event's screen
+database is prepared first (as in service), the bot starts, every update is pushed in bulk,
+and VmHWM is read from /proc/<pid>/status once every user was answered, before the bot is
+stopped. A bot announced on a big event's screen
 gets exactly this: thousands of first contacts within seconds.
 """
 

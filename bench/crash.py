@@ -3,9 +3,9 @@
 The fault campaign of issue #11 lost 68 % of such a backlog (10,238 of 15,000 over five runs):
 polling confirmed what it had fetched before handling it. With the durable inbox a crash must
 lose nothing; an update answered just before the kill whose done mark had not reached the
-disk is answered again (at most `handlers.transport.inbox.MAX_IN_FLIGHT`). Each round: a fresh database, N
-updates pushed, the bot started, killed with SIGKILL once 10 % of the replies went out,
-started again, and every reply counted once the emulator is idle.
+disk is answered again (at most `handlers.transport.inbox.MAX_IN_FLIGHT`). Each round: a
+fresh database, N updates pushed, the bot started, killed with SIGKILL once 10 % of the replies
+went out, started again, and every reply counted once the emulator is idle.
 """
 
 from __future__ import annotations

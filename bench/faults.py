@@ -291,7 +291,8 @@ async def main(kills: int) -> None:
             (base / name).mkdir()
         lost, duplicates = await kill_mid_broadcast(kills, base / "mid")
         rows.append(
-            f"| kill -9 mid-broadcast (200 recipients, {kills} kills) | lost per kill: max {max(lost)}"
+            f"| kill -9 mid-broadcast (200 recipients, {kills} kills)"
+            f" | lost per kill: max {max(lost)}"
             f" (total {sum(lost)}) | duplicates per kill: {duplicates} (max {max(duplicates)}) |"
         )
         lost_drafts, rounds = await kill_during_confirm(kills, base / "confirm")

@@ -2,10 +2,11 @@
 
 Each round seeds a new database with subscribers, starts our bot with
 `[broadcast] messages_per_second` set, broadcasts through the admin UI and reads the
-emulator's timestamps of every recipient's sendMessage. The busiest one-second window is the most sends found in any window
-[t, t + 1 s) starting at a send. The achieved rate is the least-squares slope of the
-cumulative count against time (see long_run_rate). "Unthrottled" is the config maximum, 10,000 msg/s, far
-above what the worker can send, so the throughput is the worker's own.
+emulator's timestamps of every recipient's sendMessage. The busiest one-second window is the
+most sends found in any window [t, t + 1 s) starting at a send. The achieved rate is the
+least-squares slope of the cumulative count against time (see long_run_rate). "Unthrottled" is
+the config maximum, 10,000 msg/s, far above what the worker can send, so the throughput is the
+worker's own.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
-"""HTTP load from a process of its own: `python -m bench.web_load URL PATH --connections N --seconds S`.
+"""HTTP load from a process of its own:
+`python -m bench.web_load URL PATH --connections N --seconds S`.
 
 N keep-alive HTTP/1.1 connections, each sending the next GET as soon as the previous answer
 is read in full, for S seconds. A `{n}` in PATH becomes a new number in every request (no two
-requests alike, so no cache can answer them). Prints one JSON line: requests, seconds, latency percentiles
-(ms), and non-200 answers. A minimal client on asyncio streams, so the client costs less CPU
-than the servers it measures (both share the machine).
+requests alike, so no cache can answer them). Prints one JSON line: requests, seconds, latency
+percentiles (ms), and non-200 answers. A minimal client on asyncio streams, so the client costs
+less CPU than the servers it measures (both share the machine).
 """
 
 from __future__ import annotations

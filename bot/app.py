@@ -63,9 +63,10 @@ def build_application(
 ) -> BotApplication:
     """The bot, ready for bot.runner.serve(); services start in post_init.
 
-    There is no PTB Updater: updates come through the durable inbox (handlers/transport/inbox.py), fed by
-    long polling or the webhook, whichever the settings choose. The inbox also bounds the
-    updates in memory, so a burst of any size waits at Telegram.
+    There is no PTB Updater: updates come through the durable inbox
+    (handlers/transport/inbox.py), fed by long polling or the webhook, whichever the settings
+    choose. The inbox also bounds the updates in memory, so a burst of any size waits at
+    Telegram.
 
     `content` is the already validated content file, if the caller checked it up front.
     """
@@ -135,8 +136,8 @@ def build_application(
     # The one retry path on 429 for every request the handlers make.
     flood_wait = FloodWait()
 
-    # Echo-free replies (handlers/transport/fast_bot.py); aiohttp, not PTB's default httpx: 3x the replies per
-    # second under load (BENCHMARKS.md).
+    # Echo-free replies (handlers/transport/fast_bot.py); aiohttp, not PTB's default httpx: 3x
+    # the replies per second under load (BENCHMARKS.md).
     bot = FastBot(
         token,
         base_url=settings.telegram.base_url,

@@ -38,7 +38,8 @@ class InstanceLock:
             holder = handle.read().strip() or "unknown"
             handle.close()
             raise AlreadyRunningError(
-                f"another bot process (pid {holder}) is already running on {self.path.parent / self.path.stem};"
+                f"another bot process (pid {holder}) is already running on"
+                f" {self.path.parent / self.path.stem};"
                 " stop it first (one process per database)"
             ) from None
         except BaseException:

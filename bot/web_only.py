@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 def build_server(
     settings: Settings, store: Store, translate: Translator, bot_username: str | None = None
 ) -> WebServer:
-    """The one web server: the health check, the site and, with `[wechat]`, the WeChat face."""
+    """A web server with the health check, the site and, with `[wechat]`, the WeChat face;
+    `run` adds readiness and the webhook endpoint to it (bot/web_server.py)."""
     site = Site(
         store,
         translate,

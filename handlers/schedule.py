@@ -3,8 +3,8 @@ document whose caption starts with /broadcast or /schedule.
 
 A scheduled broadcast is an ordinary draft (handlers/admin.py: same preview, audience buttons
 and per-language composition) with a due time; once confirmed it waits in SQLite until the
-delivery worker starts it (handlers/transport/delivery.py). `<when>` is read in the event's time zone, which
-comes from the content file (handlers/kit/schedule_time.py has the forms).
+delivery worker starts it (handlers/transport/delivery.py). `<when>` is read in the event's time
+zone, which comes from the content file (handlers/kit/schedule_time.py has the forms).
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 Life of a broadcast: composing (guided flow) → draft → [scheduled →] sending → done | stopped;
 a draft or a scheduled broadcast may be cancelled. Starting to send writes one outbox row per
 recipient in one transaction with INSERT … SELECT, so recipients never pass through Python: at
-confirmation, or for a scheduled broadcast when it comes due (the audience is who it is then). The delivery worker streams due
-rows in key order, claims each one (pending → sending) right before its request and records
-the outcome (sent / failed / blocked / uncertain, or back to pending for a retry).
+confirmation, or for a scheduled broadcast when it comes due (the audience is who it is then).
+The delivery worker streams due rows in key order, claims each one (pending → sending) right
+before its request and records the outcome (sent / failed / blocked / uncertain, or back to
+pending for a retry).
 """
 
 from __future__ import annotations
@@ -500,26 +501,6 @@ class BroadcastStore:
             )
         return {(int(b), int(u)) for b, u in claimed}
 
-    async def record(
-        self, broadcast_id: int, user_id: int, state: OutboxState, error: str | None = None
-    ) -> None:
-        """The final outcome of a row; `blocked` also marks the user as unreachable."""
-        await self.save([Outcome(broadcast_id, user_id, state, error)])
-
-    async def retry(
-        self,
-        broadcast_id: int,
-        user_id: int,
-        not_before: float,
-        error: str | None,
-        *,
-        count_attempt: bool = True,
-    ) -> None:
-        """Put a row back in the queue, due at `not_before` (unix time)."""
-        await self.save(
-            [Outcome(broadcast_id, user_id, OutboxState.PENDING, error, not_before, count_attempt)]
-        )
-
     async def save(self, outcomes: Sequence[Outcome]) -> None:
         """Record what became of sent rows.
 
@@ -567,7 +548,8 @@ class BroadcastStore:
                 )
 
     async def recover_sending(self) -> int:
-        """After a crash: rows left 'sending' go back to the queue (see handlers/transport/delivery.py)."""
+        """After a crash: rows left 'sending' go back to the queue (handlers/transport/delivery.py
+        says why)."""
         async with self._lock:
             cursor = await self._db.execute(
                 """UPDATE outbox SET state = 'pending', error = 'resent after restart'

@@ -97,7 +97,8 @@ async def connect(path: Path, busy_wait: float = DEFAULT_WAIT) -> aiosqlite.Conn
         raise StorageUnavailableError(f"database {path}: {_reason(error)}") from None
     try:
         connection.row_factory = aiosqlite.Row
-        # Unicode-aware case folding for searches SQLite's ASCII-only LIKE would miss ("Ху" vs "ху").
+        # Unicode-aware case folding for searches SQLite's ASCII-only LIKE would miss ("Ху" vs
+        # "ху").
         await connection.create_function("casefold", 1, _casefold, deterministic=True)
         for pragma in CONNECTION_PRAGMAS:
             await connection.execute(pragma)

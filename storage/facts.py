@@ -109,7 +109,8 @@ class FactStore:
     async def event(self, lang: str) -> Event:
         """The conference itself."""
         (row,) = await self._all(
-            "SELECT e.date, i.title, i.city, i.province FROM event e JOIN event_i18n i ON i.lang = ?",
+            "SELECT e.date, i.title, i.city, i.province"
+            " FROM event e JOIN event_i18n i ON i.lang = ?",
             lang,
         )
         sections: dict[str, list[str]] = {
@@ -216,7 +217,8 @@ class FactStore:
         ]
 
     async def find_organizations(self, name: str) -> list[str]:
-        """Organization ids matching a name typed in any language: exact, then partial, then fuzzy."""
+        """Organization ids matching a name typed in any language: exact, then partial, then
+        fuzzy."""
         wanted = " ".join(name.casefold().split())
         if not wanted:
             return []
@@ -246,8 +248,9 @@ class FactStore:
                 )
             return hits
         # Trigrams cannot index one- or two-character terms (common in Chinese): scan instead.
-        # casefold() is registered on the connection (storage.db): SQLite's own LIKE folds ASCII only.
-        # Cards whose title holds more of the terms come first, shorter (closer) titles before longer.
+        # casefold() is registered on the connection (storage.db): SQLite's own LIKE folds ASCII
+        # only. Cards whose title holds more of the terms come first, shorter (closer) titles
+        # before longer.
         like = "casefold({}) LIKE ? ESCAPE '\\'"
         in_title = " + ".join([like.format("title")] * len(terms))
         in_card = " AND ".join([like.format("title || ' ' || body")] * len(terms))

@@ -80,7 +80,8 @@ class InboxStore:
     async def prune(self, done_before: float) -> int:
         """Delete rows done before `done_before`, keeping the newest row (polling resumes there)."""
         cursor = await self._db.execute(
-            "DELETE FROM inbox WHERE done_at < ? AND update_id < (SELECT max(update_id) FROM inbox)",
+            "DELETE FROM inbox"
+            " WHERE done_at < ? AND update_id < (SELECT max(update_id) FROM inbox)",
             (done_before,),
         )
         deleted = cursor.rowcount
@@ -111,7 +112,8 @@ class InboxStore:
         return str(next(iter(rows))[0])
 
     async def probe_write(self) -> None:
-        """Take the write lock and give it back at once: raises if the database cannot be written."""
+        """Take the write lock and give it back at once: raises if the database cannot be
+        written."""
         async with self._transaction:
             await self._db.execute("BEGIN IMMEDIATE")
             await self._db.execute("ROLLBACK")

@@ -158,7 +158,8 @@ def _rows(content: Content) -> Iterator[tuple[str, Rows]]:
         [(name, org.id) for org in orgs for name in organization_names(org.id, content)],
     )
     yield (
-        "INSERT INTO organization_paragraphs (organization_id, position, lang, body) VALUES (?, ?, ?, ?)",
+        "INSERT INTO organization_paragraphs (organization_id, position, lang, body)"
+        " VALUES (?, ?, ?, ?)",
         _localized_list((org.id, org.description) for org in orgs),
     )
     yield (

@@ -5,9 +5,17 @@ Never edit a migration that has shipped; add a new one. Each runs in one transac
 
 from __future__ import annotations
 
+from storage.content import LANGUAGES
+
+# The languages a column may hold, as an SQL list, built from the project's one list of languages.
+# The shipped migrations' text is pinned byte for byte (tests/storage/test_migrations.py), so a
+# new language fails that test on purpose: freeze today's list for the shipped migrations and add
+# one that rebuilds the CHECKs.
+LANGUAGES_SQL = "(" + ", ".join(f"'{language}'" for language in LANGUAGES) + ")"
+
 # 1: the conference fact store (domain tables with one translation row per language),
 #    the full-text index and the users table.
-FACT_STORE = """
+FACT_STORE = f"""
 CREATE TABLE content_meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -18,7 +26,7 @@ CREATE TABLE source (
     date TEXT NOT NULL
 );
 CREATE TABLE source_i18n (
-    lang     TEXT PRIMARY KEY CHECK (lang IN ('ru', 'zh', 'en')),
+    lang     TEXT PRIMARY KEY CHECK (lang IN {LANGUAGES_SQL}),
     title    TEXT NOT NULL,
     subtitle TEXT NOT NULL
 ) WITHOUT ROWID;
@@ -28,7 +36,7 @@ CREATE TABLE event (
     date TEXT NOT NULL
 );
 CREATE TABLE event_i18n (
-    lang     TEXT PRIMARY KEY CHECK (lang IN ('ru', 'zh', 'en')),
+    lang     TEXT PRIMARY KEY CHECK (lang IN {LANGUAGES_SQL}),
     title    TEXT NOT NULL,
     city     TEXT NOT NULL,
     province TEXT NOT NULL
@@ -37,7 +45,7 @@ CREATE TABLE event_i18n (
 CREATE TABLE event_items (
     section  TEXT NOT NULL,
     position INTEGER NOT NULL,
-    lang     TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang     TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     body     TEXT NOT NULL,
     PRIMARY KEY (section, position, lang)
 ) WITHOUT ROWID;
@@ -49,7 +57,7 @@ CREATE TABLE organizations (
 ) WITHOUT ROWID;
 CREATE TABLE organization_i18n (
     organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    lang            TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang            TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     name            TEXT NOT NULL,
     short_name      TEXT,
     role_text       TEXT NOT NULL,
@@ -69,7 +77,7 @@ CREATE TABLE organization_names (
 CREATE TABLE organization_paragraphs (
     organization_id TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     position        INTEGER NOT NULL,
-    lang            TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang            TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     body            TEXT NOT NULL,
     PRIMARY KEY (organization_id, position, lang)
 ) WITHOUT ROWID;
@@ -82,7 +90,7 @@ CREATE TABLE figures (
 CREATE TABLE figure_i18n (
     organization_id TEXT NOT NULL,
     position        INTEGER NOT NULL,
-    lang            TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang            TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     label           TEXT NOT NULL,
     PRIMARY KEY (organization_id, position, lang),
     FOREIGN KEY (organization_id, position) REFERENCES figures (organization_id, position)
@@ -97,7 +105,7 @@ CREATE TABLE people (
 ) WITHOUT ROWID;
 CREATE TABLE person_i18n (
     person_id TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
-    lang      TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang      TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     name      TEXT NOT NULL,
     title     TEXT NOT NULL,
     role_text TEXT NOT NULL,
@@ -112,7 +120,7 @@ CREATE TABLE statements (
 ) WITHOUT ROWID;
 CREATE TABLE statement_i18n (
     statement_id TEXT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
-    lang         TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang         TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     body         TEXT NOT NULL,
     PRIMARY KEY (statement_id, lang)
 ) WITHOUT ROWID;
@@ -126,7 +134,7 @@ CREATE TABLE contacts (
 ) WITHOUT ROWID;
 CREATE TABLE contact_i18n (
     contact_id TEXT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
-    lang       TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang       TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     label      TEXT NOT NULL,
     PRIMARY KEY (contact_id, lang)
 ) WITHOUT ROWID;
@@ -145,7 +153,7 @@ INSERT INTO search_index (search_index, rank) VALUES ('rank', 'bm25(0.0, 0.0, 10
 
 CREATE TABLE users (
     id                 INTEGER PRIMARY KEY,
-    language           TEXT CHECK (language IN ('ru', 'zh', 'en')),
+    language           TEXT CHECK (language IN {LANGUAGES_SQL}),
     telegram_language  TEXT,
     first_seen         INTEGER NOT NULL,
     last_seen          INTEGER NOT NULL
@@ -155,7 +163,7 @@ CREATE TABLE users (
 # 2: subscriptions and broadcasts. Users get a subscription flag and a "blocked the bot" flag;
 #    a broadcast has one text per language and one outbox row per recipient, written in one
 #    transaction when it is confirmed; news are the broadcasts that went out.
-BROADCASTS = """
+BROADCASTS = f"""
 ALTER TABLE users ADD COLUMN subscribed INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE users ADD COLUMN subscribed_at INTEGER;
 ALTER TABLE users ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
@@ -167,12 +175,12 @@ CREATE INDEX users_reachable ON users (id) WHERE blocked = 0;
 CREATE TABLE broadcasts (
     id                  INTEGER PRIMARY KEY,
     author_id           INTEGER NOT NULL,
-    author_language     TEXT NOT NULL CHECK (author_language IN ('ru', 'zh', 'en')),
+    author_language     TEXT NOT NULL CHECK (author_language IN {LANGUAGES_SQL}),
     status              TEXT NOT NULL CHECK (
         status IN ('composing', 'draft', 'sending', 'done', 'stopped', 'cancelled')
     ),
     -- While composing: the language whose text is awaited next.
-    step                TEXT CHECK (step IN ('ru', 'zh', 'en')),
+    step                TEXT CHECK (step IN {LANGUAGES_SQL}),
     audience            TEXT CHECK (audience IN ('subscribers', 'all')),
     total               INTEGER NOT NULL DEFAULT 0,
     created_at          INTEGER NOT NULL,
@@ -186,7 +194,7 @@ CREATE INDEX broadcasts_author ON broadcasts (author_id, status);
 
 CREATE TABLE broadcast_texts (
     broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
-    lang         TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang         TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     body         TEXT NOT NULL,
     PRIMARY KEY (broadcast_id, lang)
 ) WITHOUT ROWID;
@@ -196,7 +204,7 @@ CREATE TABLE broadcast_texts (
 CREATE TABLE outbox (
     broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,
     user_id      INTEGER NOT NULL,
-    lang         TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    lang         TEXT NOT NULL CHECK (lang IN {LANGUAGES_SQL}),
     state        TEXT NOT NULL DEFAULT 'pending' CHECK (
         state IN ('pending', 'sending', 'sent', 'failed', 'blocked', 'uncertain', 'cancelled')
     ),
@@ -250,16 +258,16 @@ CREATE TABLE answer_words (
 #    SQLite cannot widen a CHECK constraint in place, so `broadcasts` is rebuilt the documented
 #    way (create, copy, drop, rename); migrations run with foreign keys off (storage/db.py), so
 #    dropping the old table does not cascade into the outbox and texts that refer to it.
-ORGANIZERS = """
+ORGANIZERS = f"""
 CREATE TABLE broadcasts_new (
     id                  INTEGER PRIMARY KEY,
     author_id           INTEGER NOT NULL,
-    author_language     TEXT NOT NULL CHECK (author_language IN ('ru', 'zh', 'en')),
+    author_language     TEXT NOT NULL CHECK (author_language IN {LANGUAGES_SQL}),
     status              TEXT NOT NULL CHECK (
         status IN ('composing', 'draft', 'scheduled', 'sending', 'done', 'stopped', 'cancelled')
     ),
     -- While composing: the language whose text is awaited next.
-    step                TEXT CHECK (step IN ('ru', 'zh', 'en')),
+    step                TEXT CHECK (step IN {LANGUAGES_SQL}),
     audience            TEXT CHECK (audience IN ('subscribers', 'all')),
     total               INTEGER NOT NULL DEFAULT 0,
     created_at          INTEGER NOT NULL,
@@ -268,7 +276,7 @@ CREATE TABLE broadcasts_new (
     progress_chat_id    INTEGER,
     progress_message_id INTEGER,
     -- Only recipients who read this language (NULL: every language).
-    audience_language   TEXT CHECK (audience_language IN ('ru', 'zh', 'en')),
+    audience_language   TEXT CHECK (audience_language IN {LANGUAGES_SQL}),
     -- Unix time a scheduled broadcast is due (NULL: sent as soon as it is confirmed).
     due_at              REAL,
     -- Unix time its recipients were resolved and sending began.
@@ -294,9 +302,10 @@ ALTER TABLE broadcast_texts ADD COLUMN media_file_id TEXT;
 
 
 # 5: the durable inbox: every update Telegram sent, written before Telegram is told we have it
-#    (handlers/transport/inbox.py); `done_at` once its handlers finished. Done rows are pruned after a while,
-#    except the newest, whose update_id is where polling resumes. `runtime_state` keeps values
-#    the process generates once and reuses, such as the webhook secret token.
+#    (handlers/transport/inbox.py); `done_at` once its handlers finished. Done rows are pruned
+#    after a while, except the newest, whose update_id is where polling resumes.
+#    `runtime_state` keeps values the process generates once and reuses, such as the webhook
+#    secret token.
 INBOX = """
 CREATE TABLE inbox (
     update_id   INTEGER PRIMARY KEY,

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from storage.migrations import LANGUAGES_SQL
+
 # A user's language as the bot would answer them: the stored choice, else Telegram's language
 # when we speak it (ru-RU → ru), else the configured default (bound as :default).
-LANGUAGE_SQL = """COALESCE(
+LANGUAGE_SQL = f"""COALESCE(
     language,
-    CASE WHEN lower(substr(telegram_language, 1, 2)) IN ('ru', 'zh', 'en')
+    CASE WHEN lower(substr(telegram_language, 1, 2)) IN {LANGUAGES_SQL}
           AND (length(telegram_language) = 2 OR substr(telegram_language, 3, 1) IN ('-', '_'))
          THEN lower(substr(telegram_language, 1, 2)) END,
     :default
@@ -65,12 +67,6 @@ class SubscriberStore:
         rows = await self._db.execute_fetchall(
             "SELECT subscribed FROM users WHERE id = ?", (user_id,)
         )
-        row = next(iter(rows), None)
-        return bool(row and row[0])
-
-    async def is_blocked(self, user_id: int) -> bool:
-        """Whether the user is marked as unreachable."""
-        rows = await self._db.execute_fetchall("SELECT blocked FROM users WHERE id = ?", (user_id,))
         row = next(iter(rows), None)
         return bool(row and row[0])
 

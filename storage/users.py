@@ -3,8 +3,8 @@
 The reply path never waits for this table. Chosen languages are few (only people who pressed a
 language button) and are all kept in memory, loaded when the store opens; contacts are noted in
 memory (`note`) and written in batches (`flush`). The bot flushes before it confirms updates to
-Telegram (handlers/transport/fast_bot.py), so a crash loses no first contact: the updates whose users were not
-yet on disk were not confirmed either, and Telegram sends them again.
+Telegram (handlers/transport/fast_bot.py), so a crash loses no first contact: the updates whose
+users were not yet on disk were not confirmed either, and Telegram sends them again.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ class UserStore:
         now = int(time.time())
         await self._db.execute(
             """INSERT INTO users (id, language, first_seen, last_seen) VALUES (?, ?, ?, ?)
-            ON CONFLICT (id) DO UPDATE SET language = excluded.language, last_seen = excluded.last_seen""",
+            ON CONFLICT (id) DO UPDATE SET
+                language = excluded.language, last_seen = excluded.last_seen""",
             (user_id, language, now, now),
         )
         self._chosen[user_id] = language

@@ -182,7 +182,8 @@ async def start_bot(
 async def start_with_subscribers(
     emulator: BotApiEmulator, tmp_path: Path, users: dict[int, str], **broadcast: object
 ) -> Bot:
-    """Subscribers written into a fresh database, their chats known to the emulator, then the bot."""
+    """Subscribers written into a fresh database, their chats known to the emulator, then the
+    bot."""
     await seed_subscribers(tmp_path / "bot.sqlite3", users)
     emulator.add_chats(users)
     return await start_bot(emulator, tmp_path, **broadcast)

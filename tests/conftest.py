@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot.config import dump_toml
+from storage.store import Store
 from tgemu import BotApiEmulator, Call
 
 TOKEN = "123456:TEST-TOKEN"
@@ -181,6 +183,32 @@ def callbacks(call: Call | dict[str, Any]) -> list[str]:
     return [b["callback_data"] for row in markup_of(call) for b in row if "callback_data" in b]
 
 
+@pytest.fixture(scope="session")
+def loaded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database migrated and loaded with the bundled content, built once per test session.
+
+    Tests take their own copy (`fresh_database`): loading the content and building the answer
+    index costs ~0.3 s of CPU, a copy a few milliseconds, and the copy is the same database.
+    """
+    path = tmp_path_factory.mktemp("loaded") / "bot.sqlite3"
+
+    async def build() -> None:
+        await (await Store.open(path)).close()
+
+    asyncio.run(build())
+    # Closing the last connection checkpointed the WAL into the file: the file is the database.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+@pytest.fixture
+def fresh_database(loaded_database: Path, tmp_path: Path) -> Path:
+    """This test's own `tmp_path / "bot.sqlite3"`: migrated, the bundled content loaded."""
+    path = tmp_path / "bot.sqlite3"
+    shutil.copyfile(loaded_database, path)
+    return path
+
+
 @pytest.fixture
 async def emulator() -> AsyncIterator[BotApiEmulator]:
     """A fresh, strict Bot API emulator on a free loopback port."""
@@ -262,3 +290,27 @@ def fill(path: Path) -> None:
                     os.write(fd, b"x" * size)
     finally:
         os.close(fd)
+
+
+# ---------------------------------------------------------------- keeping the fast loop fast
+
+# A phase (setup, call or teardown) this long belongs to a test marked `slow`.
+SLOW_PHASE = 1.0
+_unmarked_slow: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Note tests that took a slow phase without the `slow` mark."""
+    if report.duration >= SLOW_PHASE and "slow" not in report.keywords:
+        _unmarked_slow[report.nodeid] = max(report.duration, _unmarked_slow.get(report.nodeid, 0))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Name them at the end of the run, so `pytest -m "not slow"` stays under a minute.
+
+    A reminder, not a failure: on a loaded machine a fast test can take a second once.
+    """
+    if _unmarked_slow:
+        terminalreporter.section("tests of 1 s or more without @pytest.mark.slow")
+        for nodeid, duration in sorted(_unmarked_slow.items(), key=lambda item: -item[1]):
+            terminalreporter.write_line(f"{duration:5.2f}s {nodeid}")

@@ -47,7 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--webhook-retry-delay",
         type=float,
         default=0.5,
-        help="seconds before a failed webhook delivery is repeated; doubles up to 16x (default 0.5)",
+        help="seconds before a failed webhook delivery is repeated; doubles up to 16x"
+        " (default 0.5)",
     )
     return parser.parse_args(argv)
 

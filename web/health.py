@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 
 def health_routes(store: Store) -> web.RouteTableDef:
-    """The health check route table (issue #11 adds /readyz beside it)."""
+    """The liveness route table; `run` serves `/readyz` beside it (bot/health.py)."""
     routes = web.RouteTableDef()
 
     @routes.get("/healthz")

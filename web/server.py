@@ -1,7 +1,8 @@
 """The process's one HTTP server: an aiohttp application that faces add route tables to.
 
-The site, the health checks and (later) the Telegram webhook are route tables on one
-`aiohttp.web.Application`; `start` binds it to one or more addresses and `stop` closes it.
+The site, the health checks and the Telegram webhook are route tables on one
+`aiohttp.web.Application` (bot/web_server.py adds them for `run`, bot/web_only.py for `web`);
+`start` binds it to one or more addresses and `stop` closes it.
 """
 
 from __future__ import annotations

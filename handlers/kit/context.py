@@ -43,8 +43,8 @@ class BotData:
     storage_health: StorageHealth
     # Showing interrupted broadcast confirmations again, after the inbox's replay (bot/app.py).
     resuming: asyncio.Task[None] | None
-    # The durable inbox (handlers/transport/inbox.py), opened in post_init, and what feeds it (polling or
-    # webhook), started by bot/runner.py once the application runs.
+    # The durable inbox (handlers/transport/inbox.py), opened in post_init, and what feeds it
+    # (polling or webhook), started by bot/runner.py once the application runs.
     opened_inbox: Inbox | None
     source: UpdateSource | None
 

@@ -83,7 +83,8 @@ class AiohttpRequest(BaseRequest):
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        """Telegram's answer parsed by orjson; what orjson refuses, PTB's own parse (same errors)."""
+        """Telegram's answer parsed by orjson; what orjson refuses, PTB's own parse (same
+        errors)."""
         try:
             data: dict[str, Any] = orjson.loads(payload)
         except orjson.JSONDecodeError:
@@ -178,7 +179,8 @@ class AiohttpRequest(BaseRequest):
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 data = form
             else:
-                # JSON, as Telegram accepts for any method without files (handlers/transport/wire.py: why).
+                # JSON, as Telegram accepts for any method without files
+                # (handlers/transport/wire.py says why).
                 data = json_body(request_data.parameters)
                 headers = _JSON_HEADERS
         progress = _Progress()

@@ -12,7 +12,8 @@ from storage.users import UserStore
 
 
 class ContactJournal:
-    """The FetchJournal of handlers/transport/fast_bot.py: who wrote to the bot, on disk before the ack.
+    """The FetchJournal of handlers/transport/fast_bot.py: who wrote to the bot, on disk before
+    the ack.
 
     While the database is unavailable for good (a full disk, a read-only file) the bot keeps
     answering: a flush that fails that way is reported to `health` and the contacts stay noted

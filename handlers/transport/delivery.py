@@ -24,8 +24,8 @@ Outcomes, per outbox row:
   (`ConnectionLost`) → `uncertain`, never resent.** The request may well have reached Telegram
   and been delivered; resending risks a duplicate on every slow moment, so we choose
   at-most-once here and count these rows separately in the progress and the report. The
-  transport (handlers/transport/aiohttp_request.py) tells the two cases apart, and bounds each request by
-  `[broadcast] request_timeout` in all.
+  transport (handlers/transport/aiohttp_request.py) tells the two cases apart, and bounds each
+  request by `[broadcast] request_timeout` in all.
 
 Scheduled broadcasts: the loop also starts every scheduled broadcast whose time has come
 (`BroadcastStore.start_due`: its status and all its outbox rows in one transaction, the audience
@@ -37,11 +37,11 @@ requests; outcomes are written by one recorder task, many per transaction under 
 row's slot is freed only once its outcome is on disk, so at most `MAX_IN_FLIGHT` rows are
 `sending` at any moment. An outcome that cannot be written (the database locked, the disk
 full) is retried until it is: its slot stays held meanwhile, so sending pauses rather than
-stranding rows in `sending` (the operator gets one log line, see storage/health.py). After `kill -9` the rows
-left `sending` may or may not have been delivered; **on startup they go back to the queue and
-are sent again**, because losing a recipient is worse than a rare duplicate. So a crash costs
-no recipient and at most `MAX_IN_FLIGHT` duplicate messages (the in-flight window). A clean
-shutdown waits for the in-flight requests, so it causes no duplicates.
+stranding rows in `sending` (the operator gets one log line, see storage/health.py). After
+`kill -9` the rows left `sending` may or may not have been delivered; **on startup they go back
+to the queue and are sent again**, because losing a recipient is worse than a rare duplicate.
+So a crash costs no recipient and at most `MAX_IN_FLIGHT` duplicate messages (the in-flight
+window). A clean shutdown waits for the in-flight requests, so it causes no duplicates.
 """
 
 from __future__ import annotations
@@ -110,7 +110,6 @@ PROGRESS_INTERVAL = 3.0
 PROGRESS_TIMEOUT = 30.0
 # While a broadcast streams, scheduled broadcasts that came due are looked for this often.
 DUE_CHECK_INTERVAL = 0.5
-# Extra width of the pacing window, for jitter between our clock and the server's.
 # Answers that mean the chat is gone for good (403s are all of this kind).
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 

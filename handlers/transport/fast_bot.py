@@ -8,8 +8,8 @@ A seam of plain subclassing of PTB's public `ExtBot`:
   turned into a `Message` object, which was the largest single cost of a reply. A keyboard's
   JSON is kept per keyboard object, so a cached card's buttons are serialized once.
 
-What a crash may cost for first contacts is the inbox's business (handlers/transport/inbox.py writes the users
-it was told about before it marks their updates done).
+What a crash may cost for first contacts is the inbox's business (handlers/transport/inbox.py
+writes the users it was told about before it marks their updates done).
 """
 
 from __future__ import annotations

@@ -1,11 +1,12 @@
 """The durable inbox: no update is confirmed to Telegram before it is on disk.
 
-An update source (handlers/transport/polling.py, handlers/transport/webhook.py) hands every batch it receives to `accept`,
-which writes it to SQLite in one transaction and only then puts the updates on PTB's
-`application.update_queue`. Only after `accept` returns does the source tell Telegram it has
-the batch: the next getUpdates offset in polling, the HTTP 200 in webhook mode. When an
-update's handlers have finished, the update processor (handlers/transport/processor.py) calls `done`; done
-marks are written by one flusher task, many per transaction.
+An update source (handlers/transport/polling.py, handlers/transport/webhook.py) hands every
+batch it receives to `accept`, which writes it to SQLite in one transaction and only then puts
+the updates on PTB's `application.update_queue`. Only after `accept` returns does the source
+tell Telegram it has the batch: the next getUpdates offset in polling, the HTTP 200 in webhook
+mode. When an update's handlers have finished, the update processor
+(handlers/transport/processor.py) calls `done`; done marks are written by one flusher task, many
+per transaction.
 
 Bounded memory: at most `limit` updates are between `accept` and their done mark being on disk.
 A source waits for room (`wait_for_room`) before it fetches or accepts more, so a burst of any
@@ -26,8 +27,9 @@ polling from an older offset) is skipped: an update is handled once.
 
 While the database is unavailable for good (a full disk, a read-only file, an I/O error;
 storage.db.is_lasting_storage_failure) the bot keeps answering instead of holding every update
-at Telegram (issue #10); a lock, which passes, still holds them there: a batch that cannot be stored is fed from memory and confirmed, and its
-updates free their slots when handled without a done mark; stored updates whose done marks
+at Telegram (issue #10); a lock, which passes, still holds them there: a batch that cannot be
+stored is fed from memory and confirmed, and its updates free their slots when handled without
+a done mark; stored updates whose done marks
 cannot be written free their slots too (their marks are written once the disk takes them), so
 fetching never stops. The operator gets one log line per outage (storage/health.py). The
 price: a crash during the outage loses the updates that were only in memory, which were
@@ -74,7 +76,7 @@ MAX_IN_FLIGHT = 256
 # the event loop and SQLite's thread, and without a pause they came every 2-3 updates: 5 ms cut
 # the CPU per update by 15 % (BENCHMARKS.md). The price is at kill -9: the replies of the last
 # 5 ms are sent again after the restart, with the rest of the unmarked in-flight updates
-# (71-116 per kill in a burst, within MAX_IN_FLIGHT; README, "What a crash costs").
+# (71-116 per kill in a burst, within MAX_IN_FLIGHT; docs/operators.md, "What a crash costs").
 DONE_FLUSH_DELAY = 0.005
 # Done rows are kept this long (a late duplicate delivery is recognised), then pruned.
 DONE_RETENTION = 3600.0
@@ -94,7 +96,8 @@ class ContactJournal(Protocol):
 
 
 class UpdateSource(Protocol):
-    """What feeds the inbox: long polling (handlers/transport/polling.py) or the webhook (handlers/transport/webhook.py).
+    """What feeds the inbox: long polling (handlers/transport/polling.py) or the webhook
+    (handlers/transport/webhook.py).
 
     `start` first hands the inbox's leftover rows to the application (`Inbox.recover`), then
     receives new updates into it until `stop`; the task it returns ends only on a fatal error

@@ -3,9 +3,9 @@
 PTB's Updater confirms a batch with its next getUpdates as soon as the batch is on the update
 queue, in memory; this loop takes its place (`Application.builder().updater(None)`). It asks
 for a batch only when the inbox has room for it (backpressure: a burst waits at Telegram),
-stores the batch in one transaction (handlers/transport/inbox.py), then asks for the next one. Errors are
-handled as PTB's Updater does: 409 and network errors back off and retry, 429 waits as told, a
-rejected token (401) stops the bot. Log lines never contain the token.
+stores the batch in one transaction (handlers/transport/inbox.py), then asks for the next one.
+Errors are handled as PTB's Updater does: 409 and network errors back off and retry, 429 waits
+as told, a rejected token (401) stops the bot. Log lines never contain the token.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ class UpdatesRequest(AiohttpRequest):
     """The getUpdates transport; it keeps the last answer's updates as Telegram sent them.
 
     The inbox stores each update's original JSON: re-encoding PTB's `Update` objects
-    (`to_json`) would cost ~70 µs per update, this costs an orjson encoding of a small dict (`handlers.transport.wire.dumps`).
+    (`to_json`) would cost ~70 µs per update, this costs an orjson encoding of a small dict
+    (`handlers.transport.wire.dumps`).
     """
 
     __slots__ = ("last_result",)
@@ -142,7 +143,8 @@ class PollingSource:
                 return
             except Exception as error:
                 log.error(
-                    "Cannot store %d updates in the inbox (%s); Telegram keeps them, retrying in %.0f s",
+                    "Cannot store %d updates in the inbox (%s); Telegram keeps them,"
+                    " retrying in %.0f s",
                     len(rows),
                     error,
                     delay,

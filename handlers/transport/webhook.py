@@ -21,7 +21,8 @@ is never logged: it is registered with the process's redaction (redaction/) as s
 
 Readiness: every `CHECK_INTERVAL` the webhook is checked with getWebhookInfo (re-registered if
 someone removed or changed it); that, or a delivery, counts as contact with Telegram.
-Switching back to polling (removing `[webhook]`) deletes the webhook (handlers/transport/polling.py).
+Switching back to polling (removing `[webhook]`) deletes the webhook
+(handlers/transport/polling.py).
 """
 
 from __future__ import annotations

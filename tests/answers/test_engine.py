@@ -15,8 +15,8 @@ from storage.store import Store
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bot.sqlite3")
+async def store(fresh_database: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(fresh_database)
     try:
         yield opened
     finally:
@@ -83,6 +83,7 @@ async def test_stems_meet_other_forms_and_matched_words_are_marked(store: Store)
     assert marked == ["стартапы"]
 
 
+@pytest.mark.slow
 async def test_per_fact_keywords_are_searched(tmp_path: Path) -> None:
     """A keyword in the content file makes its fact answer a word the article never uses."""
     before = await Store.open(tmp_path / "a.sqlite3")
@@ -108,6 +109,7 @@ def test_empty_keywords_are_refused(tmp_path: Path) -> None:
         load_content(path)
 
 
+@pytest.mark.slow
 async def test_a_reloaded_content_file_is_answered_from_at_once(tmp_path: Path) -> None:
     path = content_copy(tmp_path)
     store = await Store.open(tmp_path / "bot.sqlite3", path)

@@ -15,6 +15,11 @@ from typing import Any
 
 import pytest
 
+# Every test here starts a real process or waits on one (>= 1 s).
+# The quick run is bounded by its own subprocess timeout (270 s), not by the suite's 120 s per
+# test, which a loaded machine exceeds while the module's first test sets the run up.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCHMARKS = (
     "answers",

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, BotProcess, ask, write_config
 from tgemu import BotApiEmulator
 
@@ -17,6 +19,7 @@ USER = 4242
 CORE_COMMANDS = {"start", "about", "speakers", "organizers", "jitri", "contacts", "lang", "help"}
 
 
+@pytest.mark.slow
 async def test_start_answers_in_the_users_language(bot: BotProcess) -> None:
     emulator = bot.emulator
     ru = await ask(emulator, USER + 1, "/start", language_code="ru")
@@ -34,6 +37,7 @@ async def test_start_answers_in_the_users_language(bot: BotProcess) -> None:
         assert reply.params["reply_markup"]["inline_keyboard"]
 
 
+@pytest.mark.slow
 async def test_survives_a_5xx_on_send_message(bot: BotProcess) -> None:
     emulator = bot.emulator
     since = len(emulator.calls())
@@ -53,6 +57,7 @@ async def test_survives_a_5xx_on_send_message(bot: BotProcess) -> None:
     assert reply.ok and "lily@jitri.org" in reply.params["text"]
 
 
+@pytest.mark.slow
 async def test_polling_continues_after_a_502_on_get_updates(bot: BotProcess) -> None:
     emulator = bot.emulator
     since = len(emulator.calls())
@@ -69,6 +74,7 @@ async def test_polling_continues_after_a_502_on_get_updates(bot: BotProcess) -> 
     assert any(c.ok for c in emulator.calls("getUpdates", since=failed.index + 1))
 
 
+@pytest.mark.slow
 async def test_polling_continues_after_a_dropped_connection(bot: BotProcess) -> None:
     emulator = bot.emulator
     since = len(emulator.calls())
@@ -82,6 +88,7 @@ async def test_polling_continues_after_a_dropped_connection(bot: BotProcess) -> 
     assert reply.ok and "9 сентября 2020" in reply.params["text"]
 
 
+@pytest.mark.slow
 async def test_slow_telegram_still_gets_the_reply(bot: BotProcess) -> None:
     emulator = bot.emulator
     emulator.set_latency(1.0, "sendMessage")
@@ -97,6 +104,7 @@ async def test_slow_telegram_still_gets_the_reply(bot: BotProcess) -> None:
     assert len(emulator.calls("sendMessage", chat_id=USER, since=since)) == 1
 
 
+@pytest.mark.slow
 async def test_startup_publishes_localized_menus_and_every_call_is_accepted(
     bot: BotProcess,
 ) -> None:
@@ -127,6 +135,7 @@ async def test_startup_publishes_localized_menus_and_every_call_is_accepted(
     assert rejected == []
 
 
+@pytest.mark.slow
 async def test_sigint_stops_the_bot_cleanly(bot: BotProcess) -> None:
     assert (await ask(bot.emulator, USER, "/start", language_code="en")).ok
     assert await bot.stop() == 0
@@ -166,6 +175,7 @@ async def _run_with_config(
     return process.returncode, stdout.decode(), stderr.decode()
 
 
+@pytest.mark.slow
 async def test_missing_token_exits_2_naming_the_key(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
@@ -178,6 +188,7 @@ async def test_missing_token_exits_2_naming_the_key(
     assert emulator.calls() == []  # it never talked to Telegram
 
 
+@pytest.mark.slow
 async def test_unknown_key_exits_2_naming_it(emulator: BotApiEmulator, tmp_path: Path) -> None:
     code, _, stderr = await _run_with_config(emulator, tmp_path, bot={"admin": [1]})
     assert code == 2
@@ -187,6 +198,7 @@ async def test_unknown_key_exits_2_naming_it(emulator: BotApiEmulator, tmp_path:
     assert emulator.calls() == []
 
 
+@pytest.mark.slow
 async def test_non_numeric_admin_exits_2_naming_bot_admins(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:

@@ -58,6 +58,7 @@ def _clean(result: subprocess.CompletedProcess[str]) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 def test_about_and_jitri_in_russian_by_default() -> None:
     out = _clean(chat("/about\n/jitri\n"))
     # Facts from the article.
@@ -71,6 +72,7 @@ def test_about_and_jitri_in_russian_by_default() -> None:
     assert "[1] " in out  # the cards' buttons are shown, numbered
 
 
+@pytest.mark.slow
 def test_chinese_with_lang_zh() -> None:
     out = _clean(chat("/about\n/jitri\n", "--lang", "zh"))
     assert "2020年9月9日" in out
@@ -79,6 +81,7 @@ def test_chinese_with_lang_zh() -> None:
     assert "сентября" not in out
 
 
+@pytest.mark.slow
 def test_english_and_a_question() -> None:
     out = _clean(chat("/start\nNanjing\n", "--lang", "en"))
     assert "Hello!" in out
@@ -88,6 +91,7 @@ def test_english_and_a_question() -> None:
     assert "Nanjing" in after_question.replace("> Nanjing", "", 1)
 
 
+@pytest.mark.slow
 def test_pressing_a_numbered_button_opens_the_card_in_place() -> None:
     out = _clean(chat("/start\n1\n", "--lang", "en"))
     menu, pressed = out.split("> 1\n", 1)
@@ -99,6 +103,7 @@ def test_pressing_a_numbered_button_opens_the_card_in_place() -> None:
     assert "Russia Week" in pressed
 
 
+@pytest.mark.slow
 def test_a_number_presses_a_button_of_the_last_message() -> None:
     out = _clean(chat("/lang\n2\n/start\n", "--lang", "en"))
     assert "[1] Русский  [2] 中文  [3] English" in out
@@ -106,6 +111,7 @@ def test_a_number_presses_a_button_of_the_last_message() -> None:
     assert "您好！" in out.split("> /start", 1)[1]
 
 
+@pytest.mark.slow
 def test_a_number_that_is_not_a_button_is_a_question() -> None:
     """JITRI's figures are searchable: 134 researchers, 51 partners (the menu has 7 buttons)."""
     out = _clean(chat("/start\n134\n51\n", "--lang", "en"))
@@ -115,6 +121,7 @@ def test_a_number_that_is_not_a_button_is_a_question() -> None:
     assert "51 — foreign organizations that are JITRI" in out.split("> 51\n", 1)[1]
 
 
+@pytest.mark.slow
 def test_a_number_after_a_message_without_buttons_is_a_question() -> None:
     # An organizer's /help ends with their commands, a message without buttons: the Menu
     # button of the card before it is no longer what a number presses.
@@ -124,6 +131,7 @@ def test_a_number_after_a_message_without_buttons_is_a_question() -> None:
     assert "“1”" in after  # searched for, as a question
 
 
+@pytest.mark.slow
 def test_admin_flag_makes_the_chat_user_an_organizer() -> None:
     refused = _clean(chat("/stats\n", "--lang", "en"))
     assert "administrators only" in refused
@@ -131,6 +139,7 @@ def test_admin_flag_makes_the_chat_user_an_organizer() -> None:
     assert "Statistics" in out and "administrators only" not in out
 
 
+@pytest.mark.slow
 def test_a_piped_script_is_never_flood_limited(tmp_path: Path) -> None:
     config = tmp_path / "chat.toml"
     config.write_text(
@@ -145,6 +154,7 @@ def test_a_piped_script_is_never_flood_limited(tmp_path: Path) -> None:
     assert time.monotonic() - started < 90
 
 
+@pytest.mark.slow
 def test_log_lines_go_to_the_log_file_not_the_transcript(tmp_path: Path) -> None:
     log = tmp_path / "chat.log"
     out = _clean(chat("/contacts\n", "--lang", "en", "--log", str(log)))
@@ -153,11 +163,13 @@ def test_log_lines_go_to_the_log_file_not_the_transcript(tmp_path: Path) -> None
     assert "is up" in log.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_unknown_command_gets_the_polite_reply() -> None:
     out = _clean(chat("/nosuchcommand\n", "--lang", "en"))
     assert "I don't know the command /nosuchcommand. /help lists everything I can do." in out
 
 
+@pytest.mark.slow
 def test_empty_input_exits_at_once() -> None:
     started = time.monotonic()
     result = chat("")
@@ -166,17 +178,20 @@ def test_empty_input_exits_at_once() -> None:
     assert time.monotonic() - started < 20
 
 
+@pytest.mark.slow
 def test_exit_ends_the_chat_before_the_next_line() -> None:
     out = _clean(chat("/contacts\nexit\n/about\n", "--lang", "en"))
     assert "lily@jitri.org" in out
     assert "> /about" not in out and "9 September 2020" not in out
 
 
+@pytest.mark.slow
 def test_a_line_without_newline_at_the_end_is_still_answered() -> None:
     out = _clean(chat("/contacts", "--lang", "ru"))
     assert "lily@jitri.org" in out
 
 
+@pytest.mark.slow
 def test_config_storage_is_used_but_never_the_network(tmp_path: Path) -> None:
     config = tmp_path / "chat.toml"
     # A real-looking Telegram address and token: chat mode must ignore both.
@@ -192,6 +207,7 @@ def test_config_storage_is_used_but_never_the_network(tmp_path: Path) -> None:
         assert db.execute("SELECT id FROM users").fetchall() == [(1,)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("content", "key"),
     [
@@ -211,6 +227,7 @@ def test_bad_config_exits_2_with_one_line(tmp_path: Path, content: str, key: str
     assert key in lines[0] and str(config) in lines[0]
 
 
+@pytest.mark.slow
 def test_interrupt_ends_the_chat_cleanly() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "chat", "--lang", "en"],
@@ -274,6 +291,7 @@ def _read_until(fd: int, needle: bytes, seen: bytearray, timeout: float = 30) ->
             seen += chunk
 
 
+@pytest.mark.slow
 def test_arrow_up_recalls_the_last_line_on_a_terminal() -> None:
     """On a real terminal (a pty) the chat reads lines with readline: ↑ brings /contacts back."""
     import pty

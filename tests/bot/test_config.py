@@ -109,6 +109,7 @@ BAD_CONFIGS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BAD_CONFIGS))
 def test_bad_config_exits_2_with_one_line_naming_the_key(tmp_path: Path, name: str) -> None:
     body, expected = BAD_CONFIGS[name]
@@ -122,6 +123,7 @@ def test_bad_config_exits_2_with_one_line_naming_the_key(tmp_path: Path, name: s
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_missing_config_file_exits_2(tmp_path: Path) -> None:
     result = run_cli("run", "--config", str(tmp_path / "nope.toml"))
     assert result.returncode == 2
@@ -129,6 +131,7 @@ def test_missing_config_file_exits_2(tmp_path: Path) -> None:
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_config_path_from_environment(tmp_path: Path) -> None:
     path = tmp_path / "elsewhere.toml"
     path.write_text('[bot]\nadmins = ["x"]\n', encoding="utf-8")
@@ -146,6 +149,7 @@ def test_token_never_echoed_in_errors(tmp_path: Path) -> None:
     assert "123456789" not in str(error.value)
 
 
+@pytest.mark.slow
 def test_help_works_without_config(tmp_path: Path) -> None:
     for args in (["--help"], ["run", "--help"], ["chat", "--help"]):
         result = subprocess.run(
@@ -160,6 +164,7 @@ def test_help_works_without_config(tmp_path: Path) -> None:
         assert "usage:" in result.stdout
 
 
+@pytest.mark.slow
 def test_missing_content_file_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(
@@ -170,6 +175,7 @@ def test_missing_content_file_exits_2(tmp_path: Path) -> None:
     assert "nope.toml" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 async def test_database_newer_than_the_code_exits_2(tmp_path: Path, emulator: object) -> None:
     """Refusing a newer schema happens at start-up, after connecting: one line, exit 2."""
     import asyncio

@@ -12,8 +12,13 @@ import socket
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, TOKEN, write_config
 from tgemu import BotApiEmulator
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 WRONG_TOKEN = "999999:WRONG-SECRET-do-not-print"
 

@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from bot.app import build_application
 from bot.config import load_settings
@@ -14,6 +15,9 @@ from bot.web_server import ProcessWebServer
 from tests.conftest import TOKEN, BotProcess, write_config
 from tests.handlers.transport.test_webhook import free_port, webhook_config
 from tgemu import BotApiEmulator
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 
 async def test_readyz_is_503_when_the_delivery_worker_stops(

@@ -9,6 +9,8 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from tests.broadcasting import (
     Bot,
     button_data,
@@ -34,6 +36,7 @@ from tgemu.telegram_html import parse_html
 STRANGER = 6666
 
 
+@pytest.mark.slow
 async def test_non_admins_are_refused_and_nothing_happens(
     emulator: BotApiEmulator, fast: Bot
 ) -> None:
@@ -55,6 +58,7 @@ async def test_non_admins_are_refused_and_nothing_happens(
         assert db.execute("SELECT count(*) FROM broadcasts").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 async def test_preview_confirm_delivers_to_subscribers_only(
     emulator: BotApiEmulator, fast: Bot
 ) -> None:
@@ -118,6 +122,7 @@ async def test_preview_confirm_delivers_to_subscribers_only(
     assert all(len(received(emulator, u, since)) == 1 for u in subscribers)
 
 
+@pytest.mark.slow
 async def test_cancel_and_forged_buttons(emulator: BotApiEmulator, fast: Bot) -> None:
     await subscribe_users(emulator, {7201: "en"})
     since = len(emulator.calls())
@@ -143,6 +148,7 @@ async def test_cancel_and_forged_buttons(emulator: BotApiEmulator, fast: Bot) ->
     assert emulator.calls("sendMessage", chat_id=7201, since=since) == []
 
 
+@pytest.mark.slow
 async def test_test_to_myself_and_send_to_all(emulator: BotApiEmulator, fast: Bot) -> None:
     _, db_path = fast
     await subscribe_users(emulator, {7301: "en"})
@@ -167,6 +173,7 @@ async def test_test_to_myself_and_send_to_all(emulator: BotApiEmulator, fast: Bo
     assert outbox_states(db_path, broadcast_id) == {"sent": 3}
 
 
+@pytest.mark.slow
 async def test_guided_flow_per_language_with_hostile_input(
     emulator: BotApiEmulator, fast: Bot
 ) -> None:
@@ -217,6 +224,7 @@ async def test_guided_flow_per_language_with_hostile_input(
     assert "Step" not in replies[0].params["text"]
 
 
+@pytest.mark.slow
 async def test_guided_flow_cancel_and_nothing_given(emulator: BotApiEmulator, fast: Bot) -> None:
     _, db_path = fast
     await subscribe_users(emulator, {7501: "en"})
@@ -241,6 +249,7 @@ async def test_guided_flow_cancel_and_nothing_given(emulator: BotApiEmulator, fa
     assert user_flags(db_path, 7501) == (1, 0)
 
 
+@pytest.mark.slow
 async def test_formatting_is_kept_and_long_drafts_refused(
     emulator: BotApiEmulator, fast: Bot
 ) -> None:
@@ -292,6 +301,7 @@ async def test_formatting_is_kept_and_long_drafts_refused(
     assert "4001 characters, the limit is 4000" in refused[0].params["text"]
 
 
+@pytest.mark.slow
 async def test_progress_message_stop_and_stats(emulator: BotApiEmulator, tmp_path: Path) -> None:
     # A slow rate so the progress message shows intermediate counts and the stop button, and
     # the stop (after two progress edits, ~6 s) comes well before the 60 messages (~12 s) are out.
@@ -413,6 +423,7 @@ def announcement() -> tuple[str, list[dict[str, object]]]:
     return text, entities
 
 
+@pytest.mark.slow
 async def test_a_long_formatted_announcement_previews_and_arrives_exactly(
     emulator: BotApiEmulator, fast: Bot
 ) -> None:
@@ -456,6 +467,7 @@ async def test_a_long_formatted_announcement_previews_and_arrives_exactly(
     assert item.ok and body.split("\n\n")[1] in parse_html(item.params["text"]).text
 
 
+@pytest.mark.slow
 async def test_stats_show_every_state_and_add_up_in_every_language(
     emulator: BotApiEmulator, fast: Bot
 ) -> None:

@@ -18,7 +18,7 @@ from bench.answers import SETS, load_questions
 from tests.conftest import ask, callbacks, running_bot
 from tgemu import BotApiEmulator
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 QUESTIONS = {label: load_questions(path) for label, path in SETS.items()}
 

@@ -7,6 +7,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.broadcasting import (
     button_data,
     callbacks,
@@ -24,6 +26,9 @@ from tests.broadcasting import (
 )
 from tests.conftest import ADMIN_ID, BotProcess, fill, running_bot, write_config
 from tgemu import BotApiEmulator, Call
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 OTHER_ADMIN = 900_002
 

@@ -21,7 +21,7 @@ from tests.conftest import (
 )
 from tgemu import BotApiEmulator, Call
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 LANGUAGES = {"ru": "ru-RU", "zh": "zh-hans", "en": "en-US"}
 # A user id per language; tests add their own offset so they never share a chat.
@@ -241,7 +241,8 @@ async def test_speakers_with_positions_and_buttons(live: BotApiEmulator, languag
 ORGANIZER_FACTS = {
     "ru": [
         "Китайский международный центр по обмену экспертами",
-        "Международный союз приборостроителей и специалистов по информационным и телекоммуникационным технологиям",
+        "Международный союз приборостроителей и специалистов по информационным"
+        " и телекоммуникационным технологиям",
         "Цзянсуский исследовательский институт промышленных технологий",
     ],
     "zh": [
@@ -251,7 +252,8 @@ ORGANIZER_FACTS = {
     ],
     "en": [
         "China International Centre for Exchange of Experts",
-        "International Union of Instrument Engineers and Specialists in Information and Telecommunication Technologies",
+        "International Union of Instrument Engineers and Specialists"
+        " in Information and Telecommunication Technologies",
         "Jiangsu Industrial Technology Research Institute",
     ],
 }

@@ -6,9 +6,14 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from storage.content import bundled_content_path
 from tests.conftest import ADMIN_ID, BotProcess, ask, write_config
 from tgemu import BotApiEmulator
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 
 async def start_with_content(emulator: BotApiEmulator, tmp_path: Path) -> tuple[BotProcess, Path]:

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.broadcasting import message_id, press, say
 from tests.conftest import BOT_USERNAME, BotProcess, callbacks, running_bot
 from tgemu import BotApiEmulator
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 
 async def test_flood_notice_reaches_a_user_whose_first_excess_update_is_a_press(

@@ -10,7 +10,7 @@ import pytest_asyncio
 from tests.conftest import BOT_USERNAME, running_bot
 from tgemu import BotApiEmulator, Call
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

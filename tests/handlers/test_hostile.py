@@ -21,6 +21,9 @@ from tests.conftest import BOT_USERNAME, TOKEN, BotProcess, ask, running_bot, wr
 from tgemu import BotApiEmulator, Call
 from tgemu.telegram_html import parse_html
 
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
+
 T = TypeVar("T")
 
 

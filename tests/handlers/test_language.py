@@ -1,4 +1,5 @@
-"""The user's language: Telegram's language_code first, the default otherwise, a stored choice always.
+"""The user's language: Telegram's language_code first, the default otherwise, a stored choice
+always.
 
 Persistence is checked across a real process restart.
 """
@@ -14,7 +15,7 @@ import pytest_asyncio
 from tests.conftest import ask, running_bot
 from tgemu import BotApiEmulator, Call
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 # One hand-written fact of /about per language.
 ABOUT_DATE = {"ru": "9 сентября 2020", "zh": "2020年9月9日", "en": "9 September 2020"}

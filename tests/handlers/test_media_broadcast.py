@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from tests.broadcasting import (
     Bot,
     button_data,
@@ -21,6 +23,9 @@ from tests.broadcasting import (
 )
 from tests.conftest import ADMIN_ID
 from tgemu import BotApiEmulator, Call
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 
 async def media_draft(emulator: BotApiEmulator, kind: str, caption: str) -> tuple[int, Call]:

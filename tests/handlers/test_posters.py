@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
@@ -12,6 +13,9 @@ from tests.broadcasting import say
 from tests.conftest import ADMIN_ID, BOT_USERNAME, BotProcess
 from tests.handlers.kit.test_posters import PAYLOADS, expected_url
 from tgemu import BotApiEmulator
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 
 def link(payload: str) -> str:

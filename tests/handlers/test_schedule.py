@@ -11,6 +11,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.broadcasting import (
     button_data,
     callbacks,
@@ -26,6 +28,9 @@ from tests.broadcasting import (
 )
 from tests.conftest import ADMIN_ID, BotProcess, assert_token_not_logged
 from tgemu import BotApiEmulator, Call
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 
 async def schedule(emulator: BotApiEmulator, args: str) -> tuple[int, Call]:

@@ -16,7 +16,7 @@ from tests.conftest import (
 )
 from tgemu import BotApiEmulator
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+pytestmark = [pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 
 DEEP_LINK = re.compile(r"^https://t\.me/conference_test_bot\?start=[A-Za-z0-9_-]{1,64}$")
 

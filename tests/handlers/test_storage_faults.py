@@ -22,6 +22,9 @@ from tests.conftest import (
 )
 from tgemu import BotApiEmulator
 
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
+
 UNAVAILABLE = {
     "en": "temporarily unavailable",
     "ru": "временно недоступен",

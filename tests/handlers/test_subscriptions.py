@@ -20,6 +20,9 @@ from tests.broadcasting import (
 )
 from tgemu import BotApiEmulator
 
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize(
     ("language_code", "subscribed", "already", "unsubscribed", "not_subscribed"),

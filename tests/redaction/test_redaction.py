@@ -15,6 +15,7 @@ from tgemu import BotApiEmulator
 SECRET = TOKEN.split(":", 1)[1]
 
 
+@pytest.mark.slow
 async def test_a_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
     """Telegram answers 401 to every call: the token is wrong."""
     emulator = BotApiEmulator(token="654321:SOME-OTHER-TOKEN", bot_username=BOT_USERNAME)
@@ -31,6 +32,7 @@ async def test_a_rejected_token_is_one_line_without_the_token(tmp_path: Path) ->
     assert output.strip().splitlines() == [output.strip()] and "rejected" in output, output
 
 
+@pytest.mark.slow
 async def test_a_mistyped_base_url_404_never_prints_the_token(tmp_path: Path) -> None:
     """A base_url with a wrong path: every call is 404 Not Found."""
     emulator = BotApiEmulator(token=TOKEN, bot_username=BOT_USERNAME)

@@ -19,6 +19,7 @@ from storage.broadcasts import (
     MediaKind,
     OutboxRow,
     OutboxState,
+    Outcome,
     Version,
 )
 from storage.db import SCHEMA_VERSION, migrate, schema_version
@@ -67,10 +68,15 @@ async def test_v1_database_with_users_migrates_to_v2_keeping_them(tmp_path: Path
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bot.sqlite3")
+async def store(fresh_database: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(fresh_database)
     yield opened
     await opened.close()
+
+
+async def blocked_users(store: Store) -> int:
+    """How many users are marked unreachable, as /stats counts them."""
+    return (await store.subscribers.stats("en")).blocked
 
 
 async def test_subscribe_unsubscribe_block_are_idempotent(store: Store) -> None:
@@ -78,15 +84,18 @@ async def test_subscribe_unsubscribe_block_are_idempotent(store: Store) -> None:
     assert await subs.subscribe(10, "en") is True
     assert await subs.subscribe(10, "en") is False
     await subs.mark_blocked(10, "Forbidden: bot was blocked by the user")
-    assert await subs.is_blocked(10)
+    assert await blocked_users(store) == 1
+    assert await store.broadcasts.audience_sizes() == (0, 0)
     # Subscribing again proves the user is back.
     assert await subs.subscribe(10) is False
-    assert not await subs.is_blocked(10)
+    assert await blocked_users(store) == 0
+    assert await store.broadcasts.audience_sizes() == (1, 1)
     assert await subs.unsubscribe(10) is True
     assert await subs.unsubscribe(10) is False
     await subs.mark_blocked(11, "kicked")  # a user we never saw
-    assert await subs.is_blocked(11)
+    assert await blocked_users(store) == 1
     assert await subs.unblock(11) is True
+    assert await blocked_users(store) == 0
     assert await subs.unblock(11) is False
 
 
@@ -138,22 +147,24 @@ async def test_outbox_life_cycle_retry_recovery_and_stop(store: Store) -> None:
 
     assert await claim(1)
     assert not await claim(1)  # already in flight
-    await broadcasts.record(broadcast_id, 1, OutboxState.SENT)
+    await broadcasts.save([Outcome(broadcast_id, 1, OutboxState.SENT)])
     assert await claim(2)
-    await broadcasts.record(
-        broadcast_id, 2, OutboxState.BLOCKED, "Forbidden: bot was blocked by the user"
+    await broadcasts.save(
+        [Outcome(broadcast_id, 2, OutboxState.BLOCKED, "Forbidden: bot was blocked by the user")]
     )
-    assert await subs.is_blocked(2)
+    assert await blocked_users(store) == 1  # the recipient is marked unreachable with the row
     assert await claim(3)
     later = time.time() + 60
-    await broadcasts.retry(broadcast_id, 3, later, "Internal Server Error")
+    await broadcasts.save(
+        [Outcome(broadcast_id, 3, OutboxState.PENDING, "Internal Server Error", later)]
+    )
     assert await broadcasts.next_retry_at() == pytest.approx(0)
     due = [r.user_id for r in await broadcasts.due(time.time(), 100)]
     assert due == [4, 5, 6]  # 3 waits for its backoff
     assert [r.user_id for r in await broadcasts.due(later + 1, 100)] == [3, 4, 5, 6]
     assert (await broadcasts.due(later + 1, 100))[0].attempts == 1
     assert await claim(4)
-    await broadcasts.record(broadcast_id, 4, OutboxState.UNCERTAIN, "timed out")
+    await broadcasts.save([Outcome(broadcast_id, 4, OutboxState.UNCERTAIN, "timed out")])
     assert await claim(5)  # then the process dies
 
     assert await broadcasts.counts(broadcast_id) == Counts(
@@ -169,7 +180,7 @@ async def test_outbox_life_cycle_retry_recovery_and_stop(store: Store) -> None:
     assert not await claim(6)  # cancelled by the stop
     assert [b.id for b in await broadcasts.active()] == [broadcast_id]
     assert not await broadcasts.finish(broadcast_id)  # 5 is still in flight
-    await broadcasts.record(broadcast_id, 5, OutboxState.FAILED, "Bad Request: whatever")
+    await broadcasts.save([Outcome(broadcast_id, 5, OutboxState.FAILED, "Bad Request: whatever")])
     assert await broadcasts.finish(broadcast_id)
     assert await broadcasts.active() == []
     final = await broadcasts.get(broadcast_id)

@@ -13,8 +13,8 @@ from storage.store import Store
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "bot.sqlite3")
+async def store(fresh_database: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(fresh_database)
     try:
         yield opened
     finally:
@@ -40,6 +40,7 @@ async def test_loading_is_idempotent(store: Store) -> None:
     assert after == before
 
 
+@pytest.mark.slow
 async def test_changed_content_refreshes_store_but_keeps_users(tmp_path: Path) -> None:
     content = tmp_path / "content.toml"
     content.write_text(bundled_content_path().read_text(encoding="utf-8"), encoding="utf-8")
@@ -187,6 +188,7 @@ async def test_find_organizations_by_any_name(store: Store) -> None:
     assert await store.facts.find_organizations("nonexistent org") == []
 
 
+@pytest.mark.slow
 async def test_event_time_zone_is_kept_and_follows_a_reload(tmp_path: Path) -> None:
     content = tmp_path / "content.toml"
     text = bundled_content_path().read_text(encoding="utf-8")

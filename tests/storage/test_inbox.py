@@ -64,6 +64,7 @@ async def test_state_or_set_keeps_the_first_value(inbox: InboxStore) -> None:
     assert await inbox.state("webhook_secret_token") == "first"
 
 
+@pytest.mark.slow
 async def test_probe_write_fails_while_another_connection_holds_the_lock(
     inbox: InboxStore, tmp_path: Path
 ) -> None:

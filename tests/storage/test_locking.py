@@ -50,6 +50,7 @@ async def test_a_write_waits_for_the_lock_and_succeeds_once_it_is_free(tmp_path:
     assert 0.25 <= waited < 3.0
 
 
+@pytest.mark.slow
 async def test_the_wait_ends_with_database_is_locked_after_busy_wait(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     await (await connect(path)).close()

@@ -106,6 +106,7 @@ async def test_without_parse_mode_text_is_literal(api: Api) -> None:
     assert "entities" not in body["result"]
 
 
+@pytest.mark.slow
 async def test_standalone_process_prints_ready() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = await asyncio.create_subprocess_exec(

@@ -14,6 +14,7 @@ from tests.tgemu.support import TOKEN, USER, Api, assert_error
 from tgemu import BotApiEmulator
 
 
+@pytest.mark.slow
 async def test_rate_limit_then_success(emu: BotApiEmulator, bot: telegram.Bot, api: Api) -> None:
     emu.rate_limit(1)
     code, body = await api("sendMessage", chat_id=USER, text="x")

@@ -81,6 +81,7 @@ async def run_tgemu(*args: str) -> asyncio.subprocess.Process:
     )
 
 
+@pytest.mark.slow
 async def test_standalone_token_option() -> None:
     process = await run_tgemu("--port", "0", "--token", "4242:Custom-Token_1")
     try:
@@ -97,6 +98,7 @@ async def test_standalone_token_option() -> None:
         assert await asyncio.wait_for(process.wait(), 10) == 0
 
 
+@pytest.mark.slow
 async def test_malformed_token_option_exits_2_without_echoing_it() -> None:
     process = await run_tgemu("--token", "not-a-token-s3cret")
     _, stderr = await asyncio.wait_for(process.communicate(), 10)

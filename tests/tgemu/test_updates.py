@@ -49,6 +49,7 @@ async def test_long_poll_returns_when_update_pushed(emu: BotApiEmulator, bot: te
     assert 0.15 < time.monotonic() - started < 2
 
 
+@pytest.mark.slow
 async def test_long_poll_times_out_empty(bot: telegram.Bot) -> None:
     started = time.monotonic()
     assert await bot.get_updates(timeout=1) == ()

@@ -26,6 +26,9 @@ if not Path(CHROMIUM).exists():
 
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
+
 SHOTS = ROOT / "test-output" / "web"
 PHONE = {"width": 360, "height": 740}
 ARGS = [

@@ -22,6 +22,9 @@ from tests.web.conftest import (
 )
 from tests.web.html_page import parse
 
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 CARDS = {
     "about": "about",

@@ -10,6 +10,9 @@ from storage.content import Content, load_content
 from tests.web.conftest import LANGUAGES, WebProcess
 from tests.web.html_page import Parsed, parse
 
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
+
 CONTENT: Content = load_content()[0]
 PAGES = (
     "",

@@ -11,11 +11,16 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from storage.content import bundled_content_path
 from tests.conftest import ADMIN_ID, BOT_USERNAME, ROOT, ask, running_bot, write_config
 from tests.web.conftest import request
 from tests.web.html_page import parse
 from tgemu import BotApiEmulator
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 
 def _site_url(log: str) -> str:

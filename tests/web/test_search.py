@@ -9,6 +9,9 @@ import pytest
 from tests.web.conftest import LANGUAGES, WebProcess
 from tests.web.html_page import parse
 
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
+
 NOTHING = {"ru": "ничего не нашлось", "zh": "没有找到", "en": "Nothing found"}
 EMPTY_HELP = {"ru": "Введите слово", "zh": "请输入词语", "en": "Type a word"}
 SHORTENED = {"ru": "Запрос обрезан", "zh": "查询过长", "en": "The query was cut"}

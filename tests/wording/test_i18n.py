@@ -26,9 +26,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_catalogs_have_the_same_keys() -> None:
     reference = set(CATALOGS["en"])
     for language, catalog in CATALOGS.items():
-        assert set(catalog) == reference, (
-            f"{language}: missing {sorted(reference - set(catalog))}, extra {sorted(set(catalog) - reference)}"
-        )
+        missing, extra = sorted(reference - set(catalog)), sorted(set(catalog) - reference)
+        assert set(catalog) == reference, f"{language}: missing {missing}, extra {extra}"
 
 
 @pytest.mark.parametrize("key", sorted(CATALOGS["en"]))

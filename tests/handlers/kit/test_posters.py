@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from pyzbar.pyzbar import ZBarSymbol, decode
 
@@ -16,6 +17,9 @@ from bot.config import dump_toml
 from storage.content import bundled_content_path
 from tests.conftest import BOT_USERNAME, ROOT, TOKEN
 from tgemu import BotApiEmulator
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 # The deep-link payloads, written by hand: the plain cards, every organization and person of
 # the bundled content (ids as in the content file).

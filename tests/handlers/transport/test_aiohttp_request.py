@@ -85,6 +85,7 @@ async def test_connection_refused_is_not_sent() -> None:
     assert not isinstance(caught.value, TimedOut)
 
 
+@pytest.mark.slow
 async def test_connect_timeout_is_not_sent_and_takes_the_timeout() -> None:
     hole, fillers = full_backlog_socket()
     try:
@@ -110,6 +111,7 @@ async def test_a_connection_dropped_after_the_request_is_maybe_delivered(
     assert [c.status for c in emulator.calls("getMe")] == [0]  # it did reach the server
 
 
+@pytest.mark.slow
 async def test_the_timeout_is_the_setting_not_read_plus_write(emulator: BotApiEmulator) -> None:
     """No answer within `read_timeout` (write_timeout as well): TimedOut after 1 s, not 2 s."""
     emulator.set_latency(3, "getMe")

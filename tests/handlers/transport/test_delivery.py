@@ -9,6 +9,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from handlers.transport.delivery import MAX_IN_FLIGHT, RateLimiter
 from tests.broadcasting import (
     WriteLock,
@@ -26,6 +28,9 @@ from tests.broadcasting import (
 from tests.conftest import BotProcess, write_config
 from tests.netfaults import BlackholeProxy
 from tgemu import BotApiEmulator, Call
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 
 def subscriber_sends(emulator: BotApiEmulator, users: set[int], since: int) -> list[Call]:

@@ -1,4 +1,5 @@
-"""The bot's own ExtBot (handlers/transport/fast_bot.py) end to end: the real bot process on the emulator.
+"""The bot's own ExtBot (handlers/transport/fast_bot.py) end to end: the real bot process on the
+emulator.
 
 Replies skip rebuilding Telegram's echo, but Telegram's rejections must still raise the same
 errors; a reply whose Message is needed (the broadcast progress message, edited later) still
@@ -11,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from handlers.transport.inbox import MAX_IN_FLIGHT as MAX_UPDATES_IN_FLIGHT
 from tests.broadcasting import confirm, draft, start_with_subscribers, wait_for_report
@@ -27,6 +30,7 @@ def users_on_disk(db_path: Path) -> dict[int, tuple[str | None, str | None, int]
         return {int(r[0]): (r[1], r[2], int(r[3])) for r in rows}
 
 
+@pytest.mark.slow
 async def test_a_rejected_reply_raises_bad_request(
     emulator: BotApiEmulator, bot: BotProcess
 ) -> None:
@@ -44,6 +48,7 @@ async def test_a_rejected_reply_raises_bad_request(
     assert "telegram.error.BadRequest: Message is too long" in bot.log()
 
 
+@pytest.mark.slow
 async def test_a_blocked_user_raises_forbidden(emulator: BotApiEmulator, bot: BotProcess) -> None:
     """403 is still Forbidden: the error handler logs it and does not try to apologise."""
     await ask(emulator, USER, "/start")
@@ -57,6 +62,7 @@ async def test_a_blocked_user_raises_forbidden(emulator: BotApiEmulator, bot: Bo
     assert "telegram.error.Forbidden" in bot.log()
 
 
+@pytest.mark.slow
 async def test_a_needed_message_is_still_returned(emulator: BotApiEmulator, tmp_path: Path) -> None:
     """The broadcast progress message is sent with its Message and edited into the report."""
     process, _ = await start_with_subscribers(emulator, tmp_path, {4_100_101: "en"})
@@ -69,6 +75,7 @@ async def test_a_needed_message_is_still_returned(emulator: BotApiEmulator, tmp_
         assert await process.stop() == 0, process.log()
 
 
+@pytest.mark.slow
 async def test_first_contacts_survive_sigkill_right_after_the_ack(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
@@ -108,6 +115,7 @@ async def test_first_contacts_survive_sigkill_right_after_the_ack(
         assert first_seen > 0
 
 
+@pytest.mark.slow
 async def test_a_chosen_language_survives_sigkill(emulator: BotApiEmulator, tmp_path: Path) -> None:
     """The choice is read from memory on the reply path, loaded from disk after a crash."""
     db_path = tmp_path / "bot.sqlite3"
@@ -130,6 +138,7 @@ async def test_a_chosen_language_survives_sigkill(emulator: BotApiEmulator, tmp_
         assert await process.stop() == 0, process.log()
 
 
+@pytest.mark.slow
 async def test_a_burst_is_fetched_no_faster_than_it_is_answered(
     emulator: BotApiEmulator, bot: BotProcess
 ) -> None:
@@ -154,6 +163,7 @@ async def test_a_burst_is_fetched_no_faster_than_it_is_answered(
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow
 async def test_an_echo_free_reply_carries_the_defaults_and_the_keyboard(
     emulator: BotApiEmulator, bot: BotProcess
 ) -> None:

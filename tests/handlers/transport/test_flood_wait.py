@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.broadcasting import confirm, draft, start_with_subscribers, wait_for_report
 from tests.conftest import running_bot
 from tgemu import BotApiEmulator
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 
 async def test_replies_during_a_429_window_are_sent_after_retry_after(tmp_path: Path) -> None:

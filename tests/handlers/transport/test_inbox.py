@@ -8,9 +8,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from handlers.transport.inbox import MAX_IN_FLIGHT
 from tests.conftest import ROOT, BotProcess, assert_token_not_logged, write_config
 from tgemu import BotApiEmulator
+
+# Every test here starts a real process or waits on one (>= 1 s).
+pytestmark = pytest.mark.slow
 
 BACKLOG_USERS = 3000
 

@@ -129,6 +129,7 @@ async def webhook_bot(
         assert_token_not_logged(bot)
 
 
+@pytest.mark.slow
 async def test_set_webhook_is_called_with_url_secret_allowed_updates_and_max_connections(
     webhook_bot: tuple[BotProcess, Telegram],
 ) -> None:
@@ -155,6 +156,7 @@ async def test_set_webhook_is_called_with_url_secret_allowed_updates_and_max_con
     assert [d["status"] for d in deliveries] == [200]
 
 
+@pytest.mark.slow
 async def test_a_delivery_is_in_the_inbox_before_200_and_answered(
     webhook_bot: tuple[BotProcess, Telegram],
 ) -> None:
@@ -171,6 +173,7 @@ async def test_a_delivery_is_in_the_inbox_before_200_and_answered(
     assert reply.ok and "9 September 2020" in reply.params["text"]
 
 
+@pytest.mark.slow
 async def test_wrong_or_missing_secret_gets_403_and_nothing_is_processed(
     webhook_bot: tuple[BotProcess, Telegram],
 ) -> None:
@@ -189,6 +192,7 @@ async def test_wrong_or_missing_secret_gets_403_and_nothing_is_processed(
     assert (await bot.emulator.wait_for_call("sendMessage", chat_id=30_000_002)).ok
 
 
+@pytest.mark.slow
 async def test_a_body_that_is_not_an_update_gets_400(
     webhook_bot: tuple[BotProcess, Telegram],
 ) -> None:
@@ -201,6 +205,7 @@ async def test_a_body_that_is_not_an_update_gets_400(
         assert db.execute("SELECT count(*) FROM inbox").fetchone()[0] == 0
 
 
+@pytest.mark.slow
 async def test_a_duplicate_delivery_is_answered_once(
     webhook_bot: tuple[BotProcess, Telegram],
 ) -> None:
@@ -226,6 +231,7 @@ async def test_a_duplicate_delivery_is_answered_once(
     assert len(emulator.calls("sendMessage", chat_id=30_000_003)) == 2
 
 
+@pytest.mark.slow
 async def test_health_and_readiness(webhook_bot: tuple[BotProcess, Telegram]) -> None:
     bot, telegram = webhook_bot
     assert await telegram.get("/healthz") == (200, "ok")
@@ -246,6 +252,7 @@ async def test_health_and_readiness(webhook_bot: tuple[BotProcess, Telegram]) ->
     assert (await telegram.get("/readyz"))[0] == 200
 
 
+@pytest.mark.slow
 async def test_kill_9_with_a_backlog_in_webhook_mode_loses_no_update(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
@@ -273,6 +280,7 @@ async def test_kill_9_with_a_backlog_in_webhook_mode_loses_no_update(
     assert SECRET not in bot.log()
 
 
+@pytest.mark.slow
 async def test_a_generated_secret_is_kept_in_the_database_and_never_logged(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
@@ -300,6 +308,7 @@ async def test_a_generated_secret_is_kept_in_the_database_and_never_logged(
     assert "Traceback" not in bot.log()
 
 
+@pytest.mark.slow
 async def test_switching_back_to_polling_deletes_the_webhook(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
@@ -323,6 +332,7 @@ async def test_switching_back_to_polling_deletes_the_webhook(
     assert "Deleted the webhook" in polling.log()
 
 
+@pytest.mark.slow
 async def test_a_port_in_use_is_one_line_and_exit_2(
     emulator: BotApiEmulator, tmp_path: Path
 ) -> None:
