@@ -1,12 +1,31 @@
-"""The answer engine: a question in, the facts that answer it out, best first.
+"""The answer engine: a question in, a face-neutral verdict and the facts behind it out.
 
-    answer = await store.answers.ask("How many researchers does JITRI have?", "en", limit=3)
-    answer.best.fields      # {"value": "8000", "label": "researchers working at JITRI"}
+    answer = await store.answers.ask("How many researchers does JITRI have?", "en", limit=3,
+                                     conversation=chat_id)
+    answer.verdict          # Verdict.ANSWERED | NOT_IN_ARTICLE | SMALL_TALK | EMPTY
+    answer.best.fields      # ANSWERED: {"value": "8000", "label": "researchers working at JITRI"}
     answer.best.marks       # the shown texts split into (segment, matched) pairs for bold
-    answer.others, answer.cards, answer.corrections, answer.suggestions
+    answer.others, answer.cards, answer.corrections
+    answer.asked            # NOT_IN_ARTICLE: the words asked about that the article lacks
+    answer.about            # the card of the subject asked about ("org:jitri"), if any
+    answer.related          # NOT_IN_ARTICLE: what the article says nearby (never the answer)
+    answer.suggestions      # cards to offer when the question is not answered
+    answer.talk             # SMALL_TALK: TalkKind.GREETING, THANKS, GOODBYE, IDENTITY, HELP…
+    answer.followed         # True when the question was read as referring back to `about`
+    store.answers.note(chat_id, "person:oleg-azarov")   # a pressed card names the subject
 
-Candidates come from FTS5 (bm25 over stemmed/segmented terms in all languages at once); they
-are then ordered by how many of the question's words they cover, whether they are of the kind
+Every face (plain messages, /search, inline mode, the web site's search, WeChat) asks the same
+`ask` and must show the same verdict: an answer only when ANSWERED; for NOT_IN_ARTICLE a
+"the article does not say" line (naming `asked`, and `about`'s title if set) with `related`
+below it, never as the first line; for SMALL_TALK a short conversational reply.
+`conversation` is any hashable key of a private conversation (a chat id): the engine keeps,
+in memory for minutes, only the card the last answer was about (answers/followup.py), so
+"а где он работает?" after «кто такой Азаров» is answered about Azarov. Faces that have no
+conversation (the site, inline mode) pass None.
+
+Candidates come from bm25 over stemmed/segmented terms in all languages at once (answers/bm25.py,
+in memory: the engine runs no SQL and holds no connection; storage hands it the rows of its
+tables once per content version, storage/answer_tables.py); they are then ordered by how many of the question's words they cover, whether they are of the kind
 the question asks for, whether a figure counts the thing asked about (its label's head,
 answers/heads.py), and bm25. The index is read into memory once per content version.
 """
@@ -14,19 +33,23 @@ answers/heads.py), and bm25. The index is read into memory once per content vers
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
-import aiosqlite
-
-from answers.analysis import Analyzer
+from answers.analysis import Analyzer, normalize
+from answers.bm25 import Bm25
+from answers.followup import Conversations
 from answers.heads import Head, HeadFinder, head_share
 from answers.index import known_words
 from answers.questions import PREFIX_MIN_LENGTH, Group, Question, QuestionReader
+from answers.talk import SmallTalk
 from answers.units import TEXT_FIELDS
-from answers.vocabulary import AnswerKind, Vocabularies, load_vocabularies
+from answers.verdict import judge
+from answers.vocabulary import AnswerKind, TalkKind, Vocabularies, load_vocabularies
+from storage.answer_tables import AnswerTables
+from storage.cards import CardKey
 from storage.content import LANGUAGES
-from storage.facts import FactStore, SearchHit
 
 CANDIDATES = 60
 MAX_LIMIT = 50
@@ -60,6 +83,13 @@ SENTENCE_KINDS = frozenset({AnswerKind.DEFINITION, AnswerKind.STATEMENT})
 # the facts defining it (its description, or its role line when it has none).
 IDENTITY_WEIGHT = 1.0
 IDENTITY_FORMS = frozenset({"organization", "person"})
+# A fragment this long (too short for a word's prefix) still offers the cards whose words it
+# begins, at most this many, when nothing answers.
+FRAGMENT_MIN_LENGTH = 3
+FRAGMENT_CARDS = 3
+# A declined question's candidates are offered as what the article says nearby only when
+# they cover at least this share of its words (unknown words included).
+RELATED_SHARE = 0.5
 # Another fact is shown beside the best one only if it scores at least this share of it.
 CLOSE_SHARE = 0.6
 
@@ -79,19 +109,44 @@ class Fact:
     score: float
 
 
+class Verdict(StrEnum):
+    """What the engine made of a message; every face shows the same."""
+
+    # `best` answers the question (with `others` close to it).
+    ANSWERED = "answered"
+    # The article does not say it: `asked` names what, `related` what it says nearby.
+    NOT_IN_ARTICLE = "not_in_article"
+    # A greeting, thanks, goodbye, "who are you", "help", a lone emoji: `talk` says which.
+    SMALL_TALK = "small_talk"
+    # Nothing to read (an empty or blank message).
+    EMPTY = "empty"
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     query: str
     kinds: frozenset[AnswerKind]
+    # The answering fact: set exactly when `verdict` is ANSWERED.
     best: Fact | None
     others: list[Fact] = field(default_factory=list)
-    # Card keys of the facts, best first, without repeats.
+    # Card keys of the facts shown (best and others, or related), best first, without repeats.
     cards: list[str] = field(default_factory=list)
     # (typed, read as) for words that were guesses: "Did you mean …?"; the word read as is
-    # spelled as the content writes it ("JITRI", "Azarov").
+    # spelled as the content writes it ("JITRI", "Azarov"). Only in an answered question.
     corrections: list[tuple[str, str]] = field(default_factory=list)
-    # When nothing answers: the closest cards by substring match, for buttons.
-    suggestions: list[SearchHit] = field(default_factory=list)
+    # Cards to offer as buttons when the question is not answered (the related facts' cards).
+    suggestions: list[str] = field(default_factory=list)
+    verdict: Verdict = Verdict.ANSWERED
+    # NOT_IN_ARTICLE: the question's words (as typed, case-folded) the article has nothing on.
+    asked: tuple[str, ...] = ()
+    # The card of the subject the question named or referred back to ("org:jitri"), if any.
+    about: str | None = None
+    # NOT_IN_ARTICLE: what the article says nearby, best first; to show below the honest line.
+    related: list[Fact] = field(default_factory=list)
+    # SMALL_TALK: which kind of small talk.
+    talk: TalkKind | None = None
+    # Whether the question was read as referring back to the conversation's last subject.
+    followed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,153 +164,262 @@ class _Unit:
     owner: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """A candidate with its score and what the verdict needs of it."""
+
+    unit: _Unit
+    score: float
+    # How much it covers each of the question's groups, in order.
+    shares: tuple[float, ...]
+    # How much its label's head is what a number question counts (None: does not apply).
+    head: float | None
+
+
 class _Index:
     """The answer tables of one content version, in memory."""
 
-    def __init__(self, units: dict[int, _Unit], analyzer: Analyzer, reader: QuestionReader) -> None:
+    def __init__(
+        self,
+        units: dict[int, _Unit],
+        analyzer: Analyzer,
+        reader: QuestionReader,
+        bm25: Bm25,
+        names: dict[str, list[list[frozenset[str]]]],
+    ) -> None:
         self.units = units
         self.analyzer = analyzer
         self.reader = reader
+        self.bm25 = bm25
+        # Organization card -> each of its names as the terms of each word (/org <name>).
+        self.names = names
+        # What a question can name: a person, an organization, the event. Each such card's
+        # names (as terms), and the card of each subject, for follow-ups.
+        self.subjects: dict[str, frozenset[str]] = {}
+        self.card_of: dict[frozenset[str], str] = {}
+        for unit in units.values():
+            identity = unit.form in IDENTITY_FORMS or unit.card == CardKey.ABOUT
+            if identity and unit.subject and unit.subject not in self.card_of:
+                self.card_of[unit.subject] = unit.card
+                self.subjects.setdefault(unit.card, unit.subject)
 
 
 class AnswerEngine:
     """Answers questions from the store's answer index (answers/index.py)."""
 
-    def __init__(self, connection: aiosqlite.Connection, facts: FactStore) -> None:
-        self._db = connection
-        self._facts = facts
+    def __init__(self, tables: AnswerTables) -> None:
+        # Storage's door to the answer tables: read once per content version, never per question.
+        self._tables = tables
         self._index: _Index | None = None
         self._vocabularies: Vocabularies | None = None
+        self._talk: SmallTalk | None = None
+        # What each private conversation was last about (answers/followup.py).
+        self.conversations = Conversations()
 
     def reset(self) -> None:
         """Forget the in-memory index (after the content was reloaded)."""
         self._index = None
 
-    async def ask(self, query: str, lang: str, limit: int = 3) -> Answer:
-        """The facts answering `query`, phrased in `lang`: the best and up to `limit` - 1 more."""
+    def note(self, conversation: Hashable, card: str) -> None:
+        """A card the user opened (a button) names the subject of the next follow-up."""
+        index = self._index
+        if index is None or card in index.subjects:
+            self.conversations.note(conversation, card)
+
+    async def ask(
+        self, query: str, lang: str, limit: int = 3, conversation: Hashable | None = None
+    ) -> Answer:
+        """The verdict on `query` and the facts behind it, phrased in `lang`: the best and up
+        to `limit` - 1 more when answered, up to `limit` related facts when not."""
         index = await self._load()
-        question = index.reader.read(query)
         limit = max(1, min(limit, MAX_LIMIT))
+        if not query.strip():
+            return Answer(query, frozenset(), None, verdict=Verdict.EMPTY)
+        assert self._talk is not None
+        talk = self._talk.kind(query)
+        if talk is not None:
+            return Answer(query, frozenset(), None, verdict=Verdict.SMALL_TALK, talk=talk)
+        question = index.reader.read(query)
+        named = _named(index, question)
+        followed = False
+        previous = self.conversations.subject(conversation) if conversation is not None else None
+        if (
+            previous is not None
+            and previous in index.subjects
+            and named is None
+            and (question.refers or (question.kinds and not question.groups))
+        ):
+            # "а где он работает?": the question is about the last answer's subject.
+            subject = Group(previous, tuple(sorted(index.subjects[previous])))
+            question = replace(question, groups=(*question.groups, subject))
+            named, followed = previous, True
+        # Which words name a person or an organization (the event's title words are common
+        # words: "conference", "cooperation").
+        subjects = [
+            any(
+                not terms.isdisjoint(index.reader.expand(g.alternatives))
+                for card, terms in index.subjects.items()
+                if card != CardKey.ABOUT
+            )
+            for g in question.groups
+        ]
+        if AnswerKind.DEFINITION in question.kinds and any(
+            g.known and not g.weak and not named_word
+            for g, named_word in zip(question.groups, subjects, strict=True)
+        ):
+            # "what is their email" asks for the e-mail, not what they are: a definition is
+            # asked only of a subject named alone ("what is JITRI").
+            question = replace(question, kinds=question.kinds - {AnswerKind.DEFINITION})
         ranked = await self._rank(index, question)
         if not ranked:
-            hits = await self._facts.search(query, lang, limit=3) if query.strip() else []
-            return Answer(query, question.kinds, None, suggestions=hits)
-        best_score = ranked[0][1]
-        close = [pair for pair in ranked[1:] if pair[1] >= CLOSE_SHARE * best_score]
+            return Answer(
+                query,
+                question.kinds,
+                None,
+                suggestions=_beginning(index, question),
+                verdict=Verdict.NOT_IN_ARTICLE,
+                asked=question.unknown or tuple(g.surface for g in question.groups),
+                about=named,
+                followed=followed,
+            )
+        top = ranked[0]
+        cue_covered = [
+            cue
+            for cue in question.cues
+            if any(term in top.unit.terms for term in index.analyzer.terms(cue)[:1])
+        ]
+        judgement = judge(question, top.shares, top.unit.kinds, top.head, cue_covered, subjects)
+        if judgement.declined:
+            # Offered only when it shares enough of the question: a football question has no
+            # "nearby" in a materials conference, whatever word it shares...
+            grouped = {g.surface for g in question.groups}
+            words = len(question.groups) + sum(w not in grouped for w in question.unknown)
+            near = [
+                c
+                for c in ranked
+                if not question.groups
+                or sum(c.shares) >= RELATED_SHARE * words
+                # ...or it is about the person or organization the question names.
+                or any(share and naming for share, naming in zip(c.shares, subjects, strict=True))
+            ]
+            related = [self._fact(index, c.unit, c.score, question, lang) for c in near[:limit]]
+            cards = list(dict.fromkeys(fact.card for fact in related))
+            if conversation is not None and named is not None:
+                # "…and when was it founded?" after a declined question about JITRI.
+                self.conversations.note(conversation, named)
+            return Answer(
+                query,
+                question.kinds,
+                None,
+                cards=cards,
+                suggestions=cards,
+                verdict=Verdict.NOT_IN_ARTICLE,
+                asked=judgement.asked,
+                about=named,
+                related=related,
+                followed=followed,
+            )
+        best_score = top.score
+        close = [c for c in ranked[1:] if c.score >= CLOSE_SHARE * best_score]
         if AnswerKind.DEFINITION in question.kinds:
             # A definition is shown with the name it defines: the defined thing's own line
             # comes right after the sentence defining it.
-            owner = ranked[0][0].owner
-            close.sort(key=lambda pair: pair[0].id != owner)
-        chosen = [ranked[0], *close[: limit - 1]]
-        facts = [self._fact(index, unit, score, question, lang) for unit, score in chosen]
+            owner = top.unit.owner
+            close.sort(key=lambda c: c.unit.id != owner)
+        chosen = [top, *close[: limit - 1]]
+        facts = [self._fact(index, c.unit, c.score, question, lang) for c in chosen]
+        about = named or index.card_of.get(top.unit.subject)
+        if conversation is not None and about is not None:
+            self.conversations.note(conversation, about)
+        # "Did you mean" only for a guess the answer bears out: the fact has the word.
+        corrected = {
+            g.surface for g, share in zip(question.groups, top.shares, strict=False) if share
+        }
         return Answer(
             query,
             question.kinds,
             facts[0],
             facts[1:],
             list(dict.fromkeys(fact.card for fact in facts)),
-            list(question.corrections),
+            [pair for pair in question.corrections if normalize(pair[0]) in corrected],
+            about=about,
+            followed=followed,
         )
 
-    async def _rank(self, index: _Index, question: Question) -> list[tuple[_Unit, float]]:
+    async def organizations(self, name: str) -> list[str]:
+        """Ids of the organizations `name` names (any language, alias, declension, typo or
+        transliteration, as a question reads them), the one the name covers most first.
+
+        Every word of the name must be among an organization's names: "Цзянсу" lists each
+        organization of the province, "nonexistent org" none. One matcher for "what did the
+        user mean": /org <name> reads names as questions do.
+        """
+        index = await self._load()
+        question = index.reader.read(name)
+        groups = [g for g in question.groups if not g.weak]
+        if not groups or question.unknown:
+            return []
+        # A word's own terms and synonyms; not its parts (研究院 of a Chinese full name).
+        words = [
+            index.reader.expand(g.alternatives) | index.reader.exact(set(g.synonyms) - set(g.parts))
+            for g in groups
+        ]
+        found: list[tuple[float, str]] = []
+        for unit in index.units.values():
+            if unit.form != "organization" or not all(
+                not unit.subject.isdisjoint(terms) for terms in words
+            ):
+                continue
+            # The name the words cover most: "江苏" is all of 江苏产研院, a third of 江苏省科学技术厅.
+            wanted = frozenset().union(*words)
+            share = max(
+                (
+                    sum(not terms.isdisjoint(wanted) for terms in name) / len(name)
+                    for name in index.names.get(unit.card, [])
+                ),
+                default=0.0,
+            )
+            found.append((share, unit.card))
+        found.sort(key=lambda pair: pair[0], reverse=True)
+        return [card.partition(":")[2] for _, card in found]
+
+    async def _rank(self, index: _Index, question: Question) -> list[_Scored]:
+        """The candidates (answers/engine.py `_candidates`), scored and ordered best first."""
+        scores = await self._candidates(index, question)
+        if not scores:
+            return []
+        top = max(scores.values(), default=0.0) or 1.0
+        scorer = _Scorer(index, question)
+        ranked = [
+            scored
+            for unit_id, bm25 in scores.items()
+            if (scored := scorer.score(index.units[unit_id], max(bm25, 0.0) / top)) is not None
+        ]
+        ranked.sort(key=lambda c: (c.score, -c.unit.id), reverse=True)
+        return ranked
+
+    async def _candidates(self, index: _Index, question: Question) -> dict[int, float]:
+        """Unit id -> bm25 of every unit that may answer: sharing a word, or of the asked kind."""
         groups = question.groups
         if groups:
             # bm25 over the words and their synonyms; facts having only a translation of a
             # word (another language's word of its meaning) are candidates without it.
             scores = dict.fromkeys(
-                await self._search(t for g in groups for t in g.translations), 0.0
+                index.bm25.search((t for g in groups for t in g.translations), CANDIDATES), 0.0
             )
             scores.update(
-                await self._search(t for g in groups for t in (*g.alternatives, *g.synonyms))
+                index.bm25.search(
+                    (t for g in groups for t in (*g.alternatives, *g.synonyms)), CANDIDATES
+                )
             )
             # Facts of the asked kind are candidates even when only their owner has the words.
             for unit in index.units.values():
                 if unit.owner is not None and unit.kinds & question.kinds:
                     scores.setdefault(unit.id, 0.0)
-        elif question.kinds:
-            scores = {unit.id: 0.0 for unit in index.units.values() if unit.kinds & question.kinds}
-        else:
-            return []
-        top = max(scores.values(), default=0.0) or 1.0
-        # Each word's matching index terms, found once: a unit then covers it by set overlap.
-        matching = [
-            (
-                index.reader.expand(g.alternatives),
-                index.reader.exact((*g.synonyms, *g.translations)),
-            )
-            for g in groups
-        ]
-        # What the question names (not the parts of its words), for the figures' heads.
-        wanted = frozenset().union(
-            *(
-                own - set(g.parts) | synonyms - set(g.parts)
-                for g, (own, synonyms) in zip(groups, matching, strict=True)
-            )
-        )
-        # A label's head matters when a number is asked for, or nothing is ("startups"), not when
-        # the question asks for something else ("what fields do the research units cover").
-        counting = AnswerKind.NUMBER in question.kinds or not question.asking
-        ranked = []
-        for unit_id, bm25 in scores.items():
-            unit = index.units[unit_id]
-            owner = (
-                index.units[unit.owner].terms
-                if unit.owner is not None and unit.kinds & question.kinds
-                else frozenset()
-            )
-            shares = [
-                max(
-                    _coverage(unit.terms, own, synonyms),
-                    OWNER_SHARE * _coverage(owner, own, synonyms),
-                )
-                for own, synonyms in matching
-            ]
-            covered = sum(shares)
-            if groups and not covered:
-                continue
-            # A lone Chinese character (新 of 新材料) is often only part of a word the index
-            # holds whole (长江三角洲地区新材料研究院): missing it costs half a word.
-            counted = sum(
-                WEAK_SHARE if g.weak and not share else 1.0
-                for g, share in zip(groups, shares, strict=True)
-            )
-            coverage = covered / counted if counted else 0.0
-            kind = _kind_match(unit.kinds, question.kinds)
-            if unit.form == "text" and not unit.kinds & question.kinds & SENTENCE_KINDS:
-                kind *= SENTENCE_KIND_SHARE
-            names = [
-                not unit.subject.isdisjoint(own)
-                for g, (own, _) in zip(groups, matching, strict=True)
-                if not g.weak or not unit.subject.isdisjoint(own)
-            ]
-            # A question naming only this subject ("Азаров", "где находится JITRI"), whatever
-            # it asks, is best met by the subject's own line when nothing of its kind is known.
-            identity = (unit.form in IDENTITY_FORMS and bool(names) and all(names)) or (
-                AnswerKind.DEFINITION in question.kinds & unit.kinds and any(names)
-            )
-            score = (
-                COVERAGE_WEIGHT * coverage
-                + KIND_WEIGHT * kind
-                + HEAD_WEIGHT * coverage * counting * head_share(unit.heads, wanted)
-                + BM25_WEIGHT * max(bm25, 0.0) / top
-                + IDENTITY_WEIGHT * identity
-            )
-            ranked.append((unit, score, -unit.id))
-        ranked.sort(key=lambda item: (item[1], item[2]), reverse=True)
-        return [(unit, score) for unit, score, _ in ranked]
-
-    async def _search(self, terms: Iterable[str]) -> dict[int, float]:
-        """Units having any of `terms` (as prefixes when long enough), with their bm25."""
-        expression = " OR ".join(dict.fromkeys(_fts_term(term) for term in terms))
-        if not expression:
-            return {}
-        rows = await self._db.execute_fetchall(
-            "SELECT rowid, bm25(answer_index, 2.0, 1.0) FROM answer_index"
-            " WHERE answer_index MATCH ? ORDER BY rank LIMIT ?",
-            (expression, CANDIDATES),
-        )
-        return {int(row[0]): -float(row[1]) for row in rows}
+            return scores
+        if question.kinds:
+            return {unit.id: 0.0 for unit in index.units.values() if unit.kinds & question.kinds}
+        return {}
 
     def _fact(
         self, index: _Index, unit: _Unit, score: float, question: Question, lang: str
@@ -273,15 +437,11 @@ class AnswerEngine:
             return self._index
         if self._vocabularies is None:
             self._vocabularies = load_vocabularies()[0]
-        rows = await self._db.execute_fetchall(
-            "SELECT id, card, form, kinds, fields, subject_terms, terms FROM answer_units"
-        )
-        lexicon = {
-            str(r[0]): int(r[1])
-            for r in await self._db.execute_fetchall("SELECT word, freq FROM answer_lexicon")
-        }
-        spelled = await self._db.execute_fetchall("SELECT form, term FROM answer_words")
-        words = known_words(((str(r[0]), str(r[1])) for r in spelled), self._vocabularies)
+            self._talk = SmallTalk(self._vocabularies)
+        tables = await self._tables.read()
+        rows = tables.units
+        lexicon = {str(r[0]): int(r[1]) for r in tables.lexicon}
+        words = known_words(((str(r[0]), str(r[1])) for r in tables.words), self._vocabularies)
         analyzer = Analyzer(lexicon)
         finders = {lang: HeadFinder(analyzer, self._vocabularies[lang]) for lang in LANGUAGES}
         units = {}
@@ -310,13 +470,143 @@ class AnswerEngine:
                 units[unit_id] = replace(unit, owner=owner)
         terms = {term for unit in units.values() for term in unit.terms}
         reader = QuestionReader(self._vocabularies, analyzer, words, terms)
-        self._index = _Index(units, analyzer, reader)
+        documents = ((int(r[0]), str(r[1]), str(r[2])) for r in tables.documents)
+        names: dict[str, list[list[frozenset[str]]]] = {}
+        for name, org_id in tables.names:
+            spelled = [frozenset(word.terms) for word in analyzer.words(str(name))]
+            if spelled:
+                names.setdefault(f"org:{org_id}", []).append(spelled)
+        bm25 = Bm25(documents, PREFIX_MIN_LENGTH)
+        self._index = _Index(units, analyzer, reader, bm25, names)
         return self._index
 
 
-def _fts_term(term: str) -> str:
-    quoted = '"' + term.replace('"', '""') + '"'
-    return f"{quoted}*" if len(term) >= PREFIX_MIN_LENGTH else quoted
+class _Scorer:
+    """The score of a candidate for one question: named weights, summed.
+
+    Covering the question's words matters most (COVERAGE_WEIGHT), then being of the asked kind
+    (KIND_WEIGHT), counting what a number question counts (HEAD_WEIGHT), bm25 (BM25_WEIGHT)
+    and being the named subject's own line (IDENTITY_WEIGHT).
+    """
+
+    def __init__(self, index: _Index, question: Question) -> None:
+        self.index = index
+        self.question = question
+        groups = question.groups
+        # Each word's matching index terms, found once: a unit then covers it by set overlap.
+        self.matching = [
+            (
+                index.reader.expand(g.alternatives),
+                index.reader.exact((*g.synonyms, *g.translations)),
+            )
+            for g in groups
+        ]
+        # What the question names (not the parts of its words), for the figures' heads.
+        self.wanted: frozenset[str] = frozenset().union(
+            *(
+                own - set(g.parts) | synonyms - set(g.parts)
+                for g, (own, synonyms) in zip(groups, self.matching, strict=True)
+            )
+        )
+        # A label's head matters when a number is asked for, or nothing is ("startups"), not
+        # when the question asks for something else ("what fields do the research units cover").
+        self.counting = AnswerKind.NUMBER in question.kinds or not question.asking
+
+    def score(self, unit: _Unit, bm25: float) -> _Scored | None:
+        """`unit` scored (bm25 scaled to 0..1 among the candidates); None if it covers nothing."""
+        question, groups, index = self.question, self.question.groups, self.index
+        owner = (
+            index.units[unit.owner].terms
+            if unit.owner is not None and unit.kinds & question.kinds
+            else frozenset()
+        )
+        shares = tuple(
+            max(
+                _coverage(unit.terms, own, synonyms),
+                OWNER_SHARE * _coverage(owner, own, synonyms),
+            )
+            for own, synonyms in self.matching
+        )
+        if unit.heads and head_share(unit.heads, self.wanted) == 1.0:
+            # A figure whose head is wholly what is asked, named by a synonym, counts it as much
+            # as one naming it by the word itself: 研究人员 asks for the 科研人员 (researchers),
+            # not for the 杰出研究人员 (distinguished researchers) whose label has the word.
+            head_terms = frozenset().union(*(terms for head in unit.heads for terms, _ in head))
+            shares = tuple(
+                1.0 if share == SYNONYM_SHARE and not synonyms.isdisjoint(head_terms) else share
+                for share, (_, synonyms) in zip(shares, self.matching, strict=True)
+            )
+        covered = sum(shares)
+        if groups and not covered:
+            return None
+        # A lone Chinese character (新 of 新材料) is often only part of a word the index
+        # holds whole (长江三角洲地区新材料研究院): missing it costs half a word.
+        counted = sum(
+            WEAK_SHARE if g.weak and not share else 1.0
+            for g, share in zip(groups, shares, strict=True)
+        )
+        coverage = covered / counted if counted else 0.0
+        kind = _kind_match(unit.kinds, question.kinds)
+        if unit.form == "text" and not unit.kinds & question.kinds & SENTENCE_KINDS:
+            kind *= SENTENCE_KIND_SHARE
+        names = [
+            not unit.subject.isdisjoint(own)
+            for g, (own, _) in zip(groups, self.matching, strict=True)
+            if not g.weak or not unit.subject.isdisjoint(own)
+        ]
+        # A question naming only this subject ("Азаров", "где находится JITRI"), whatever
+        # it asks, is best met by the subject's own line when nothing of its kind is known.
+        identity = (unit.form in IDENTITY_FORMS and bool(names) and all(names)) or (
+            AnswerKind.DEFINITION in question.kinds & unit.kinds and any(names)
+        )
+        head_fit = head_share(unit.heads, self.wanted) if unit.heads else 0.0
+        score = (
+            COVERAGE_WEIGHT * coverage
+            + KIND_WEIGHT * kind
+            + HEAD_WEIGHT * coverage * self.counting * head_fit
+            + BM25_WEIGHT * bm25
+            + IDENTITY_WEIGHT * identity
+        )
+        # The head decides a verdict only for a number question naming what it counts, not
+        # just whose figures ("JITRI в цифрах").
+        counts_named = any(
+            unit.subject.isdisjoint(own)
+            for g, (own, _) in zip(groups, self.matching, strict=True)
+            if not g.weak
+        )
+        head = (
+            head_fit
+            if unit.form == "figure" and AnswerKind.NUMBER in question.kinds and counts_named
+            else None
+        )
+        return _Scored(unit, score, shares, head)
+
+
+def _beginning(index: _Index, question: Question) -> list[str]:
+    """Cards having a word that a fragment of the question begins ("lil" of lily@jitri.org),
+    for a question too short to read: the closest cards to offer, fewest first."""
+    terms = {
+        term
+        for g in question.groups
+        if len(g.surface) >= FRAGMENT_MIN_LENGTH and not g.weak
+        for term in index.reader.beginning(normalize(g.surface))
+    }
+    if not terms:
+        return []
+    cards = [unit.card for unit in index.units.values() if not unit.terms.isdisjoint(terms)]
+    return list(dict.fromkeys(cards))[:FRAGMENT_CARDS]
+
+
+def _named(index: _Index, question: Question) -> str | None:
+    """The card of the subject the question names: a person or an organization, else the event."""
+    words = [index.reader.expand(g.alternatives) for g in question.groups if not g.weak]
+    found = [
+        card
+        for card, subject in index.subjects.items()
+        if any(not subject.isdisjoint(terms) for terms in words)
+    ]
+    found.sort(key=lambda card: card == CardKey.ABOUT)
+    return found[0] if found else None
 
 
 def _coverage(terms: frozenset[str], own: frozenset[str], synonyms: frozenset[str]) -> float:

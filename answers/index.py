@@ -19,12 +19,11 @@ from typing import Any
 
 from answers.analysis import CJK_RUN, Analyzer, build_lexicon, normalize
 from answers.units import TEXT_FIELDS, derive_units
-from answers.vocabulary import Vocabularies, Vocabulary
+from answers.vocabulary import Vocabularies, Vocabulary, load_vocabularies
 from storage.content import LANGUAGES, Content
 
 # Bump when the way units or terms are derived changes: the index is then rebuilt on start.
-INDEX_VERSION = "3"
-ANSWER_TABLES = ("answer_index", "answer_units", "answer_lexicon", "answer_words")
+INDEX_VERSION = "4"
 # Shortest word form kept for typo matching: shorter ones match too much by accident.
 FUZZY_MIN_LENGTH = 3
 
@@ -37,6 +36,21 @@ def index_digest(content_digest: str, vocabulary_digest: str) -> str:
     return hashlib.sha256(joined.encode()).hexdigest()
 
 
+class Indexer:
+    """The engine's rows for storage to keep (storage/loader.py `AnswerIndexer`)."""
+
+    def __init__(self) -> None:
+        self.vocabularies, self._vocabulary_digest = load_vocabularies()
+
+    def digest(self, content_digest: str) -> str:
+        """The content's digest joined with the vocabulary's and this code's version."""
+        return index_digest(content_digest, self._vocabulary_digest)
+
+    def rows(self, content: Content) -> Iterator[tuple[str, Rows]]:
+        """(INSERT statement, rows) pairs for the answer tables."""
+        return index_rows(content, self.vocabularies)
+
+
 def vocabulary_words(vocabularies: Vocabularies) -> Iterator[str]:
     """Every word and phrase of the vocabularies."""
     for vocabulary in vocabularies.values():
@@ -45,6 +59,10 @@ def vocabulary_words(vocabularies: Vocabularies) -> Iterator[str]:
         yield from (word for group in vocabulary.words.synonyms for word in group)
         yield from (word for words in vocabulary.meanings.values() for word in words)
         yield from (word for words in vocabulary.concepts.values() for word in words)
+        yield from (phrase for phrase, _ in vocabulary.talk.phrases())
+        yield from vocabulary.talk.address
+        yield from vocabulary.followup.refer
+        yield from vocabulary.unanswerable.cues
 
 
 def latinize(word: str, table: dict[str, str]) -> str:

@@ -3,8 +3,16 @@
 Question phrases of every language ("how many" and its Russian and Chinese kin) are taken out and give the
 wanted kinds; filler is dropped; each remaining word becomes a group of alternative terms — its
 own stem(s) and those of its synonyms, and the words of its meaning in the other languages. A word the index does not know is looked up among the
-known word forms (and their Latin transliterations), then matched fuzzily (rapidfuzz,
-Jaro-Winkler) so "Azorav", "jitry" and "Hu Idun" still find their facts.
+known word forms (and their Latin transliterations), as a declined form of one (Азарова), then
+matched fuzzily (rapidfuzz) so "Azorav", "Азоров", "jitry" and "Hu Idun" still find their facts;
+a guess is taken only when it is likely: one edit, or vowels alone differing, never an
+unrelated word ("парковка" is not «парткома»). Chinese characters the index does not know are
+read through their pinyin (pypinyin), so 胡义东 meets "Hu Yidong".
+
+The reader also notes what tells an honest "not in the article" apart (answers/verdict.py):
+the words nothing in the index knows (`Question.unknown`), the vocabulary's cues of questions
+such an article cannot answer (`Question.cues`) and whether the question refers back to the
+last answer's subject with a pronoun (`Question.refers`).
 """
 
 from __future__ import annotations
@@ -13,19 +21,29 @@ import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 
-from answers.analysis import CJK_RUN, Analyzer, normalize
+from answers.analysis import CJK_RUN, Analyzer, normalize, stem
 from answers.vocabulary import AnswerKind, Vocabularies, meanings
 
 # Longest question we read; the rest is ignored (a question, not an essay).
 MAX_QUESTION = 300
 MAX_GROUPS = 10
-# How close a typed word must be to a known one to be read as it (Jaro-Winkler similarity).
-FUZZY_CUTOFF = 0.88
+# Shortest typed word a guess is made for: a shorter one is too often another word (виза/вуз).
+GUESS_MIN_LENGTH = 5
+# A typed word is read as a known one when one edit away (a typo), or two when only vowels
+# differ (a name heard, not read: Азоров, Azorav) or the word is long.
+FUZZY_EDITS = 1
+VOWEL_EDITS = 2
+LONG_WORD = 8
 FUZZY_MIN_LENGTH = 4
+# A known form followed by at most this many letters is the same word declined (Азарова).
+ENDING_LETTERS = 3
+_VOWELS = frozenset("aeiouyаеёиоуыэюя")
 # A prefix shorter than this would match too many words ("ра*").
 PREFIX_MIN_LENGTH = 4
 
@@ -47,6 +65,8 @@ class Group:
     # words too): they cover the word like synonyms, but do not add to bm25, or a fact whose
     # three translations all use the word would outrank one that says it only in one.
     translations: tuple[str, ...] = ()
+    # Whether the index knows the word at all (as typed, declined, corrected or transliterated).
+    known: bool = True
 
     @property
     def weak(self) -> bool:
@@ -62,6 +82,14 @@ class Question:
     corrections: tuple[tuple[str, str], ...] = field(default=())
     # Whether it has a question word at all ("what fields…", not just "startups").
     asking: bool = False
+    # Words as typed that nothing in the index knows ("зарплата", "parking", 天气).
+    unknown: tuple[str, ...] = ()
+    # Those of them that are weaker evidence: verb forms by their ending ("оказывают").
+    faint: tuple[str, ...] = ()
+    # The vocabulary's cues of questions such an article cannot answer, as typed (folded).
+    cues: tuple[str, ...] = ()
+    # Whether it refers back with a pronoun ("where does he work?", 他在哪里工作).
+    refers: bool = False
 
 
 class QuestionReader:
@@ -121,6 +149,30 @@ class QuestionReader:
         self._joined = re.compile(
             f"(?<![^\\W_])(?:{'|'.join(re.escape(p) for p in joined) or '(?!)'})(?![^\\W_])"
         )
+        # Words referring back, and cues of the unanswerable: single words by surface or term,
+        # phrases ("this one", «номер телефона») and Chinese by their text.
+        self.refer: set[str] = set()
+        self.cue_terms: set[str] = set()
+        refer_phrases: list[str] = []
+        cue_phrases: list[str] = []
+        for vocabulary in vocabularies.values():
+            for word in vocabulary.followup.refer:
+                folded = normalize(word)
+                if " " in folded or CJK_RUN.search(folded):
+                    refer_phrases.append(folded)
+                else:
+                    self.refer.add(folded)
+            for word in vocabulary.unanswerable.cues:
+                folded = normalize(word)
+                if " " in folded or CJK_RUN.search(folded):
+                    cue_phrases.append(folded)
+                else:
+                    self.cue_terms.update(w.terms[0] for w in analyzer.words(folded)[:1])
+        self.verbal = tuple(
+            normalize(ending) for v in vocabularies.values() for ending in v.grammar.verb_endings
+        )
+        self._refer_phrase = _phrase_pattern(refer_phrases)
+        self._cue_phrase = _phrase_pattern(cue_phrases)
 
     def _add_synonyms(self, group: Iterable[str]) -> None:
         terms: set[str] = set()
@@ -140,6 +192,12 @@ class QuestionReader:
     def read(self, text: str) -> Question:
         """What `text` asks."""
         folded = normalize(text[:MAX_QUESTION])
+        all_words = self.analyzer.words(folded)
+        refers = any(normalize(w.surface) in self.refer for w in all_words) or bool(
+            self._refer_phrase.search(folded)
+        )
+        cues = [normalize(w.surface) for w in all_words if w.terms[0] in self.cue_terms]
+        cues += [match.group() for match in self._cue_phrase.finditer(folded)]
         kinds: set[AnswerKind] = set()
         spans = [match.span() for match in self._phrase.finditer(folded)]
         spans += self._chinese_phrases(folded)
@@ -167,20 +225,65 @@ class QuestionReader:
         rest = self._joined.sub(" ", rest)
         corrections: list[tuple[str, str]] = []
         seen: set[str] = set()
+        # Lone Chinese characters the facts never use as words, in a row: one unknown word
+        # (门/票), or a name in characters the content gives in pinyin (胡/义/东).
+        lone: list[str] = []
+        unknown_runs: list[str] = []
+        end = -1
+
+        def settle() -> None:
+            if len(lone) > 1:
+                run = "".join(lone)
+                group = self._pinyin_group(run)
+                if group is not None:
+                    groups.append(group)
+                else:
+                    unknown_runs.append(run)
+            lone.clear()
+
         for word in self.analyzer.words(rest):
             surface = normalize(word.surface)
             if surface in self.filler or word.terms[0] in self.filler or surface in seen:
                 continue
+            if surface in self.refer:
+                continue  # a pronoun names nothing itself: it refers back (`refers`)
             if CJK_RUN.fullmatch(surface) and len(surface) == 1 and surface not in self.known_terms:
-                continue  # a lone Chinese character the facts never use as a word
+                if word.start != end:
+                    settle()
+                lone.append(surface)
+                end = word.end
+                continue
+            settle()
             seen.add(surface)
             group = self._group(surface, word.terms)
             if group.corrected:
                 corrections.append((word.surface, group.corrected))
             groups.append(group)
+        settle()
+        kept = tuple(groups[:MAX_GROUPS])
         return Question(
-            text, frozenset(kinds), tuple(groups[:MAX_GROUPS]), tuple(corrections), asking
+            text,
+            frozenset(kinds),
+            kept,
+            tuple(corrections),
+            asking,
+            unknown=(*(g.surface for g in kept if not g.known), *unknown_runs),
+            faint=tuple(g.surface for g in kept if not g.known and g.surface.endswith(self.verbal)),
+            cues=tuple(dict.fromkeys(cues)),
+            refers=refers,
         )
+
+    def _pinyin_group(self, run: str) -> Group | None:
+        """`run` as the name the index spells in pinyin ("Hu Yidong"), if it has one."""
+        syllables = _pinyin(run)
+        splits = [["".join(syllables)]]
+        splits += [["".join(syllables[:k]), "".join(syllables[k:])] for k in range(1, len(run))]
+        for pieces in splits:
+            terms = [stem(piece) for piece in pieces]
+            if all(term in self.known_terms for term in terms):
+                # The given name first: the surname alone is shared by many.
+                return Group(run, tuple(reversed(terms)))
+        return None
 
     def _chinese_phrases(self, folded: str) -> list[tuple[int, int]]:
         """Where `folded` has Chinese question phrases: each starts and ends where a word does."""
@@ -217,20 +320,20 @@ class QuestionReader:
     def _group(self, surface: str, terms: tuple[str, ...]) -> Group:
         corrected = None
         form = None
+        known = True
         if not any(self.known(term) for term in terms):
             form = self.known_forms.get(surface)
             if form is None and not CJK_RUN.search(surface) and len(surface) >= FUZZY_MIN_LENGTH:
-                best = process.extractOne(
-                    surface,
-                    self._form_list,
-                    scorer=JaroWinkler.normalized_similarity,
-                    score_cutoff=FUZZY_CUTOFF,
-                )
-                if best is not None:
-                    form = self.known_forms[best[0]]
-                    corrected = self.spelling[best[0]]
+                form = self._declined(surface)
+                if form is None and len(surface) >= GUESS_MIN_LENGTH:
+                    guess = self._guess(surface)
+                    if guess is not None:
+                        form = self.known_forms[guess]
+                        corrected = self.spelling[guess]
             if form is not None:
                 terms = (form, *terms)
+            else:
+                known = False
         # A joined word ("e-mail", "lily@jitri.org") is itself; its parts only come close.
         own = terms[:2] if form is not None else terms[:1]
         synonyms = [
@@ -249,7 +352,30 @@ class QuestionReader:
                 if translation not in own and translation not in alternatives
             )
         )
-        return Group(surface, own, alternatives, corrected, parts, translations)
+        return Group(surface, own, alternatives, corrected, parts, translations, known)
+
+    def _declined(self, surface: str) -> str | None:
+        """The term of the known form `surface` declines (Азарова of Азаров), if any."""
+        for cut in range(1, ENDING_LETTERS + 1):
+            stem_form = surface[:-cut]
+            if len(stem_form) < FUZZY_MIN_LENGTH:
+                break
+            term = self.known_forms.get(stem_form)
+            if term is not None:
+                return term
+        return None
+
+    def _guess(self, surface: str) -> str | None:
+        """The known form `surface` is likely a misspelling of, if one is likely enough."""
+        found = process.extract(
+            surface, self._form_list, scorer=OSA.distance, score_cutoff=VOWEL_EDITS, limit=10
+        )
+        likely = [
+            (int(distance), -JaroWinkler.normalized_similarity(surface, form), form)
+            for form, distance, _ in found
+            if _likely(surface, form, int(distance))
+        ]
+        return min(likely)[2] if likely else None
 
     def expand(self, terms: Iterable[str]) -> frozenset[str]:
         """The index terms `terms` match: themselves, and (long enough) words they begin."""
@@ -265,6 +391,15 @@ class QuestionReader:
                 index += 1
         return frozenset(found)
 
+    def beginning(self, fragment: str) -> list[str]:
+        """The index terms that begin with `fragment`, however short."""
+        found = []
+        index = bisect.bisect_left(self._prefixes, fragment)
+        while index < len(self._prefixes) and self._prefixes[index].startswith(fragment):
+            found.append(self._prefixes[index])
+            index += 1
+        return found
+
     def exact(self, terms: Iterable[str]) -> frozenset[str]:
         """The index terms among `terms` (a synonym is a whole word: its stem matches as is,
         never as the start of another word: a noun is not the adjective it begins)."""
@@ -279,3 +414,41 @@ class QuestionReader:
 
         index = bisect.bisect_left(self._prefixes, term)
         return index < len(self._prefixes) and self._prefixes[index].startswith(term)
+
+
+def _likely(typed: str, known: str, edits: int) -> bool:
+    """Whether `typed` is `known` misspelled: same first letter, and one edit, or two in a long
+    word or where only vowels differ (a name written as heard)."""
+    if not typed or not known or typed[0] != known[0]:
+        return False
+    if edits <= FUZZY_EDITS:
+        return True
+    if edits > VOWEL_EDITS:
+        return False
+    return len(typed) >= LONG_WORD or _consonants(typed) == _consonants(known)
+
+
+def _consonants(word: str) -> str:
+    return "".join(char for char in word if char not in _VOWELS)
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str]:
+    """Whole-word phrases; Chinese ones anywhere (no spaces to bound them)."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    latin = "|".join(re.escape(p) for p in ordered if not CJK_RUN.search(p))
+    chinese = "|".join(re.escape(p) for p in ordered if CJK_RUN.search(p))
+    parts = [f"(?<![^\\W_])(?:{latin})(?![^\\W_])"] if latin else []
+    parts += [f"(?:{chinese})"] if chinese else []
+    return re.compile("|".join(parts) or "(?!)")
+
+
+@cache
+def _pinyin_module() -> Any:
+    """pypinyin, imported on first use (~0.5 s): only questions with unknown characters pay."""
+    import pypinyin
+
+    return pypinyin
+
+
+def _pinyin(run: str) -> list[str]:
+    return [str(syllable) for syllable in _pinyin_module().lazy_pinyin(run)]

@@ -78,6 +78,22 @@ def derive_units(content: Content) -> Iterator[Unit]:
     yield from _event_units(content)
     for org in content.organizations:
         yield from _organization_units(org)
+    if content.people:
+        # The chair and speakers as one list: "speakers" asks for all of them (their card).
+        yield Unit(
+            CardKey.SPEAKERS,
+            "speakers",
+            frozenset({K.PERSON}),
+            (Concept.SPEAKER, Concept.CHAIR),
+            {
+                lang: {
+                    "names": ("、" if lang == "zh" else ", ").join(
+                        p.name.get(lang) for p in content.people
+                    )
+                }
+                for lang in LANGUAGES
+            },
+        )
     for person in content.people:
         org = content.organization(person.organization)
         concept = Concept.CHAIR if person.role == "chair" else Concept.SPEAKER
@@ -123,7 +139,8 @@ def derive_units(content: Content) -> Iterator[Unit]:
     yield Unit(
         CardKey.SOURCE,
         "source",
-        frozenset({K.DEFINITION}),
+        # What the source is, and when it was published.
+        frozenset({K.DEFINITION, K.DATE}),
         (Concept.SOURCE,),
         _each(source.title, "title", subtitle=source.subtitle, date=source.date.isoformat()),
     )

@@ -1,9 +1,11 @@
-"""The answer engine's vocabulary: how people ask, per language (storage/vocabulary/*.toml).
+"""The answer engine's vocabulary: how people ask, per language (answers/vocabulary/*.toml).
 
 Words, never facts: question phrases say what kind of answer is wanted, filler is dropped,
 synonym groups make different words meet, meanings make words of different languages meet,
 concept words name the role a fact plays, and a transliteration table lets Latin-typed names
-meet Cyrillic ones. Validated like the content.
+meet Cyrillic ones. Small talk (greetings, thanks, "who are you"), the words that refer back
+to the last answer's subject, and the cues of questions such an article cannot answer are
+vocabulary too. Validated like the content.
 """
 
 from __future__ import annotations
@@ -95,6 +97,55 @@ class Grammar(_Model):
     head: Literal["first", "last"] = "first"
     # Filler words that join parts of one phrase ("вузы и учреждения") rather than end it.
     conjunctions: list[Word] = Field(default_factory=list)
+    # Endings of verb forms: a word the index does not know that ends so is weaker evidence
+    # of a question about something else ("оказывают", "published") than an unknown noun.
+    verb_endings: list[Word] = Field(default_factory=list)
+
+
+class TalkKind(StrEnum):
+    """What a small-talk message is: each gets its own short reply."""
+
+    GREETING = "greeting"
+    THANKS = "thanks"
+    GOODBYE = "goodbye"
+    IDENTITY = "identity"
+    HELP = "help"
+    ACK = "ack"
+    # A message with no words at all: a lone emoji, a sticker's emoji, punctuation.
+    EMOJI = "emoji"
+
+
+class Talk(_Model):
+    """Small-talk phrases by kind; `address` words may stand beside them ("thanks, bot")."""
+
+    greeting: list[Word] = Field(min_length=1)
+    thanks: list[Word] = Field(min_length=1)
+    goodbye: list[Word] = Field(min_length=1)
+    identity: list[Word] = Field(min_length=1)
+    help: list[Word] = Field(min_length=1)
+    ack: list[Word] = Field(min_length=1)
+    address: list[Word] = Field(default_factory=list)
+
+    def phrases(self) -> list[tuple[str, TalkKind]]:
+        """Every phrase with its kind (`emoji` has no phrases: it is the absence of words)."""
+        return [
+            (phrase, kind)
+            for kind in TalkKind
+            if kind is not TalkKind.EMOJI
+            for phrase in getattr(self, kind.value)
+        ]
+
+
+class FollowUp(_Model):
+    """Words that refer back to the last answer's subject (pronouns, "there")."""
+
+    refer: list[Word] = Field(min_length=1)
+
+
+class Unanswerable(_Model):
+    """Words marking a question about what such an article does not give (future, prices…)."""
+
+    cues: list[Word] = Field(min_length=1)
 
 
 class Vocabulary(_Model):
@@ -113,6 +164,9 @@ class Vocabulary(_Model):
     transliteration: dict[Annotated[str, StringConstraints(min_length=1, max_length=1)], str] = (
         Field(default_factory=dict)
     )
+    talk: Talk
+    followup: FollowUp
+    unanswerable: Unanswerable
 
 
 Vocabularies = dict[str, Vocabulary]

@@ -9,6 +9,11 @@ A question counts as answered when one of its expected texts appears in the fact
 would show (the best and up to two more, rendered by wording/answer_view.py as the bot does).
 Latency is `store.answers.ask` alone, after one warm-up pass (which loads the index and, for
 Chinese, the segmenter).
+
+The honesty set (bench/answers_scope.toml, issue 21) measures the verdict per language: out of
+scope declined (recall: of the out-of-scope questions; precision: of every question declined,
+counting the answerable questions of both sets declined by mistake), small talk recognized
+(recall and precision the same way), and follow-ups answered about the first turn's subject.
 """
 
 from __future__ import annotations
@@ -16,7 +21,9 @@ from __future__ import annotations
 import time
 import tomllib
 from pathlib import Path
+from typing import Any
 
+from answers.engine import Verdict
 from bench.harness import Metric, Result, percentile, workdir
 from storage.content import LANGUAGES
 from storage.store import Store
@@ -28,6 +35,7 @@ NAME = "answers"
 QUESTIONS = Path(__file__).with_name("answers.toml")
 HOLDOUT = Path(__file__).with_name("answers_holdout.toml")
 SETS = {"own": QUESTIONS, "held-out": HOLDOUT}
+SCOPE = Path(__file__).with_name("answers_scope.toml")
 FACTS_SHOWN = 3
 
 Questions = dict[str, list[tuple[str, list[str]]]]
@@ -49,6 +57,80 @@ async def reply_lines(store: Store, t: Translator, question: str, lang: str) -> 
 async def reply_text(store: Store, t: Translator, question: str, lang: str) -> str:
     """The facts the bot's reply would show, as plain text."""
     return "\n".join(await reply_lines(store, t, question, lang))
+
+
+def load_scope(path: Path = SCOPE) -> dict[str, dict[str, list[Any]]]:
+    """The honesty set: per language, out_of_scope and small_talk questions, and followups."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    return {lang: data[lang] for lang in LANGUAGES}
+
+
+async def verdicts(store: Store, questions: list[str], lang: str) -> list[Verdict]:
+    """The engine's verdict on each question, each asked alone (no conversation)."""
+    return [(await store.answers.ask(q, lang, limit=FACTS_SHOWN)).verdict for q in questions]
+
+
+async def followup_reply(store: Store, t: Translator, turns: tuple[str, str], lang: str) -> str:
+    """The second turn's reply (plain text) in a conversation that asked the first."""
+    conversation = object()
+    await store.answers.ask(turns[0], lang, limit=FACTS_SHOWN, conversation=conversation)
+    answer = await store.answers.ask(turns[1], lang, limit=FACTS_SHOWN, conversation=conversation)
+    facts = [answer.best, *answer.others] if answer.best else []
+    return "\n".join(plain_text(fact_html(fact, lang, t)) for fact in facts)
+
+
+def _share(hit: int, total: int) -> float:
+    return hit / total * 100 if total else 100.0
+
+
+async def _honesty(
+    store: Store,
+    t: Translator,
+    scope: dict[str, dict[str, list[Any]]],
+    answerable: dict[str, list[str]],
+    missed: list[str],
+) -> dict[str, dict[str, float]]:
+    """Per language: decline and small-talk precision/recall, follow-ups right (all in %)."""
+    figures = {}
+    for lang in LANGUAGES:
+        part = scope[lang]
+        out = await verdicts(store, part["out_of_scope"], lang)
+        talk = await verdicts(store, part["small_talk"], lang)
+        fair = await verdicts(store, answerable[lang], lang)
+        declined = sum(v is Verdict.NOT_IN_ARTICLE for v in out)
+        wrongly_declined = sum(v is Verdict.NOT_IN_ARTICLE for v in (*fair, *talk))
+        talked = sum(v is Verdict.SMALL_TALK for v in talk)
+        wrongly_talked = sum(v is Verdict.SMALL_TALK for v in (*fair, *out))
+        missed += [
+            f"{lang} answered out of scope: {q!r}"
+            for q, v in zip(part["out_of_scope"], out, strict=True)
+            if v is not Verdict.NOT_IN_ARTICLE
+        ]
+        missed += [
+            f"{lang} small talk missed: {q!r} ({v})"
+            for q, v in zip(part["small_talk"], talk, strict=True)
+            if v is not Verdict.SMALL_TALK
+        ]
+        missed += [
+            f"{lang} answerable declined: {q!r}"
+            for q, v in zip(answerable[lang], fair, strict=True)
+            if v is Verdict.NOT_IN_ARTICLE
+        ]
+        right = 0
+        for first, second, expected in part["followups"]:
+            text = await followup_reply(store, t, (first, second), lang)
+            if any(e in text for e in expected):
+                right += 1
+            else:
+                missed.append(f"{lang} follow-up {first!r} → {second!r}: {text[:60]!r}")
+        figures[lang] = {
+            "declined recall": _share(declined, len(out)),
+            "declined precision": _share(declined, declined + wrongly_declined),
+            "small talk recall": _share(talked, len(talk)),
+            "small talk precision": _share(talked, talked + wrongly_talked),
+            "follow-ups right": _share(right, len(part["followups"])),
+        }
+    return figures
 
 
 async def _accuracy(
@@ -75,26 +157,39 @@ async def run(quick: bool) -> Result:
     rounds = 1 if quick else 3
     iterations = 2 if quick else 20
     sets = {label: load_questions(path) for label, path in SETS.items()}
+    scope = load_scope()
     t = Translator(load_catalogs())
     result = Result(NAME)
     missed: list[str] = []
     accuracy: dict[str, dict[str, tuple[float, float]]] = {}
     timings: dict[str, list[list[float]]] = {lang: [] for lang in LANGUAGES}
+    # The engine's own CPU time per question (the thread's, so time the machine gave other
+    # processes is not counted): the wall time's tail on a shared machine is mostly waiting.
+    cpu: dict[str, list[list[float]]] = {lang: [] for lang in LANGUAGES}
     async with workdir() as tmp:
         store = await Store.open(tmp / "answers.sqlite3")
         try:
             for label, questions in sets.items():
                 accuracy[label] = await _accuracy(store, t, questions, label, missed)
+            answerable = {
+                lang: [q for questions in sets.values() for q, _ in questions[lang]]
+                for lang in LANGUAGES
+            }
+            honesty = await _honesty(store, t, scope, answerable, missed)
             for _ in range(rounds):
                 for lang in LANGUAGES:
                     samples = []
+                    cpu_samples = []
                     for _ in range(iterations):
                         for questions in sets.values():
                             for question, _expected in questions[lang]:
                                 started = time.perf_counter()
+                                used = time.thread_time()
                                 await store.answers.ask(question, lang, limit=FACTS_SHOWN)
+                                cpu_samples.append((time.thread_time() - used) * 1000)
                                 samples.append((time.perf_counter() - started) * 1000)
                     timings[lang].append(samples)
+                    cpu[lang].append(cpu_samples)
         finally:
             await store.close()
     for label, questions in sets.items():
@@ -111,11 +206,16 @@ async def run(quick: bool) -> Result:
             share.met = in_reply >= 0.95
             result.add(Metric(f"{label} {lang} answered by the first fact", "%", [first * 100]))
     for lang in LANGUAGES:
+        for name, value in honesty[lang].items():
+            metric = result.add(Metric(f"{lang} {name}", "%", [value], target="≥ 90 %"))
+            metric.met = value >= 90.0
+    for lang in LANGUAGES:
         result.add(Metric(f"{lang} p50", "ms", [percentile(s, 50) for s in timings[lang]]))
         p99 = result.add(
             Metric(f"{lang} p99", "ms", [percentile(s, 99) for s in timings[lang]], target="< 5 ms")
         )
         p99.met = p99.median < 5.0
+        result.add(Metric(f"{lang} engine CPU p99", "ms", [percentile(s, 99) for s in cpu[lang]]))
     result.notes.append(
         f"{iterations} iterations × every question of both sets per language per round; "
         + ("missed: " + "; ".join(missed) if missed else "every question answered")
@@ -124,6 +224,9 @@ async def run(quick: bool) -> Result:
         "questions": {
             label: {lang: len(items) for lang, items in questions.items()}
             for label, questions in sets.items()
-        }
+        },
+        "honesty": {
+            lang: {part: len(items) for part, items in scope[lang].items()} for lang in LANGUAGES
+        },
     }
     return result

@@ -1,9 +1,10 @@
-"""6. Search: latency of FactStore.search on the real store, in-process, per language.
+"""6. Search: latency of answering a question on the real store, in-process, per language.
 
-Opens the store on a temp file (migrations and the bundled content, as the bot does), warms
-it up, then times every query many times. Queries cover the FTS trigram path (terms of three
-characters or more, AND then OR fallback), the LIKE scan used for one- and two-character terms
-(common in Chinese), and a miss.
+Times what the chat, /search and inline mode do with a question: the answer engine
+(`store.answers.ask`: question reading, stemming, the answer index, the substring fallback
+when nothing answers). Opens the store on a temp file (migrations and the bundled content, as
+the bot does), warms it up, then times every query many times. Hits are the facts the answer
+shows, in the query's own language; a miss shows none.
 """
 
 from __future__ import annotations
@@ -33,16 +34,17 @@ async def run(quick: bool) -> Result:
     async with workdir() as tmp:
         store = await Store.open(tmp / "search.sqlite3")
         try:
-            for query_list in QUERIES.values():
+            for lang, query_list in QUERIES.items():
                 for query in query_list:
-                    found[query] = len(await store.facts.search(query, "en"))
+                    answer = await store.answers.ask(query, lang)
+                    found[query] = (answer.best is not None) + len(answer.others)
             for _ in range(rounds):
                 for lang, query_list in QUERIES.items():
                     timings: list[float] = []
                     for _ in range(iterations):
                         for query in query_list:
                             started = time.perf_counter()
-                            await store.facts.search(query, lang)
+                            await store.answers.ask(query, lang)
                             timings.append((time.perf_counter() - started) * 1000)
                     per_language[lang][0].append(percentile(timings, 50))
                     per_language[lang][1].append(percentile(timings, 99))

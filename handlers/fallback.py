@@ -11,7 +11,9 @@ from telegram.ext import ApplicationHandlerStop
 from handlers.common import reply, shorten, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.flood import Verdict
+from handlers.kit.keyboards import CARD, button, keyboard
 from handlers.kit.telegram_text import callback_text
+from storage.cards import CardKey
 from storage.db import is_storage_failure
 
 log = logging.getLogger(__name__)
@@ -64,9 +66,18 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def not_text(update: Update, context: BotContext) -> None:
-    """Stickers, photos, voice and the like: we only read text."""
+    """Stickers, photos, voice and the like: we only read text.
+
+    A sticker is small talk, as a lone emoji is (answers/engine.py Verdict.SMALL_TALK): the
+    same friendly reply and the menu."""
     language = await user_language(update, context)
-    await reply(update, context.bot_data.translate(language, "text_only"))
+    t = context.bot_data.translate
+    message = update.effective_message
+    if message is not None and message.sticker is not None:
+        menu = keyboard([button(t(language, "button.menu"), f"{CARD}:{CardKey.WELCOME}")])
+        await reply(update, t(language, "honest.emoji"), menu)
+        return
+    await reply(update, t(language, "text_only"))
 
 
 async def edited(update: Update, context: BotContext) -> None:

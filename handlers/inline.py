@@ -18,6 +18,7 @@ from telegram import (
     Update,
 )
 
+from answers.engine import Verdict
 from handlers.cards import get_card
 from handlers.common import shorten, split_html, user_language
 from handlers.kit.context import BotContext
@@ -48,9 +49,8 @@ async def inline_query(update: Update, context: BotContext) -> None:
     language = await user_language(update, context)
     data = context.bot_data
     text = query.query.strip()
-    if text:
-        entries = await _answer_entries(context, text, language)
-    else:
+    entries = await _answer_entries(context, text, language) if text else None
+    if entries is None:  # nothing typed, or small talk ("hi"): the cards people share most
         names = await event_names(data.store.facts, language)
         entries = [
             (
@@ -80,13 +80,22 @@ async def inline_query(update: Update, context: BotContext) -> None:
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
 
 
-async def _answer_entries(context: BotContext, text: str, lang: str) -> list[tuple[str, str, str]]:
-    """(card, title, description) for the cards answering `text`, best first."""
+async def _answer_entries(
+    context: BotContext, text: str, lang: str
+) -> list[tuple[str, str, str]] | None:
+    """(card, title, description) for the cards answering `text`, best first; None for small
+    talk (the main cards are offered instead)."""
     data = context.bot_data
     t = data.translate
     answer = await data.store.answers.ask(text, lang, limit=INLINE_RESULTS_LIMIT)
+    if answer.verdict is Verdict.SMALL_TALK:
+        return None
     if answer.best is None:
-        return [(hit.card, hit.title, hit.excerpt) for hit in answer.suggestions]
+        # No fake answer card: the cards the article has nearby, titled, with no sentence.
+        return [
+            (card, await card_title(card, lang, data.store.facts, t, short=True) or card, "")
+            for card in answer.suggestions
+        ]
     entries: dict[str, tuple[str, str, str]] = {}
     for fact in (answer.best, *answer.others):
         if fact.card not in entries:

@@ -1,21 +1,25 @@
 """/search and plain-text questions in private chats: the sentence that answers, first.
 
-One engine (answers/engine.py) answers plain text, /search and inline mode. The reply is the
-best fact with the question's words in bold, at most two other close facts, and buttons to
-their cards; when nothing answers, a short "nothing found" and the closest topics as buttons.
+One engine (answers/engine.py) answers plain text, /search and inline mode, and its verdict
+decides the reply. ANSWERED: the best fact with the question's words in bold, at most two other
+close facts, and buttons to their cards. NOT_IN_ARTICLE: "the article does not say …" naming
+what was asked first, then what the article says nearby (never as the first line), and buttons.
+SMALL_TALK: a short friendly reply and the menu. A private chat is a conversation: the engine
+remembers for minutes what the last answer was about, so "where does he work?" follows up.
 """
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
+from answers.engine import Verdict
 from handlers.cards import get_card
 from handlers.common import reply, reply_message, shorten, show, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import CARD, RESULTS, button, keyboard
 from handlers.kit.telegram_text import callback_text
 from storage.cards import CardKey, org_card
-from wording.answer_view import fact_html
+from wording.answer_view import fact_html, honest_html, related_html
 from wording.i18n import Html
 from wording.names import FEATURED_ORGANIZATION, card_title
 
@@ -55,16 +59,36 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
     data = context.bot_data
     t = data.translate
     facts = data.store.facts
-    answer = await data.store.answers.ask(query, language, limit=FACTS_SHOWN)
+    chat = update.effective_chat
+    private = chat is not None and chat.type == "private"
+    answer = await data.store.answers.ask(
+        query, language, limit=FACTS_SHOWN, conversation=chat.id if private and chat else None
+    )
+    if answer.verdict is Verdict.SMALL_TALK:
+        menu = keyboard([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
+        await reply(update, honest_html(answer, language, t), menu)
+        return
     if answer.best is None:
-        topics = [hit.card for hit in answer.suggestions]
-        topics = list(dict.fromkeys([*topics, *DEFAULT_TOPICS]))[:TOPICS_SHOWN]
+        if answer.verdict is Verdict.NOT_IN_ARTICLE and answer.related:
+            about = (
+                await card_title(answer.about, language, facts, t, short=True)
+                if (answer.about)
+                else None
+            )
+            lines = [honest_html(answer, language, t, about)]
+            related = related_html(answer, language, t)
+            if related:
+                lines.append(related)
+            text = Html("\n\n".join(lines))
+        else:
+            text = t(language, "search.nothing", query=shorten(query))
+        topics = list(dict.fromkeys([*answer.suggestions, *DEFAULT_TOPICS]))[:TOPICS_SHOWN]
         buttons = [
             [_card_button((await card_title(key, language, facts, t, short=True) or key), key)]
             for key in topics
         ]
         buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
-        await reply(update, t(language, "search.nothing", query=shorten(query)), keyboard(*buttons))
+        await reply(update, text, keyboard(*buttons))
         return
     parts: list[str] = []
     if answer.corrections:

@@ -1,11 +1,12 @@
-"""Reading the fact store: typed records in one language, name lookup and full-text search."""
+"""Reading the fact store: typed records in one language.
+
+Finding what a user meant (a question, a name typed for /org, a fragment) is the answer
+engine's job (answers/engine.py): storage keeps one search index, the engine's.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,13 +80,6 @@ class Statement:
     person: Person
     published_in: OrganizationSummary
     text: str
-
-
-@dataclass(frozen=True, slots=True)
-class SearchHit:
-    card: str
-    title: str
-    excerpt: str
 
 
 class FactStore:
@@ -216,63 +210,7 @@ class FactStore:
             Contact(r["kind"], r["value"], r["label"], outlets[r["organization_id"]]) for r in rows
         ]
 
-    async def find_organizations(self, name: str) -> list[str]:
-        """Organization ids matching a name typed in any language: exact, then partial, then
-        fuzzy."""
-        wanted = " ".join(name.casefold().split())
-        if not wanted:
-            return []
-        names = await self._all("SELECT name, organization_id FROM organization_names")
-        exact = [r["organization_id"] for r in names if r["name"] == wanted]
-        if exact:
-            return _unique(exact)
-        # Partial matches, the org whose matching name is shortest (most covered) first.
-        partial = sorted(
-            (len(r["name"]), r["organization_id"]) for r in names if wanted in r["name"]
-        )
-        if partial:
-            return _unique(org_id for _, org_id in partial)
-        close = difflib.get_close_matches(wanted, [r["name"] for r in names], n=3, cutoff=0.75)
-        return _unique(r["organization_id"] for r in names if r["name"] in close)
 
-    async def search(self, query: str, lang: str, limit: int = 10) -> list[SearchHit]:
-        """Cards matching `query` in any language, best first, titled in `lang`."""
-        terms = _terms(query)
-        if not terms:
-            return []
-        if all(len(term) >= 3 for term in terms):
-            hits = await self._ranked(_MATCH, " AND ".join(_quoted(t) for t in terms), lang, limit)
-            if not hits and len(terms) > 1:
-                hits = await self._ranked(
-                    _MATCH, " OR ".join(_quoted(t) for t in terms), lang, limit
-                )
-            return hits
-        # Trigrams cannot index one- or two-character terms (common in Chinese): scan instead.
-        # casefold() is registered on the connection (storage.db): SQLite's own LIKE folds ASCII
-        # only. Cards whose title holds more of the terms come first, shorter (closer) titles
-        # before longer.
-        like = "casefold({}) LIKE ? ESCAPE '\\'"
-        in_title = " + ".join([like.format("title")] * len(terms))
-        in_card = " AND ".join([like.format("title || ' ' || body")] * len(terms))
-        scan = f"""SELECT card, min(length(title) - 1000000 * ({in_title})) AS best
-            FROM search_index WHERE {in_card} GROUP BY card"""
-        patterns = [f"%{_escape_like(term)}%" for term in terms]
-        return await self._ranked(scan, *patterns, *patterns, lang, limit)
-
-    async def _ranked(self, hits_sql: str, *params: Any) -> list[SearchHit]:
-        """Hit cards from `hits_sql` (card, best) with their title and opening in one language."""
-        rows = await self._all(
-            f"""WITH hits AS ({hits_sql})
-            SELECT h.card, s.title, substr(s.body, 1, 160) AS opening
-            FROM hits h JOIN search_index s ON s.card = h.card AND s.lang = ?
-            ORDER BY h.best LIMIT ?""",
-            *params,
-        )
-        return [SearchHit(r["card"], r["title"], _first_line(r["opening"])) for r in rows]
-
-
-# `rank` is bm25 weighted towards titles (configured in the migration).
-_MATCH = "SELECT card, min(rank) AS best FROM search_index WHERE search_index MATCH ? GROUP BY card"
 _ROLES_OF_O = (
     "SELECT group_concat(role, ',') FROM (SELECT role FROM organization_roles"
     " WHERE organization_id = o.id ORDER BY role)"
@@ -280,29 +218,6 @@ _ROLES_OF_O = (
 _ORG_SUMMARY = f"""SELECT o.id, o.founded, i.name, i.short_name, i.role_text,
     ({_ROLES_OF_O}) AS roles
     FROM organizations o JOIN organization_i18n i ON i.organization_id = o.id AND i.lang = ?"""
-
-_WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
-
-
-def _terms(query: str) -> list[str]:
-    """Search terms: words of the query, without FTS syntax, longest 64 characters each."""
-    return [word[:64] for word in _WORD.findall(query.casefold())][:8]
-
-
-def _quoted(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _first_line(text: str) -> str:
-    return text.strip().split("\n", 1)[0]
-
-
-def _unique(ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(ids))
 
 
 def _summary(row: aiosqlite.Row) -> OrganizationSummary:

@@ -334,7 +334,14 @@ CREATE UNIQUE INDEX broadcasts_token ON broadcasts (token);
 CREATE INDEX broadcasts_confirming ON broadcasts (id) WHERE confirming_at IS NOT NULL;
 """
 
-# 7 (issue 23): the WeChat face's people, by openid (WeChat's id of a user for this account, sent
+# 7: one matcher for "what did the user mean": the answer engine's index answers questions,
+#    /org names and fragments, so the second full-text index (trigrams) is dropped.
+ONE_SEARCH_INDEX = """
+DROP TABLE IF EXISTS search_index;
+"""
+
+
+# 8 (issue 23): the WeChat face's people, by openid (WeChat's id of a user for this account, sent
 #    with every message), with the language they chose by sending its name; nothing else.
 WECHAT_USERS = """
 CREATE TABLE wechat_users (
@@ -351,5 +358,6 @@ MIGRATIONS: tuple[str, ...] = (
     ORGANIZERS,
     INBOX,
     BROADCAST_TOKENS,
+    ONE_SEARCH_INDEX,
     WECHAT_USERS,  # issue 23
 )

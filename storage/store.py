@@ -1,4 +1,9 @@
-"""The store: one SQLite connection per process and the repositories that share it."""
+"""The store: one SQLite connection per process and the repositories that share it.
+
+It also composes the answer engine (answers/) on its connection's answer tables and hands the
+loader the engine's indexer: the one place storage names the engine, until the process (bot/)
+composes it; the loader and the engine's tables (storage/answer_tables.py) do not import it.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from answers.engine import AnswerEngine
+from answers.index import Indexer
+from storage.answer_tables import AnswerTables
 from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect
@@ -30,7 +37,7 @@ class Store:
         self.path = path
         self.facts = FactStore(connection)
         # The answer engine (plain-text questions, /search, inline mode, the web site's search).
-        self.answers = AnswerEngine(connection, self.facts)
+        self.answers = AnswerEngine(AnswerTables(connection))
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
         self.broadcasts = BroadcastStore(connection)
@@ -48,7 +55,7 @@ class Store:
         content, digest = loaded or load_content(content_path)
         connection = await connect(path)
         try:
-            await sync_content(connection, content, digest)
+            await sync_content(connection, content, digest, Indexer())
             store = cls(connection, content_path, path)
             await store.users.load_choices()
             await store.wechat_users.load()
@@ -69,7 +76,7 @@ class Store:
         content, digest = load_content(self.content_path)
         connection = await connect(self.path)
         try:
-            changed = await sync_content(connection, content, digest)
+            changed = await sync_content(connection, content, digest, Indexer())
         finally:
             await connection.close()
         if changed:

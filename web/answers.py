@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
+from answers.engine import Verdict
 from storage.store import Store
-from wording.answer_view import fact_html
+from wording.answer_view import fact_html, honest_html
 from wording.i18n import Translator
 from wording.names import card_title
 from wording.text import web_text
@@ -37,11 +38,15 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """The answering fact first, then other close facts; or, when nothing answers, suggestions."""
+    """The answering fact first, then other close facts; or, when nothing answers, the honest
+    line (the engine's verdict, as the bot says it), related facts and suggested cards."""
 
     best: Hit | None = None
     others: list[Hit] = field(default_factory=list)
     suggestions: list[Hit] = field(default_factory=list)
+    # "The article does not say anything about …" or the small-talk reply; empty if answered.
+    honest: Markup = field(default_factory=Markup)
+    related: list[Hit] = field(default_factory=list)
 
 
 async def ask(store: Store, translate: Translator, query: str, lang: str) -> Answer:
@@ -58,8 +63,21 @@ async def ask(store: Store, translate: Translator, query: str, lang: str) -> Ans
         )
 
     if found.best is None:
-        cards = list(dict.fromkeys(h.card for h in found.suggestions))[:SUGGESTIONS]
-        return Answer(suggestions=[await hit(card) for card in cards])
+        cards = list(dict.fromkeys(found.suggestions))[:SUGGESTIONS]
+        honest = Markup()
+        if found.verdict is Verdict.SMALL_TALK or found.related:
+            about = (
+                await card_title(found.about, lang, facts, translate, short=True)
+                if found.about
+                else None
+            )
+            honest = Markup(web_text(honest_html(found, lang, translate, about)))
+        related = [
+            await hit(f.card, fact_html(f, lang, translate, highlight=False)) for f in found.related
+        ]
+        return Answer(
+            suggestions=[await hit(card) for card in cards], honest=honest, related=related
+        )
     best = await hit(found.best.card, fact_html(found.best, lang, translate))
     others = [await hit(f.card, fact_html(f, lang, translate)) for f in found.others]
     return Answer(best=best, others=others)

@@ -132,6 +132,8 @@ class WeChatFace:
         card = await self.replies.card(key, lang)
         if card is None:
             return self.replies.say(lang, "wechat.stale_menu")
+        # The card opened names the subject of a follow-up ("where does he work?").
+        self.store.answers.note(_conversation(user), key)
         return self._send(user, lang, card)
 
     async def _text(self, user: str, text: str, chosen: str | None) -> str:
@@ -156,8 +158,9 @@ class WeChatFace:
         if not said or said in HELP_WORDS:
             return await self.replies.help(lang)
         lang = reply_language(stripped, chosen)
-        reply = await self.replies.answer(stripped, lang)
-        await self._report(user, stripped, lang, reply.answered)
+        reply = await self.replies.answer(stripped, lang, conversation=_conversation(user))
+        if reply.question:
+            await self._report(user, stripped, lang, reply.answered)
         return self._send(user, lang, reply)
 
     def _send(self, user: str, lang: str, reply: Reply) -> str:
@@ -185,3 +188,8 @@ class WeChatFace:
         except Exception:
             # The report is the organizers' tool; the user's answer never waits on its failure.
             log.exception("WeChat question not recorded for the report")
+
+
+def _conversation(user: str) -> tuple[str, str]:
+    """The engine's conversation key of a WeChat user (apart from Telegram's chat ids)."""
+    return (FACE, user)

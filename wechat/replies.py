@@ -10,15 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from answers.engine import Answer, Fact
+from answers.engine import Answer, Fact, Verdict
 from storage.cards import CardKey, CardKind, org_card, split_card
 from storage.facts import FactStore
 from storage.store import Store
-from wording.answer_view import fact_html
+from wording.answer_view import fact_html, honest_html, related_html
 from wording.i18n import Translator, choose_text
 from wording.names import FEATURED_ORGANIZATION, card_title, event_names, org_label
 from wording.text import plain_text, web_text
@@ -42,18 +42,19 @@ _SITE_PAGES = frozenset(
 FACTS_SHOWN = 3
 NEWS_SHOWN = 3
 TOPICS_SHOWN = 3
-QUERY_SHOWN = 60
 _LINK = re.compile(r"""<a\s+href=(["'])(.*?)\1\s*>(.*?)</a>""", re.DOTALL)
 _SCHEMES = ("http://", "https://")
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A reply's body, its footer (the site link, kept on every part) and whether it answered."""
+    """A reply's body, its footer (the site link, kept on every part), whether it answered and
+    whether it was a question at all (small talk is not)."""
 
     body: str
     footer: str = ""
     answered: bool = True
+    question: bool = True
 
 
 class Replies:
@@ -70,11 +71,20 @@ class Replies:
 
     # ------------------------------------------------------------------ answers
 
-    async def answer(self, query: str, lang: str) -> Reply:
-        """The engine's answer to `query`: the answering sentence first, then close facts."""
-        answer = await self.store.answers.ask(query, lang, limit=FACTS_SHOWN)
+    async def answer(self, query: str, lang: str, conversation: Hashable | None = None) -> Reply:
+        """The engine's verdict on `query`, as Telegram shows it: the answering sentence first,
+        then close facts; or the honest "the article does not say"; or a small-talk reply.
+
+        `conversation` is the user's conversation for follow-up questions ("where does he
+        work?" after "who is Azarov?").
+        """
+        answer = await self.store.answers.ask(
+            query, lang, limit=FACTS_SHOWN, conversation=conversation
+        )
+        if answer.verdict is Verdict.SMALL_TALK:
+            return Reply(plain_text(honest_html(answer, lang, self.t)), question=False)
         if answer.best is None:
-            return await self._nothing(answer, query, lang)
+            return await self._unanswered(answer, query, lang)
         # The answering sentence first; a guessed spelling is said after it.
         parts = [self._sentence(answer.best, lang)]
         if answer.corrections:
@@ -88,27 +98,31 @@ class Replies:
     def _sentence(self, fact: Fact, lang: str) -> str:
         return plain_text(fact_html(fact, lang, self.t, highlight=False))
 
-    async def _nothing(self, answer: Answer, query: str, lang: str) -> Reply:
-        shown = " ".join(query.replace("<", " ").replace(">", " ").split())
-        if len(shown) > QUERY_SHOWN:
-            shown = shown[: QUERY_SHOWN - 1] + "…"
-        text = self.say(lang, "wechat.nothing", query=shown)
-        keys = [hit.card for hit in answer.suggestions]
-        keys += [CardKey.ABOUT, CardKey.SPEAKERS, org_card(FEATURED_ORGANIZATION)]
+    async def _unanswered(self, answer: Answer, query: str, lang: str) -> Reply:
+        """What the article does not say: said so first, then what it says nearby, the topics
+        the menu opens, and the site's search for the question."""
+        facts = self.store.facts
+        about = await card_title(answer.about, lang, facts, self.t) if answer.about else None
+        parts = [plain_text(honest_html(answer, lang, self.t, about))]
+        related = related_html(answer, lang, self.t)
+        if related:
+            parts.append(plain_text(related))
+        keys = [*answer.suggestions, CardKey.ABOUT, CardKey.SPEAKERS]
+        keys.append(org_card(FEATURED_ORGANIZATION))
         titles: list[str] = []
         for key in dict.fromkeys(keys):
-            title = await card_title(key, lang, self.store.facts, self.t, short=True)
-            if title and title not in titles:
+            title = await card_title(key, lang, facts, self.t, short=True)
+            if title and web_text(title) not in titles:
                 titles.append(web_text(title))
             if len(titles) == TOPICS_SHOWN:
                 break
-        sep = self.say(lang, "list_separator") if lang == "zh" else ", "
-        body = f"{text}\n{self.say(lang, 'wechat.topics', topics=sep.join(titles))}"
+        separator = self.say(lang, "list_separator") if lang == "zh" else ", "
+        parts.append(self.say(lang, "wechat.topics", topics=separator.join(titles)))
         footer = ""
         if self.base_url:
             url = f"{self.base_url}/{lang}/search?q={quote(query[:200])}"
             footer = _link(url, self.say(lang, "wechat.search_on_site"))
-        return Reply(body, footer, answered=False)
+        return Reply("\n\n".join(parts), footer, answered=False)
 
     # ------------------------------------------------------------------ cards
 

@@ -1,7 +1,9 @@
 """Answer facts as Telegram HTML: one sentence per fact, the question's words in bold.
 
 Shared by the bot's replies (handlers/search.py, handlers/inline.py) and the web site's search
-page, so both faces say an answer in the same words.
+page, so both faces say an answer in the same words. `honest_html` is the first line of a reply
+the engine did not answer (answers/engine.py Verdict): "the article does not say …" naming what
+was asked, or the small-talk reply; `related_html` the article's nearby facts below it.
 
 The engine (answers/engine.py) returns facts as fields in the user's language; the sentence
 around them is a catalog template (`answer.<form>`), numbers and dates are formatted by the
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from answers.engine import Fact, Marks
+from answers.engine import Answer, Fact, Marks, Verdict
 from wording.i18n import Html, Translator, escape
 
 # Fields the templates already set in bold: their words are not bolded again.
@@ -40,3 +42,24 @@ def fact_html(fact: Fact, lang: str, t: Translator, highlight: bool = True) -> H
     elif fact.form == "year_month":
         params["date"] = t.year_month(lang, fact.fields["date"])
     return t(lang, f"answer.{_TEMPLATES.get(fact.form, fact.form)}", **params)
+
+
+def honest_html(answer: Answer, lang: str, t: Translator, about: str | None = None) -> Html:
+    """The first line for a NOT_IN_ARTICLE or SMALL_TALK verdict (`about`: the title of
+    `answer.about`, if the face has it)."""
+    if answer.verdict is Verdict.SMALL_TALK and answer.talk is not None:
+        return t(lang, f"honest.{answer.talk.value}")
+    if not answer.asked:
+        return t(lang, "honest.not_in_article_plain")
+    asked = " ".join(answer.asked)
+    if about:
+        return t(lang, "honest.not_in_article_about", asked=asked, about=about)
+    return t(lang, "honest.not_in_article", asked=asked)
+
+
+def related_html(answer: Answer, lang: str, t: Translator) -> Html | None:
+    """The related facts of a NOT_IN_ARTICLE answer as a short list, or None if none."""
+    if not answer.related:
+        return None
+    lines = "\n".join(f"• {fact_html(f, lang, t, highlight=False)}" for f in answer.related)
+    return Html(f"{t(lang, 'honest.related')}\n{lines}")

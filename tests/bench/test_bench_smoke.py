@@ -168,6 +168,18 @@ def test_scheduled_photo_reached_everyone_after_its_time_without_uploads(
     assert _metric(scheduled, "files uploaded by the bot")["max"] == 0
 
 
+def test_answers_measured_the_honesty_set(report: dict[str, Any]) -> None:
+    """Out of scope, small talk and follow-ups: ≥ 20 items each per language, ≥ 90 % each."""
+    result = _result(report, "answers")
+    parts = result["counts"]["honesty"]
+    assert set(parts) == {"ru", "zh", "en"}
+    for lang, counts in parts.items():
+        assert set(counts) == {"out_of_scope", "small_talk", "followups"}
+        assert all(count >= 20 for count in counts.values()), (lang, counts)
+        for figure in ("declined recall", "small talk recall", "follow-ups right"):
+            assert _metric(result, f"{lang} {figure}")["median"] >= 90, (lang, figure)
+
+
 def test_wechat_answered_every_question_of_every_user(report: dict[str, Any]) -> None:
     result = _result(report, "wechat")
     # Quick mode: 50 users x 2 questions, each reply checked by the WeChat emulator.

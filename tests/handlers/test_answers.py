@@ -147,3 +147,172 @@ async def test_no_invented_answer_but_closest_topics(
     assert words in call.params["text"]
     topics = callbacks(call)
     assert len(topics) >= 3 and "card:welcome" in topics
+
+
+# ------------------------------------------------ issue 21: honest about what it does not know
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "honest", "word", "card"),
+    [
+        (
+            "какая зарплата у сотрудников JITRI?",
+            "ru",
+            "В статье ничего не сказано",
+            "зарплата",
+            "card:org:jitri",
+        ),
+        ("江苏产研院的预算是多少", "zh", "文章中没有提到", "预算", "card:org:jitri"),
+        (
+            "what is JITRI's annual budget",
+            "en",
+            "The article does not say",
+            "budget",
+            "card:org:jitri",
+        ),
+    ],
+)
+async def test_a_question_the_article_cannot_answer_is_declined_with_what_is_nearby(
+    live: BotApiEmulator, question: str, language: str, honest: str, word: str, card: str
+) -> None:
+    """No unrelated fact as the answer: the first line says so, naming what was asked."""
+    call = await ask(live, 705_000 + len(question), question, language_code=language)
+    text = plain(call.params["text"])
+    first = text.split("\n\n", 1)[0]
+    assert honest in first and word in first, text
+    assert "📊" not in first
+    assert card in callbacks(call) and "card:welcome" in callbacks(call)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"), [("пароль от wifi", "ru"), ("есть ли парковка", "ru")]
+)
+async def test_an_unknown_word_is_not_turned_into_an_unrelated_one(
+    live: BotApiEmulator, question: str, language: str
+) -> None:
+    call = await ask(live, 705_100 + len(question), question, language_code=language)
+    text = plain(call.params["text"])
+    assert "Вы имели в виду" not in text and "в статье об этом не сказано" in text, text
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "reply"),
+    [
+        ("привет", "ru", "Здравствуйте"),
+        ("спасибо!", "ru", "Пожалуйста"),
+        ("кто ты?", "ru", "справочный бот конференции"),
+        ("你好", "zh", "您好"),
+        ("再见", "zh", "再见"),
+        ("你是谁", "zh", "会议信息机器人"),
+        ("thanks!", "en", "You're welcome"),
+        ("who are you?", "en", "information bot"),
+        ("👍", "en", "type a question"),
+    ],
+)
+async def test_small_talk_gets_a_friendly_reply_and_the_menu(
+    live: BotApiEmulator, message: str, language: str, reply: str
+) -> None:
+    call = await ask(live, 706_000 + sum(map(ord, message)) % 900, message, language_code=language)
+    text = plain(call.params["text"])
+    assert reply in text, text
+    assert "ничего не нашлось" not in text and "Nothing found" not in text
+    assert callbacks(call) == ["card:welcome"]
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "language", "fact"),
+    [
+        ("кто такой Олег Азаров?", "а где он работает?", "ru", "консульства России в Шанхае"),
+        ("Hu Yidong", "where does he work?", "en", "Party Committee"),
+        ("奥列格·阿扎罗夫是谁", "他在哪里工作？", "zh", "俄罗斯驻上海总领事馆"),
+    ],
+)
+async def test_a_follow_up_question_is_answered_about_the_last_subject(
+    live: BotApiEmulator, first: str, second: str, language: str, fact: str
+) -> None:
+    user = 707_000 + len(first) + len(second)
+    await ask(live, user, first, language_code=language)
+    call = await ask(live, user, second, language_code=language)
+    assert fact in plain(call.params["text"]).split("\n\n", 1)[0], call.params["text"]
+    # Another chat asking the same has no context: it is not answered about that subject.
+    other = await ask(live, user + 500, second, language_code=language)
+    assert fact not in plain(other.params["text"])
+
+
+async def test_a_pressed_card_is_what_a_follow_up_is_about(live: BotApiEmulator) -> None:
+    user = 707_900
+    call = await ask(live, user, "speakers", language_code="en")
+    assert "card:speakers" in callbacks(call)
+    since = len(live.calls())
+    live.push_callback(user, "card:person:guo-liping", message_id=call.result["message_id"])
+    await live.wait_for_call("editMessageText", chat_id=user, since=since)
+    answer = await ask(live, user, "where does he work?", language_code="en")
+    assert "Department of Science and Technology" in plain(answer.params["text"])
+
+
+# ------------------------------------------------ issue 25: what the user meant, items 5-7
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "figure"),
+    [
+        ("研究人员有多少", "zh", "8000"),
+        ("多少研究人员", "zh", "8000"),
+        ("сколько исследователей", "ru", "8\u00a0000"),
+    ],
+)
+async def test_researchers_are_the_same_figure_in_every_language(
+    live: BotApiEmulator, question: str, language: str, figure: str
+) -> None:
+    call = await ask(live, 708_000 + len(question), question, language_code=language)
+    assert figure in plain(call.params["text"]).split("\n\n", 1)[0], call.params["text"]
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "card", "typo"),
+    [
+        ("Азоров", "ru", "card:person:oleg-azarov", True),
+        ("Азарова", "ru", "card:person:oleg-azarov", False),
+        ("胡义东", "zh", "card:person:hu-yidong", False),
+    ],
+)
+async def test_names_one_vowel_off_declined_or_in_characters_find_the_person(
+    live: BotApiEmulator, question: str, language: str, card: str, typo: bool
+) -> None:
+    call = await ask(live, 708_100 + len(question), question, language_code=language)
+    assert callbacks(call)[0] == card, call.params["text"]
+    assert ("Вы имели в виду" in call.params["text"]) is typo
+
+
+@pytest.mark.parametrize(
+    ("question", "language"), [("телефон", "ru"), ("电话", "zh"), ("phone", "en")]
+)
+async def test_no_phone_number_but_the_contacts_card(
+    live: BotApiEmulator, question: str, language: str
+) -> None:
+    call = await ask(live, 708_200 + len(question), question, language_code=language)
+    text = plain(call.params["text"])
+    assert "lily@jitri.org" in text.split("\n\n", 1)[1], text  # nearby, never the answer
+    assert "card:contacts" in callbacks(call)
+
+
+@pytest.mark.parametrize(
+    ("question", "language"), [("спикеры", "ru"), ("speakers", "en"), ("发言人", "zh")]
+)
+async def test_speakers_offer_the_speakers_card(
+    live: BotApiEmulator, question: str, language: str
+) -> None:
+    call = await ask(live, 708_300 + len(question), question, language_code=language)
+    assert callbacks(call)[0] == "card:speakers", call.params["text"]
+
+
+@pytest.mark.parametrize(("language", "reply"), [("ru", "Я читаю текст"), ("zh", "我只能读文字")])
+async def test_a_sticker_is_small_talk_with_the_menu(
+    live: BotApiEmulator, language: str, reply: str
+) -> None:
+    user = 709_000 + len(language)
+    since = len(live.calls())
+    live.push_media(user, "sticker", language_code=language)
+    call = await live.wait_for_call("sendMessage", chat_id=user, since=since)
+    assert reply in call.params["text"]
+    assert callbacks(call) == ["card:welcome"]

@@ -473,10 +473,10 @@ async def test_ask_helper_sees_the_default_language(live: BotApiEmulator) -> Non
 async def test_every_indexed_card_key_opens(
     live: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Each card the search index points to (one key definition for both) opens as a card."""
+    """Each card the answer index points to (one key definition for both) opens as a card."""
     store = await Store.open(tmp_path_factory.mktemp("index") / "index.sqlite3")
     try:
-        rows = await store.connection.execute_fetchall("SELECT DISTINCT card FROM search_index")
+        rows = await store.connection.execute_fetchall("SELECT DISTINCT card FROM answer_units")
     finally:
         await store.close()
     keys = sorted(str(row[0]) for row in rows)

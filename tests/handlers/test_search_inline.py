@@ -194,3 +194,18 @@ async def test_a_deep_link_from_an_inline_result_opens_the_same_card(live: BotAp
     url = results[0]["reply_markup"]["inline_keyboard"][0][0]["url"]
     call = await ask(live, 633_002, f"/start {url.rsplit('=', 1)[1]}", language_code="en")
     assert "Guo Liping" in call.params["text"]
+
+
+async def test_inline_mode_shows_no_fake_answer_card(live: BotApiEmulator) -> None:
+    """A question the article cannot answer offers its nearby cards, with no answering sentence."""
+    results = await inline(live, 635_001, "what is JITRI's annual budget", "en")
+    assert results, "the nearby cards are offered"
+    assert all(not result.get("description") for result in results)
+
+
+async def test_inline_small_talk_offers_the_main_cards(live: BotApiEmulator) -> None:
+    results = await inline(live, 635_002, "hi", "en")
+    payloads = [
+        r["reply_markup"]["inline_keyboard"][0][0]["url"].rsplit("=", 1)[1] for r in results
+    ]
+    assert payloads[:2] == ["about", "speakers"]

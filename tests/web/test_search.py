@@ -134,3 +134,42 @@ def test_the_answer_is_the_bots_sentence_without_chat_icons(
     answer = answer[: answer.index("</section>")]
     assert sentence in answer, answer
     assert "📊" not in answer and "<b>" in answer, answer
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "honest", "related"),
+    [
+        (
+            "ru",
+            "какая зарплата у сотрудников JITRI?",
+            "В статье ничего не сказано про «зарплата»",
+            "/ru/org/jitri",
+        ),
+        ("zh", "江苏产研院的预算是多少", "文章中没有提到", "/zh/org/jitri"),
+        (
+            "en",
+            "what is JITRI's annual budget",
+            "The article does not say anything about “annual budget”",
+            "/en/org/jitri",
+        ),
+    ],
+)
+def test_the_site_says_not_in_the_article_as_the_bot_does(
+    site: WebProcess, lang: str, query: str, honest: str, related: str
+) -> None:
+    """The same verdict as the chat: no fact presented as the answer, what is nearby below."""
+    html = search(site, lang, quote(query))
+    page = parse(html)
+    assert honest in page.text
+    assert 'class="answer not-in-article"' in html
+    assert "<h2>" in html and html.index("not-in-article") < html.index("<h2>")
+    assert related in page.links
+
+
+@pytest.mark.parametrize(
+    ("lang", "query", "reply"), [("en", "hello!", "Hello!"), ("zh", "谢谢", "不客气")]
+)
+def test_the_site_answers_small_talk(site: WebProcess, lang: str, query: str, reply: str) -> None:
+    page = parse(search(site, lang, quote(query)))
+    assert reply in page.text
+    assert NOTHING[lang] not in page.text

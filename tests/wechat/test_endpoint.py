@@ -163,3 +163,24 @@ async def test_language_and_help_buttons_and_words(platform: WeChatPlatform) -> 
     assert helped is not None and "English" in helped and "JITRI" in helped
     assert await user.say("？") == helped
     assert await user.say("帮助") == helped
+
+
+async def test_small_talk_and_what_the_article_does_not_say_as_in_telegram(
+    platform: WeChatPlatform,
+) -> None:
+    user = platform.user()
+    greeting = await user.say("你好")
+    assert greeting is not None and greeting.startswith("👋 您好！")
+    assert "8000" not in greeting  # no unrelated fact for a greeting
+    honest = await user.say("What is the weather in Nanjing?")
+    assert honest is not None
+    assert honest.startswith("🤷 The article does not say anything about “weather”.")
+    assert "search?q=What%20is%20the%20weather" in honest  # the site's search for it
+
+
+async def test_a_follow_up_question_after_a_menu_card(platform: WeChatPlatform) -> None:
+    user = platform.user()
+    await user.say("English")
+    assert await user.click("org:jitri")
+    shown = await user.say("what is its email?")
+    assert shown is not None and "lily@jitri.org" in shown.split("\n")[0]
