@@ -15,6 +15,8 @@ from bench.harness import Metric, Result, percentile, workdir
 from storage.store import Store
 
 NAME = "search"
+# The answer engine's latency target, as in bench/answers.py.
+P99_TARGET_MS = 5.0
 
 # (language the answer is titled in, query). Words taken from the bundled content.
 QUERIES: dict[str, list[str]] = {
@@ -25,7 +27,8 @@ QUERIES: dict[str, list[str]] = {
 
 
 async def run(quick: bool) -> Result:
-    """p50/p99 per language; target p99 < 2 ms."""
+    """p50/p99 per language; target p99 < 5 ms, the answer engine's (bench/answers.py): the
+    row times the same call (it timed the substring search alone, 2 ms, before issue 25)."""
     iterations = 20 if quick else 400
     rounds = 1 if quick else 3
     result = Result(NAME)
@@ -52,8 +55,8 @@ async def run(quick: bool) -> Result:
             await store.close()
     for lang, (p50s, p99s) in per_language.items():
         result.add(Metric(f"{lang} p50", "ms", p50s))
-        p99 = result.add(Metric(f"{lang} p99", "ms", p99s, target="< 2 ms"))
-        p99.met = p99.median < 2.0
+        p99 = result.add(Metric(f"{lang} p99", "ms", p99s, target=f"< {P99_TARGET_MS:g} ms"))
+        p99.met = p99.median < P99_TARGET_MS
     result.notes.append(
         f"{iterations} iterations × {len(QUERIES['en'])} queries per language per round; "
         "hits per query: " + ", ".join(f"{q!r}={n}" for q, n in found.items())

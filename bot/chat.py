@@ -2,11 +2,14 @@
 
 The same Application and handlers as `python -m bot run` serve a Bot API emulator started in
 this process; the person at the keyboard is a simulated Telegram user. Each line of standard
-input becomes a message (or a button press when it is the number of a button on the bot's
-last message; any other number is a question), and every call the bot makes in answer is
-printed, rendered for the terminal, before the next line is read, so a piped script gives a
-deterministic transcript. On a terminal, lines are read with the standard library's readline:
-arrow keys edit the line and recall earlier ones.
+input becomes a message, or a button press: a number alone presses a button of the bot's last
+message, `<message>.<button>` (e.g. `6.1`) one of any recent message (any other number is a
+question). Every call the bot makes to the chat user is printed, rendered for the terminal:
+a line's answer before the next line is read (so a piped script gives a deterministic
+transcript), and what the bot sends on its own (a scheduled broadcast, its progress and
+report) when it is sent, between lines too; `wait N` in a script waits N seconds for it.
+Every line gets an answer or a notice saying it got none. On a terminal, lines are read with
+the standard library's readline: arrow keys edit the line and recall earlier ones.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import tempfile
 import termios
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -62,6 +66,15 @@ SILENT_METHODS = frozenset(
     }
 )
 _NUMBER = re.compile(r"[0-9]{1,3}")
+# `<message>.<button>`: a button of any recent message, e.g. 6.1.
+_DOTTED = re.compile(r"([0-9]{1,9})\.([0-9]{1,3})")
+# A script's pause: `wait 10` (or `wait 10s`) shows what the bot sends in the next ten seconds.
+_WAIT = re.compile(r"wait\s+([0-9]{1,4}(?:\.[0-9]+)?)\s*s?")
+MAX_WAIT = 3600.0
+# How often what the bot sends on its own is looked for while no line is being answered.
+WATCH_INTERVAL = 0.1
+# How many recent messages' buttons can still be pressed by `<message>.<button>`.
+RECENT_KEYBOARDS = 50
 _EOF = object()
 
 
@@ -153,14 +166,15 @@ class _Button:
     data: dict[str, Any]
 
 
-@dataclass
-class _Keyboard:
-    message_id: int
-    buttons: list[_Button]
-
-
 class _Terminal:
-    """The conversation: input lines in, the bot's calls out."""
+    """The conversation: input lines in, everything the bot sends the chat user out.
+
+    Output is printed as the bot sends it: a line's answer before the next line is read, and
+    what the bot sends on its own (a scheduled broadcast, a progress message, a report) when it
+    comes, between lines too. Every message with buttons is labelled with its message number:
+    a number alone presses a button of the last message, `<message>.<button>` (e.g. `6.1`) a
+    button of any recent one.
+    """
 
     def __init__(
         self, emulator: BotApiEmulator, language: str, out: TextIO, admin: bool = False
@@ -171,7 +185,15 @@ class _Terminal:
         self.out = out
         self.color = out.isatty() and "NO_COLOR" not in os.environ
         self.interactive = sys.stdin is not None and sys.stdin.isatty()
-        self.keyboard: _Keyboard | None = None
+        # The next emulator call to show; calls before it have been shown (or were plumbing).
+        self.cursor = 0
+        # Recent messages' live buttons, oldest first, by message id.
+        self.keyboards: OrderedDict[int, list[_Button]] = OrderedDict()
+        # Every message id the bot sent this chat, and the latest of them.
+        self.messages: set[int] = set()
+        self.last_message: int | None = None
+        # True while a prompt waits for a line on a terminal: output then starts on a new line.
+        self.prompting = False
 
     # ---------------------------------------------------------------- output
 
@@ -198,8 +220,10 @@ class _Terminal:
             role = "an organizer" if self.admin else "a participant; --admin makes you an organizer"
             self.notice(
                 f"Offline chat with the bot (language: {self.language}; you are Telegram user "
-                f"{USER_ID}, {role}). Type /start, a command or a question; the number of a "
-                "button on the last message presses it; arrow keys edit and recall lines; "
+                f"{USER_ID}, {role}). Type /start, a command or a question. Buttons are shown "
+                "as `6 ▸ [1] …`: a number alone presses a button of the last message, 6.1 "
+                "presses button 1 of message 6. What the bot sends on its own is shown when it "
+                "comes; `wait 10` waits ten seconds for it. Arrow keys edit and recall lines; "
                 "exit or Ctrl-D leaves."
             )
 
@@ -216,72 +240,128 @@ class _Terminal:
             return True
         if text.lower() in EXIT_WORDS:
             return False
+        self.show_new()  # whatever came while the line was typed goes before its echo
         if not self.interactive:
             self.write(f"> {text}")
-        since = self._next_index()
-        if self._is_button_number(text):
-            if not self._press(int(text)):
-                return True
-        else:
-            self.emulator.push_message(
+        wait = _WAIT.fullmatch(text.lower())
+        if wait is not None:
+            await self.watch(min(float(wait.group(1)), MAX_WAIT))
+            return True
+        since = self.emulator.calls()[-1].index + 1 if self.emulator.calls() else 0
+        is_button, pressed = self._button_for(text)
+        if not is_button:
+            pressed = self.emulator.push_message(
                 USER_ID, text, language_code=self.language, first_name=USER_NAME
             )
-        await self._settle(since)
-        for call in self.emulator.calls(since=since):
-            self._show(call)
+        if pressed is None:
+            return True
+        update = pressed
+        await self._settle(int(update["update_id"]))
+        if not self.show_new() and not any(
+            self._visible(call) for call in self.emulator.calls(since=since)
+        ):
+            self.notice("[no answer from the bot]")
         return True
 
-    def _is_button_number(self, text: str) -> bool:
-        """Whether `text` names a button of the bot's last message (else it is a question)."""
-        return (
-            _NUMBER.fullmatch(text) is not None
-            and self.keyboard is not None
-            and 1 <= int(text) <= len(self.keyboard.buttons)
-        )
+    async def watch(self, seconds: float) -> None:
+        """Show what the bot sends for `seconds` (a script's `wait N`)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            await asyncio.sleep(min(WATCH_INTERVAL, left))
+            self.show_new()
 
-    def _press(self, number: int) -> bool:
-        """Press button `number` of the latest keyboard; False when no bot call follows."""
-        assert self.keyboard is not None
-        button = self.keyboard.buttons[number - 1]
+    def _button_for(self, text: str) -> tuple[bool, dict[str, Any] | None]:
+        """Whether `text` names a button, and the callback update pressing it pushed (None if
+        the button sends nothing: a link, a copy, a stale one; a notice says so)."""
+        single = _NUMBER.fullmatch(text)
+        if single is not None:
+            if self.last_message is None or self.last_message not in self.keyboards:
+                return False, None  # the last message has no buttons: a question
+            message_id, number = self.last_message, int(text)
+        else:
+            dotted = _DOTTED.fullmatch(text)
+            if dotted is None or int(dotted.group(1)) not in self.messages:
+                return False, None
+            message_id, number = int(dotted.group(1)), int(dotted.group(2))
+        buttons = self.keyboards.get(message_id)
+        if buttons is None:
+            self.notice(f"[message {message_id} has no buttons now]")
+            return True, None
+        if not 1 <= number <= len(buttons):
+            if single is not None:
+                return False, None  # not one of its buttons: a question ("134")
+            self.notice(f"[message {message_id} has buttons 1–{len(buttons)}]")
+            return True, None
+        return True, self._press(message_id, buttons[number - 1])
+
+    def _press(self, message_id: int, button: _Button) -> dict[str, Any] | None:
         data = button.data
         if "callback_data" in data:
             self.notice(f"[pressed: {_plain(button.text)}]")
-            self.emulator.push_callback(
+            return self.emulator.push_callback(
                 USER_ID,
                 str(data["callback_data"]),
-                message_id=self.keyboard.message_id,
+                message_id=message_id,
                 language_code=self.language,
                 first_name=USER_NAME,
             )
-            return True
         if "url" in data:
             self.notice(f"[link: {data['url']}]")
         elif "copy_text" in data:
             self.notice(f"[copied: {data['copy_text'].get('text', '')}]")
         else:
             self.notice("[this button works in Telegram only, not in the terminal]")
-        return False
+        return None
 
-    def _next_index(self) -> int:
-        calls = self.emulator.calls()
-        return calls[-1].index + 1 if calls else 0
-
-    async def _settle(self, since: int) -> None:
-        """Wait for the first call after `since`, then until the bot has been quiet a while."""
+    async def _settle(self, update_id: int) -> None:
+        """Wait until the bot has fetched update `update_id` and then been quiet a while,
+        showing what it sends meanwhile."""
         deadline = time.monotonic() + FIRST_CALL_TIMEOUT
-        while not any(c.method != "getUpdates" for c in self.emulator.calls(since=since)):
+        while int(self.emulator.stats()["max_delivered_update_id"]) < update_id:
             if time.monotonic() >= deadline:
-                self.notice("[no answer from the bot]")
+                self.notice(
+                    f"[the bot has not taken this line in {FIRST_CALL_TIMEOUT:.0f} s; "
+                    "its answer will show here when it comes]"
+                )
                 return
             await asyncio.sleep(0.01)
-        with contextlib.suppress(TimeoutError):
-            await self.emulator.wait_until_idle(quiet=QUIET, timeout=SETTLE_TIMEOUT)
+        deadline = time.monotonic() + SETTLE_TIMEOUT
+        while time.monotonic() < deadline:
+            with contextlib.suppress(TimeoutError):
+                await self.emulator.wait_until_idle(quiet=QUIET, timeout=WATCH_INTERVAL)
+                return
+            self.show_new()
+        self.notice(f"[the bot is still busy after {SETTLE_TIMEOUT:.0f} s; reading on]")
 
     # ---------------------------------------------------------------- rendering calls
 
-    def _show(self, call: Call) -> None:
+    def show_new(self) -> bool:
+        """Print the calls made since the last ones shown; whether any showed something."""
+        calls = self.emulator.calls(since=self.cursor)
+        if not calls:
+            return False
+        self.cursor = calls[-1].index + 1
+        visible = [call for call in calls if self._visible(call)]
+        if visible and self.prompting:
+            self._emit("\r\x1b[K" if self.out.isatty() else "\n")
+        for call in visible:
+            self._show(call)
+        if visible and self.prompting:
+            self._emit(PROMPT + _typed_so_far())
+        return bool(visible)
+
+    @staticmethod
+    def _visible(call: Call) -> bool:
+        """Whether the chat user sees something of this call (not plumbing, not another chat)."""
         if call.method in SILENT_METHODS:
-            return
+            return False
+        if call.chat_id is not None and call.chat_id != USER_ID:
+            return False  # a broadcast to someone else in the database: not this chat
+        if call.method == "answerCallbackQuery":
+            return bool(call.params.get("text")) or not call.ok
+        return True
+
+    def _show(self, call: Call) -> None:
         params = call.params
         if not call.ok:
             self.notice(f"[{call.method} failed: {call.error}]")
@@ -291,16 +371,14 @@ class _Terminal:
         elif call.method == "editMessageText":
             self._message(params, call.result, edited=True)
         elif call.method == "editMessageReplyMarkup":
-            self.notice("[buttons changed]")
-            self._keyboard(params, call.result)
+            self._markup_changed(params, call.result)
         elif call.method == "answerCallbackQuery":
-            text = params.get("text")
-            if text:
-                kind = "alert" if params.get("show_alert") else "notice"
-                self.notice(f"[{kind}: {text}]")
+            kind = "alert" if params.get("show_alert") else "notice"
+            self.notice(f"[{kind}: {params.get('text')}]")
         elif call.method in ("sendDocument", "sendPhoto"):
             self._file(call.method, params, call.result)
         elif call.method == "deleteMessage":
+            self.keyboards.pop(_int(params.get("message_id")) or 0, None)
             self.notice("[message deleted]")
         else:
             self.notice(f"[{call.method}]")
@@ -309,13 +387,31 @@ class _Terminal:
         if edited:
             self.notice("[edited]")
         else:
-            self.keyboard = None  # numbers press the buttons of the last message only
+            self._sent(result)
         self.write(self._render(params, str(params.get("text", ""))))
         self._keyboard(params, result)
         self.write()
 
+    def _sent(self, result: Any) -> None:
+        """A new message in the chat: numbers alone now press its buttons (if it has any)."""
+        message_id = _int(result.get("message_id")) if isinstance(result, dict) else None
+        if message_id is not None:
+            self.messages.add(message_id)
+            self.last_message = message_id
+
+    def _markup_changed(self, params: dict[str, Any], result: Any) -> None:
+        message_id = _int(result.get("message_id")) if isinstance(result, dict) else None
+        markup = params.get("reply_markup")
+        rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+        where = f" of message {message_id}" if message_id is not None else ""
+        if not rows:
+            self.notice(f"[buttons{where} removed]")
+        else:
+            self.notice(f"[buttons{where} changed]")
+        self._keyboard(params, result)
+
     def _file(self, method: str, params: dict[str, Any], result: Any) -> None:
-        self.keyboard = None
+        self._sent(result)
         message = result if isinstance(result, dict) else {}
         if method == "sendDocument":
             document = message.get("document", {})
@@ -336,27 +432,42 @@ class _Terminal:
         return text
 
     def _keyboard(self, params: dict[str, Any], result: Any) -> None:
-        """Print the inline keyboard, numbered, and remember it as the one to press."""
-        message_id = result.get("message_id") if isinstance(result, dict) else None
-        if not isinstance(message_id, int):
+        """Print the inline keyboard, labelled with its message and numbered, and keep it."""
+        message_id = _int(result.get("message_id")) if isinstance(result, dict) else None
+        if message_id is None:
             return  # an inline message: nothing the terminal user can press
         markup = params.get("reply_markup")
         rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
         if not rows:
-            if self.keyboard is not None and self.keyboard.message_id == message_id:
-                self.keyboard = None  # the edit took the buttons away
+            self.keyboards.pop(message_id, None)  # the edit took the buttons away
             return
         buttons: list[_Button] = []
-        for row in rows:
+        label = f"{message_id} ▸ "
+        for index, row in enumerate(rows):
             shown = []
             for data in row:
                 buttons.append(_Button(str(data.get("text", "")), data))
-                label = f"[{len(buttons)}] {_plain(str(data.get('text', '')))}"
+                text = f"[{len(buttons)}] {_plain(str(data.get('text', '')))}"
                 if "url" in data:
-                    label += f" ({data['url']})"
-                shown.append(label)
-            self.write("  ".join(shown))
-        self.keyboard = _Keyboard(message_id, buttons)
+                    text += f" ({data['url']})"
+                shown.append(text)
+            lead = label if index == 0 else " " * len(label)
+            self.write(lead + "  ".join(shown))
+        self.keyboards.pop(message_id, None)
+        self.keyboards[message_id] = buttons
+        while len(self.keyboards) > RECENT_KEYBOARDS:
+            self.keyboards.popitem(last=False)
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _typed_so_far() -> str:
+    """What the person has typed at the prompt so far (readline's buffer), to show it again."""
+    readline = sys.modules.get("readline")
+    getter = getattr(readline, "get_line_buffer", None)
+    return str(getter()) if callable(getter) else ""
 
 
 def _plain(text: str) -> str:
@@ -491,13 +602,29 @@ async def _chat_loop(
             editor.ask(PROMPT)
         else:
             terminal.prompt()
-        line = await queue.get()
+        terminal.prompting = terminal.interactive
+        line = await _next_line(terminal, queue)
+        terminal.prompting = False
         if line is _EOF:
+            # What the last line set going (a broadcast's report) is still shown.
+            with contextlib.suppress(TimeoutError):
+                await terminal.emulator.wait_until_idle(quiet=QUIET, timeout=SETTLE_TIMEOUT)
+            terminal.show_new()
             if terminal.interactive:
                 terminal.write()
             return
         if not await terminal.handle(str(line)):
             return
+
+
+async def _next_line(terminal: _Terminal, queue: asyncio.Queue[object]) -> object:
+    """The next input line; meanwhile, what the bot sends on its own is shown as it comes."""
+    while True:
+        try:
+            async with asyncio.timeout(WATCH_INTERVAL):
+                return await queue.get()
+        except TimeoutError:
+            terminal.show_new()
 
 
 async def run_chat(settings: Settings | None, options: ChatOptions) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import re
 import sys
 import tempfile
@@ -32,10 +33,30 @@ from web.server import ListenError
 EXIT_CONFIG = 2
 
 
+# PTB 22 warns on every RetryAfter (a 429) that `retry_after` becomes a timedelta in its next
+# major version; our code reads both forms (handlers/transport/flood_wait.retry_seconds), so
+# we take the new one now and the warning never fires.
+PTB_TIMEDELTA = "PTB_TIMEDELTA"
+
+
+def opt_in_to_timedelta() -> None:
+    """Opt in to PTB's timedelta durations (for this process and the ones it starts)."""
+    os.environ.setdefault(PTB_TIMEDELTA, "true")
+
+
+def program_name() -> str:
+    """How the operator started us, for usage lines: the `conference-bot` script by its name,
+    `python -m bot` as that (argv[0] is then the package's __main__.py)."""
+    started_as = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if not started_as or started_as in ("__main__.py", "-m", "-c"):
+        return "python -m bot"
+    return started_as
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the command line (argparse exits 2 on a usage error)."""
     parser = argparse.ArgumentParser(
-        prog="python -m bot",
+        prog=program_name(),
         description="Telegram information bot for the Russian-Chinese conference on new materials.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -145,6 +166,7 @@ def _chat_logging(path: Path | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m bot` and the `conference-bot` script."""
     install_redaction()  # idempotent; `python -m bot` has already done it
+    opt_in_to_timedelta()
     args = parse_args(argv)
     try:
         if args.command == "run":

@@ -197,7 +197,11 @@ def _describe(error: ValidationError, path: Path | None) -> str:
             shown = (
                 "" if secret or isinstance(given, dict) or given is None else f" (got {given!r})"
             )
-            problems.append(f"{where}: {key}: {problem['msg']}{shown}")
+            # Our validators' words, without pydantic's "Value error, " in front of them.
+            message = (
+                problem["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            )
+            problems.append(f"{where}: {key}: {message}{shown}")
     return "; ".join(problems)
 
 

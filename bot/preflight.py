@@ -10,19 +10,21 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.error import InvalidToken, TelegramError, TimedOut
 
 from bot.config import TOKEN_ENV, ConfigError, Settings
-from handlers.transport.aiohttp_request import AiohttpRequest
+from handlers.transport.aiohttp_request import AiohttpRequest, ConnectionLost, NotSent
 
 # A Bot API server that has not answered getMe in this long is treated as unreachable.
 CONNECT_TIMEOUT = 10.0
-# How PTB words an error whose body is not Bot API JSON (a web server or proxy, not Telegram).
+# How PTB words an error whose body is not Bot API JSON (a web server or proxy, not Telegram):
+# "<phrase> (<status>). Parsing the server response b'<body>' failed".
 _NOT_BOT_API = ". Parsing the server response"
 # The pydantic-settings variable that can also carry the token (BOT_<SECTION>__<KEY>).
 TOKEN_SETTINGS_ENV = "BOT_TELEGRAM__TOKEN"
@@ -86,10 +88,7 @@ async def check_telegram(settings: Settings, token: str, config_path: Path | Non
         # Bot.initialize re-raises with the token in its message; the server's answer is the cause.
         text = str(error.__cause__ or "")
         if _NOT_BOT_API in text:
-            raise ConfigError(
-                f"telegram.base_url: {base_url} does not answer like a Bot API server "
-                f"({text.partition(_NOT_BOT_API)[0].rstrip('. ')})"
-            ) from None
+            raise _not_bot_api(base_url, text) from None
         status = "404 Not Found" if "not found" in str(error).lower() else "401 Unauthorized"
         raise ConfigError(
             f"telegram.token: the token was rejected by {base_url} ({status}); "
@@ -100,15 +99,41 @@ async def check_telegram(settings: Settings, token: str, config_path: Path | Non
             f"telegram.base_url: {base_url} did not answer within {CONNECT_TIMEOUT:g} s "
             "(no network, a firewall, or a wrong address)"
         ) from None
-    except NetworkError as error:
+    except (NotSent, ConnectionLost) as error:
+        # Nothing came back: the transport failed (refused, no route, DNS, a dropped connection).
         reason = _redact(str(error), token)
         raise ConfigError(
             f"telegram.base_url: cannot reach {base_url} (no network or a wrong address): {reason}"
         ) from None
     except TelegramError as error:
+        # The server answered, with an HTTP error status.
+        text = _redact(str(error), token)
+        if _NOT_BOT_API in text:
+            raise _not_bot_api(base_url, text) from None
+        raise ConfigError(f"telegram: {base_url} refused getMe: {text}") from None
+    except (TypeError, KeyError, ValueError) as error:
+        # A 200 whose result is not a bot User (e.g. an emulator that omits `is_bot`).
         raise ConfigError(
-            f"telegram: {base_url} refused getMe: {_redact(str(error), token)}"
+            f"telegram.base_url: {base_url} answered getMe without a valid bot user "
+            f"({_redact(_first_line(error), token)}); is it a Bot API server?"
         ) from None
+
+
+def _not_bot_api(base_url: str, text: str) -> ConfigError:
+    """The server answered, but not in Bot API JSON: say so with its status, not its body."""
+    status = text.partition(_NOT_BOT_API)[0].rstrip(". ")
+    phrase_code = re.fullmatch(r"(.*) \((\d{3})\)", status)  # PTB's "Not Implemented (501)"
+    if phrase_code is not None:
+        status = f"HTTP {phrase_code.group(2)} {phrase_code.group(1)}"
+    return ConfigError(
+        f"telegram.base_url: {base_url} was reached but is not a Bot API server: it answered "
+        f"{status} with a non-JSON body (a web server or proxy at that address?)"
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
 
 
 @contextlib.contextmanager

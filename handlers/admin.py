@@ -42,6 +42,7 @@ from handlers.common import reply, reply_message, user_language
 from handlers.kit.broadcast_view import render_due, send_version, unsubscribe_markup
 from handlers.kit.context import BotContext, BotData
 from handlers.kit.keyboards import BROADCAST, button, keyboard
+from handlers.kit.schedule_time import in_zone
 from handlers.kit.telegram_text import callback_text, message_html, utf16_length
 from storage.broadcasts import Audience, Broadcast, BroadcastStatus, Counts, MediaKind
 from storage.content import LANGUAGES
@@ -221,14 +222,19 @@ async def skip_command(update: Update, context: BotContext) -> None:
 
 @admin_only
 async def cancel_command(update: Update, context: BotContext) -> None:
-    """/cancel: drop the broadcast being composed."""
+    """/cancel: drop the broadcast being composed and any draft still waiting for its Send
+    (a confirmed or scheduled one is cancelled by its own buttons: Stop, /scheduled)."""
     user = update.effective_user
     if user is None:
         return
     language = await user_language(update, context)
-    cancelled = await context.bot_data.store.broadcasts.cancel_composing(user.id)
-    key = "broadcast.cancelled" if cancelled else "broadcast.nothing"
-    await reply(update, context.bot_data.translate(language, key))
+    t = context.bot_data.translate
+    cancelled = await context.bot_data.store.broadcasts.cancel_unsent(user.id)
+    if not cancelled:
+        await reply(update, t(language, "broadcast.nothing"))
+        return
+    ids = ", ".join(f"#{broadcast_id}" for broadcast_id in cancelled)
+    await reply(update, t(language, "broadcast.cancelled_drafts", ids=ids))
 
 
 async def preview(update: Update, context: BotContext, broadcast_id: int, language: str) -> None:
@@ -256,29 +262,39 @@ async def send_preview(
     subscribers, users = await store.audience_sizes()
     by_language = await data.store.subscribers.stats(data.settings.bot.default_language)
     languages = ", ".join(t(lang, "language.name") for lang in STEPS if lang in versions)
+    scheduled_at = None
+    if broadcast.due_at is not None:
+        zone = await data.store.time_zone()
+        scheduled_at = in_zone(dt.datetime.fromtimestamp(broadcast.due_at, dt.UTC), zone)
     token = broadcast.token
-    markup = keyboard(
-        [
-            button(
-                t(language, "button.broadcast_send", count=subscribers),
-                f"{BROADCAST}:send:{token}",
-            )
-        ],
-        [button(t(language, "button.broadcast_all", count=users), f"{BROADCAST}:all:{token}")],
+    audiences = [
+        (f"{BROADCAST}:send:{token}", subscribers, "send", {}),
+        (f"{BROADCAST}:all:{token}", users, "all", {}),
         *[
-            [
-                button(
-                    t(
-                        language,
-                        "audience.button",
-                        language=t(lang, "language.name"),
-                        count=by_language.by_language.get(lang, (0, 0))[1],
-                    ),
-                    f"{BROADCAST}:{lang}:{token}",
-                )
-            ]
+            (
+                f"{BROADCAST}:{lang}:{token}",
+                by_language.by_language.get(lang, (0, 0))[1],
+                "language",
+                {"language": t(lang, "language.name")},
+            )
             for lang in LANGUAGES
         ],
+    ]
+    rows = []
+    for callback, count, kind, extra in audiences:
+        if scheduled_at is not None:
+            # Nothing goes out now: the button says when, and who counts today.
+            label = t(language, f"schedule.{kind}", time=scheduled_at, count=count, **extra)
+        elif count == 0:
+            continue  # a broadcast that would reach nobody is not offered
+        else:
+            key = {"send": "button.broadcast_send", "all": "button.broadcast_all"}.get(
+                kind, "audience.button"
+            )
+            label = t(language, key, count=count, **extra)
+        rows.append([button(label, callback)])
+    markup = keyboard(
+        *rows,
         [
             button(t(language, "button.broadcast_test"), f"{BROADCAST}:test:{token}"),
             button(t(language, "button.broadcast_cancel"), f"{BROADCAST}:cancel:{token}"),
@@ -288,6 +304,8 @@ async def send_preview(
     if broadcast.due_at is not None:
         due = render_due(t, language, broadcast.due_at, await data.store.time_zone())
         text = Html(f"{text}\n\n{t(language, 'schedule.preview', due=due)}")
+    elif users == 0:
+        text = Html(f"{text}\n\n{t(language, 'broadcast.nobody_now')}")
     await bot.send_message(chat_id, text, reply_markup=markup)
 
 
@@ -390,6 +408,16 @@ async def _confirm(
     if query is None or chat is None:
         return
     store = data.store.broadcasts
+    if broadcast.due_at is None:
+        reach = await _audience_size(data, audience, audience_language)
+        if reach == 0:
+            # Refused with the reason: a broadcast nobody gets is not sent, nor shown as news.
+            who = audience_label_for(data, audience, audience_language, language)
+            await query.answer(
+                callback_text(t(language, "broadcast.nobody", id=broadcast.id, audience=who)),
+                show_alert=True,
+            )
+            return
     try:
         await store.begin_confirm(broadcast.id)
         total = await data.delivery.enqueue(broadcast.id, audience, chat.id, audience_language)
@@ -408,16 +436,43 @@ async def _confirm(
     if total is None:
         await query.answer(callback_text(t(language, "broadcast.stale")), show_alert=True)
         return
-    await query.answer(callback_text(t(language, "broadcast.confirmed", id=broadcast.id)))
-    await _drop_keyboard(query.message)
-    if broadcast.due_at is not None:
+    if broadcast.due_at is None:
+        await query.answer(callback_text(t(language, "broadcast.confirmed", id=broadcast.id)))
+        await _drop_keyboard(query.message)
+    else:
         # Waiting for its time: this message shows it, and becomes its progress message.
         due = render_due(t, language, broadcast.due_at, await data.store.time_zone())
+        await query.answer(
+            callback_text(t(language, "schedule.confirmed", id=broadcast.id, time=due))
+        )
+        await _drop_keyboard(query.message)
         scheduled = await reply_message(
             update, t(language, "schedule.queued", id=broadcast.id, due=due)
         )
         if scheduled is not None:
             await store.set_progress_message(broadcast.id, scheduled.message_id, only_if_unset=True)
+
+
+async def _audience_size(data: BotData, audience: Audience, language: str | None) -> int:
+    """How many recipients the audience has right now (what the outbox would get)."""
+    await data.store.users.settle()  # everyone heard from so far is counted
+    if language is not None:
+        stats = await data.store.subscribers.stats(data.settings.bot.default_language)
+        return stats.by_language.get(language, (0, 0))[1]
+    subscribers, users = await data.store.broadcasts.audience_sizes()
+    return users if audience is Audience.ALL else subscribers
+
+
+def audience_label_for(
+    data: BotData, audience: Audience, language: str | None, reader: str
+) -> Html:
+    """Who a broadcast goes to, in words (`language`: only readers of that language)."""
+    t = data.translate
+    if language is not None:
+        return t(reader, "audience.language", language=t(language, "language.name"))
+    if audience is Audience.ALL:
+        return t(reader, "audience.all")
+    return t(reader, "audience.subscribers")
 
 
 async def _stop(update: Update, context: BotContext, broadcast: Broadcast, language: str) -> None:

@@ -18,7 +18,7 @@ from storage.cards import CardKey, CardKind, org_card, person_card, split_card
 from storage.content import LANGUAGES
 from storage.facts import FactStore, Organization, Person
 from wording.i18n import Html, Translator, escape
-from wording.names import FEATURED_ORGANIZATION, event_names, org_label
+from wording.names import FEATURED_ORGANIZATION, event_names, listed_name, org_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,9 +129,13 @@ async def _about(lang: str, facts: FactStore, t: Translator) -> Card:
         f"<b>{t(lang, 'about.context')}</b>\n{_bullets(event.context)}",
         f"<b>{t(lang, 'about.format')}</b>\n{_bullets(event.format)}",
         f"<b>{t(lang, 'about.presented')}</b>\n{_bullets(event.presented)}",
-        f"<b>{t(lang, 'about.organizers')}</b>\n{_bullets([o.name for o in organizers])}",
+        f"<b>{t(lang, 'about.organizers')}</b>\n"
+        + _bullets([listed_name(o.name, lang) for o in organizers]),
         f"<b>{t(lang, 'about.participants')}</b>\n"
-        + _bullets([o.name for o in participants] + event.other_participants),
+        + _bullets(
+            [listed_name(o.name, lang) for o in participants]
+            + [listed_name(other, lang) for other in event.other_participants]
+        ),
     ]
     markup = keyboard(
         [
@@ -147,18 +151,23 @@ async def _about(lang: str, facts: FactStore, t: Translator) -> Card:
     return Card(Html("\n\n".join(sections)), markup)
 
 
-def _person_line(person: Person, t: Translator, lang: str) -> str:
+def _person_line(person: Person, t: Translator, lang: str, *, listed: bool = False) -> str:
+    """A person's name, role, title and part; `listed` (a line of a list, not their own card):
+    names without the Russian original after the translation."""
     role = t(lang, f"role.{person.role}")
-    return (
-        f"<b>{escape(person.name)}</b> — {role}\n{escape(person.title)}"
-        f"\n<i>{escape(person.role_text)}</i>"
-    )
+    name, title = person.name, person.title
+    if listed:
+        name, title = listed_name(name, lang), listed_name(title, lang)
+    return f"<b>{escape(name)}</b> — {role}\n{escape(title)}\n<i>{escape(person.role_text)}</i>"
 
 
 async def _speakers(lang: str, facts: FactStore, t: Translator) -> Card:
     people = await facts.people(lang)
-    lines = [f"<b>{t(lang, 'speakers.title')}</b>", *(_person_line(p, t, lang) for p in people)]
-    buttons = [_card_button(p.name, person_card(p.id)) for p in people]
+    lines = [
+        f"<b>{t(lang, 'speakers.title')}</b>",
+        *(_person_line(p, t, lang, listed=True) for p in people),
+    ]
+    buttons = [_card_button(listed_name(p.name, lang), person_card(p.id)) for p in people]
     return Card(Html("\n\n".join(lines)), keyboard(*pairs(buttons), _menu_row(lang, t)))
 
 
@@ -168,8 +177,9 @@ async def _organizers(lang: str, facts: FactStore, t: Translator) -> Card:
     for summary in organizers:
         org = await facts.organization(summary.id, lang)
         if org:
-            lines.append(f"<b>{escape(summary.name)}</b>\n{escape(org.role_text)}")
-    buttons = [_card_button(org_label(o), org_card(o.id)) for o in organizers]
+            name = listed_name(summary.name, lang)
+            lines.append(f"<b>{escape(name)}</b>\n{escape(org.role_text)}")
+    buttons = [_card_button(listed_name(org_label(o), lang), org_card(o.id)) for o in organizers]
     return Card(
         Html("\n\n".join(lines)),
         keyboard(
@@ -183,7 +193,7 @@ async def _orgs(lang: str, facts: FactStore, t: Translator) -> Card:
     orgs = await facts.organizations(lang)
     # No count: the source names organizations but never says how many took part.
     text = t(lang, "orgs.title")
-    buttons = [_card_button(org_label(o), org_card(o.id)) for o in orgs]
+    buttons = [_card_button(listed_name(org_label(o), lang), org_card(o.id)) for o in orgs]
     return Card(text, keyboard(*[[b] for b in buttons], _menu_row(lang, t)))
 
 
@@ -208,14 +218,17 @@ def _org_card(org: Organization, lang: str, t: Translator) -> Card:
         )
         sections.append(f"<b>{t(lang, 'org.figures')}</b>\n{figures}")
     if org.people:
-        people = "\n".join(f"• {escape(p.name)} — {escape(p.title)}" for p in org.people)
+        people = "\n".join(
+            f"• {escape(listed_name(p.name, lang))} — {escape(listed_name(p.title, lang))}"
+            for p in org.people
+        )
         sections.append(f"<b>{t(lang, 'org.people')}</b>\n{people}")
     if org.contacts:
         contacts = "\n".join(
             t(lang, "org.contact", label=c.label, value=c.value) for c in org.contacts
         )
         sections.append(f"<b>{t(lang, 'org.contacts')}</b>\n{contacts}")
-    buttons = [_card_button(p.name, person_card(p.id)) for p in org.people]
+    buttons = [_card_button(listed_name(p.name, lang), person_card(p.id)) for p in org.people]
     markup = keyboard(
         *pairs(buttons),
         [_card_button(t(lang, "button.all_orgs"), CardKey.ORGS), *_menu_row(lang, t)],
@@ -229,7 +242,8 @@ async def _person(person_id: str, lang: str, facts: FactStore, t: Translator) ->
         return None
     sections = [_person_line(person, t, lang)]
     statements = [s for s in await facts.statements(lang) if s.person.id == person.id]
-    rows = [[_card_button(org_label(person.organization), org_card(person.organization.id))]]
+    organization = listed_name(org_label(person.organization), lang)
+    rows = [[_card_button(organization, org_card(person.organization.id))]]
     if statements:
         # The role text already says the interview was given; the button opens it.
         rows.append([_card_button(t(lang, "button.interview"), CardKey.INTERVIEW)])
@@ -252,7 +266,7 @@ async def _interview(lang: str, facts: FactStore, t: Translator) -> Card:
     # Reported speech in the source's own words: never inside quotation marks.
     reported = "\n\n".join(f"• {escape(s.text)}" for s in statements)
     markup = keyboard(
-        [_card_button(first.person.name, person_card(first.person.id))],
+        [_card_button(listed_name(first.person.name, lang), person_card(first.person.id))],
         [_card_button(t(lang, "button.source"), CardKey.SOURCE), *_menu_row(lang, t)],
     )
     return Card(Html(f"{header}\n\n{reported}"), markup)
@@ -266,7 +280,7 @@ async def _contacts(lang: str, facts: FactStore, t: Translator) -> Card:
             lang,
             "contacts.item",
             label=c.label,
-            organization=org_label(c.organization),
+            organization=listed_name(org_label(c.organization), lang),
             value=c.value,
         )
         for c in contacts

@@ -28,6 +28,7 @@ async def publish_commands(bot: ExtBot[None], data: BotData) -> None:
     t = data.translate
     targets: list[tuple[str, str | None]] = [(lang, lang) for lang in LANGUAGES]
     targets.append((data.settings.bot.default_language, None))
+    step = "setMyCommands"
     try:
         for lang, code in targets:
             names = await event_names(data.store.facts, lang)
@@ -37,12 +38,21 @@ async def publish_commands(bot: ExtBot[None], data: BotData) -> None:
                 return plain_text(t(lang, key, **names))
 
             commands = [BotCommand(name, plain(f"command.{name}")) for name in PUBLIC_COMMANDS]
+            step = f"setMyCommands ({code or 'default'})"
             await bot.set_my_commands(commands, language_code=code)
+            step = f"setMyDescription ({code or 'default'})"
             await bot.set_my_description(plain("bot.description"), language_code=code)
+            step = f"setMyShortDescription ({code or 'default'})"
             await bot.set_my_short_description(plain("bot.short_description"), language_code=code)
-    except TelegramError:
+    except TelegramError as error:
         # The menus are a convenience: a failure here must not keep the bot from answering.
-        log.warning("Could not publish the command menus", exc_info=True)
+        # One line (the call and Telegram's answer); a traceback would say nothing more.
+        log.warning(
+            "Could not publish the command menus: %s failed: %s (%s)",
+            step,
+            error,
+            type(error).__name__,
+        )
 
 
 @admin_only

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from telegram import MessageEntity, Update
 
@@ -25,7 +26,7 @@ from handlers.kit.schedule_time import FORMS, WhenError, parse_when, split_when
 from handlers.kit.telegram_text import message_html, utf16_length
 from storage.broadcasts import Audience, Broadcast
 from storage.content import LANGUAGES
-from wording.i18n import Html, choose_text
+from wording.i18n import Html, Translator, choose_text
 from wording.text import plain_text
 
 # A photo's or document's caption that is a command: "/broadcast …" or "/schedule <when> …".
@@ -55,7 +56,7 @@ async def _parse(
         date_time=Html(f"<code>{FORMS[0]}</code>"),
         clock=Html(f"<code>{FORMS[1]}</code>"),
         relative=Html(", ".join(f"<code>{form}</code>" for form in FORMS[2:])),
-        example=Html(f"<code>/schedule {FORMS[1]} …</code>"),
+        example=Html(f"<code>{_example(language, t, zone)}</code>"),
         zone=str(zone),
     )
     if not when:
@@ -167,6 +168,13 @@ async def scheduled_command(update: Update, context: BotContext) -> None:
             t(language, "schedule.cancel", id=broadcast.id), f"{BROADCAST}:drop:{broadcast.token}"
         )
         await reply(update, text, keyboard([cancel]))
+
+
+def _example(language: str, t: Translator, zone: ZoneInfo) -> Html:
+    """A /schedule command that works as typed (HTML): the next full hour in the event's zone
+    as a clock time, and a text for the organizer to replace with theirs."""
+    local = dt.datetime.now(zone) + dt.timedelta(hours=1)
+    return Html(f"/schedule {local:%H}:00 {t(language, 'schedule.example_text')}")
 
 
 def audience_label(context: BotContext, broadcast: Broadcast, language: str) -> Html:

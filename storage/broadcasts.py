@@ -338,6 +338,19 @@ class BroadcastStore:
             )
         return cursor.rowcount
 
+    async def cancel_unsent(self, author_id: int) -> list[int]:
+        """Cancel this admin's broadcast being composed and drafts awaiting their Send (not one
+        whose confirmation is under way, nor a confirmed one); the ids cancelled, oldest first."""
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                """UPDATE broadcasts SET status = 'cancelled', step = NULL, finished_at = ?
+                WHERE author_id = ? AND confirming_at IS NULL
+                    AND status IN ('composing', 'draft')
+                RETURNING id""",
+                (int(time.time()), author_id),
+            )
+        return sorted(int(row[0]) for row in rows)
+
     async def audience_sizes(self) -> tuple[int, int]:
         """(reachable subscribers, reachable users)."""
         rows = await self._db.execute_fetchall(
@@ -611,10 +624,12 @@ class BroadcastStore:
     # ------------------------------------------------------------------ news and stats
 
     async def news(self, limit: int) -> list[tuple[Broadcast, dict[str, str]]]:
-        """The latest broadcasts that went out, newest first, with their texts."""
+        """The latest broadcasts that went out to someone, newest first, with their texts (one
+        that reached nobody, e.g. a scheduled one whose audience was empty when it came due, is
+        not news)."""
         rows = await self._db.execute_fetchall(
             f"""SELECT {_BROADCAST_COLUMNS} FROM broadcasts
-            WHERE status IN ('sending', 'done') ORDER BY id DESC LIMIT ?""",
+            WHERE status IN ('sending', 'done') AND total > 0 ORDER BY id DESC LIMIT ?""",
             (limit,),
         )
         broadcasts = [_broadcast(row) for row in rows]

@@ -20,6 +20,9 @@ from bot.config import dump_toml
 from storage.store import Store
 from tgemu import BotApiEmulator, Call
 
+# As `python -m bot` does (bot/cli.py): PTB clients in the tests read 429s as the bot does.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 TOKEN = "123456:TEST-TOKEN"
 BOT_USERNAME = "conference_test_bot"
 ADMIN_ID = 900_001

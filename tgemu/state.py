@@ -54,7 +54,12 @@ class EmulatorState:
         self._deactivated: set[int] = set()
         # Updates.
         self._updates: deque[JsonDict] = deque()
-        self._update_ids = itertools.count(1000)
+        # The id the next pushed update gets. Telegram's sequence outlives any one process: a
+        # client that confirms an offset beyond it (its database holds ids from an earlier
+        # emulator) moves it on, see UpdateQueue._catch_up.
+        self._next_update_id = 1000
+        # Pending updates whose ids the emulator chose (not a test), oldest first.
+        self._assigned_ids: set[int] = set()
         self._last_pushed_id = 0
         self._max_delivered_id = 0
         self._updates_event = asyncio.Event()

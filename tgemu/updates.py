@@ -51,7 +51,9 @@ class UpdateQueue(EmulatorState):
         if "update_id" in update:
             full = dict(update)
         else:
-            full = {"update_id": next(self._update_ids), **update}
+            full = {"update_id": self._next_update_id, **update}
+            self._next_update_id += 1
+            self._assigned_ids.add(full["update_id"])
         self._updates.append(full)
         self._last_pushed_id = max(self._last_pushed_id, int(full["update_id"]))
         self._updates_event.set()
@@ -278,7 +280,9 @@ class UpdateQueue(EmulatorState):
         self._polled.set()
         if self._webhook is not None:
             raise ApiError(409, WEBHOOK_CONFLICT)
-        self._confirm(int_param(params.get("offset"), 0))
+        offset = int_param(params.get("offset"), 0)
+        self._catch_up(offset)
+        self._confirm(offset)
         if "allowed_updates" in params:
             allowed = params["allowed_updates"] or []
             self._allowed_updates = frozenset(allowed) if allowed else None
@@ -308,15 +312,38 @@ class UpdateQueue(EmulatorState):
             self._last_activity = time.monotonic()
         return batch
 
+    def _catch_up(self, offset: int) -> None:
+        """A client confirming ids this emulator never gave out has seen an earlier emulator's
+        (its database remembers them): continue the sequence after them, as Telegram's single
+        sequence would, instead of handing out ids the client takes for ones it already has.
+        Pending updates the emulator numbered and nobody has fetched yet are renumbered; ids a
+        test chose are left alone."""
+        if offset <= self._next_update_id:
+            return
+        self._next_update_id = offset
+        renumbered: set[int] = set()
+        for update in self._updates:
+            if update["update_id"] in self._assigned_ids:
+                update["update_id"] = self._next_update_id
+                renumbered.add(self._next_update_id)
+                self._next_update_id += 1
+        self._assigned_ids = renumbered
+        if renumbered:
+            self._last_pushed_id = max(self._last_pushed_id, max(renumbered))
+            # Keep the queue in id order: a test's own ids may now sort before these.
+            ordered = sorted(self._updates, key=lambda update: int(update["update_id"]))
+            self._updates.clear()
+            self._updates.extend(ordered)
+
     def _confirm(self, offset: int) -> None:
         """Forget updates before offset (negative: keep only the last -offset)."""
         updates = self._updates
         if offset < 0:
             while len(updates) > -offset:
-                updates.popleft()
+                self._assigned_ids.discard(updates.popleft()["update_id"])
         elif offset > 0:
             while updates and updates[0]["update_id"] < offset:
-                updates.popleft()
+                self._assigned_ids.discard(updates.popleft()["update_id"])
 
     def _deliverable(self, limit: int) -> list[JsonDict]:
         """Up to limit allowed updates, oldest first."""

@@ -2,11 +2,15 @@
 
 A broadcast's text is Telegram HTML written by an organizer. The site does not pass it on as
 markup: it keeps the text and the http(s)/mailto links, as `Segment`s the template escapes.
+Links are the organizer's <a href> and, as Telegram shows them, bare web addresses and e-mail
+addresses in the text; any other scheme (javascript:, data:, …) stays text. An item shown in
+another language than the page's (no version in the reader's language) says which.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -15,6 +19,12 @@ from wording.i18n import choose_text
 
 NEWS_LIMIT = 20
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# What Telegram makes a link in a message's text: a web address or an e-mail address. A
+# closing bracket or sentence punctuation right after the address is not part of it.
+_BARE_LINK = re.compile(
+    r"(?P<url>https?://[^\s<>\"']+?)(?=[.,;:!?)\]}»”]*(?:\s|$))"
+    r"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +38,8 @@ class NewsItem:
     id: int
     published: dt.datetime
     segments: list[Segment]
+    # The language the text is in: the reader's, or a fallback's.
+    lang: str
 
     @property
     def text(self) -> str:
@@ -41,11 +53,11 @@ async def news_items(
     """Sent broadcasts, newest first, each in `lang` (else the default language, else any)."""
     items = []
     for broadcast, texts in await store.broadcasts.news(limit):
-        text = choose_text(texts, lang, default_language)
-        if text is None:
+        written_in = choose_text({code: code for code in texts}, lang, default_language)
+        if written_in is None:
             continue
         published = dt.datetime.fromtimestamp(broadcast.queued_at or broadcast.created_at, dt.UTC)
-        items.append(NewsItem(broadcast.id, published, segments(text)))
+        items.append(NewsItem(broadcast.id, published, segments(texts[written_in]), written_in))
     return items
 
 
@@ -86,7 +98,27 @@ class _Segments(HTMLParser):
 
 
 def segments(text: str) -> list[Segment]:
-    """Telegram HTML as text segments, links (http, https, mailto only) kept apart."""
+    """Telegram HTML as text segments, links (http, https, mailto only) kept apart: the
+    organizer's links, and the web and e-mail addresses in the text."""
     parser = _Segments()
     parser.feed(text)
-    return parser.result()
+    found: list[Segment] = []
+    for segment in parser.result():
+        found.extend([segment] if segment.href is not None else _linked(segment.text))
+    return found
+
+
+def _linked(text: str) -> list[Segment]:
+    """Plain text split at its bare web and e-mail addresses, each a link to itself."""
+    parts: list[Segment] = []
+    at = 0
+    for match in _BARE_LINK.finditer(text):
+        if match.start() > at:
+            parts.append(Segment(text[at : match.start()]))
+        address = match.group(0)
+        href = address if match.group("url") else f"mailto:{address}"
+        parts.append(Segment(address, href))
+        at = match.end()
+    if at < len(text) or not parts:
+        parts.append(Segment(text[at:]))
+    return parts

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from markupsafe import Markup
 
 from storage.cards import CardKey, CardKind
 from storage.content import LANGUAGES
@@ -35,7 +36,7 @@ from web.news import news_items
 from web.pages import Page, card_path
 from web.telegram import deep_link, qr_svg
 from wording.i18n import Translator, language_from_telegram
-from wording.names import FEATURED_ORGANIZATION, event_names
+from wording.names import FEATURED_ORGANIZATION, event_names, listed_name
 from wording.text import catalog, plain
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.globals["card_path"] = card_path
+    env.globals["html_langs"] = HTML_LANG
     env.filters["xml_text"] = xml_text
     return env
 
@@ -252,6 +254,7 @@ class Site:
                     "updated": _rfc3339(item.published),
                     "link": f"{root}/{lang}/news#news-{item.id}",
                     "content": item.text,
+                    "lang": item.lang,
                 }
                 for item in items
             ],
@@ -351,6 +354,10 @@ class Site:
             robots=robots,
             date=lambda day: t.date(lang, day),
             year_month=lambda value: t.year_month(lang, value),
+            # A figure as the language writes it: the same formatter as the bot's cards.
+            number=lambda value: Markup(t.number(lang, value)),
+            # A name in a list or on a link: without the Russian original (the card keeps it).
+            listed=lambda name: listed_name(name, lang),
             **page.data,
         )
 

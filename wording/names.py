@@ -6,6 +6,8 @@ the same way. A card is addressed by its key ("about", "org:jitri", "person:hu-y
 
 from __future__ import annotations
 
+import re
+
 from storage.cards import CardKind, split_card
 from storage.facts import FactStore, OrganizationSummary
 from wording.i18n import Translator
@@ -15,6 +17,29 @@ from wording.text import plain_text
 FEATURED_ORGANIZATION = "jitri"
 # Cards whose button is named by a catalog label other than `button.<kind>`.
 _BUTTONS = {"orgs": "all_orgs"}
+
+
+# A bracketed part of a name ("Experts (Китайский …)", "中心（Китайский …）") and the letters
+# that say it is the Russian original: Cyrillic, and none of another script.
+_BRACKETED = re.compile(r"\s*[(（]([^()（）]+)[)）]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_OTHER_LETTERS = re.compile(r"[A-Za-z\u4e00-\u9fff]")
+
+
+def listed_name(name: str, lang: str) -> str:
+    """A name as a button or a list line shows it: in zh and en without the Russian original
+    the content gives in brackets after the translation (the card itself keeps it). A name that
+    is Russian itself ("МСП ИТТ", “Дыхание Китая”) is left whole."""
+    if lang == "ru":
+        return name
+
+    def drop(match: re.Match[str]) -> str:
+        inside = match.group(1)
+        is_original = _CYRILLIC.search(inside) and not _OTHER_LETTERS.search(inside)
+        return "" if is_original else match.group(0)
+
+    shortened = _BRACKETED.sub(drop, name).strip()
+    return shortened or name
 
 
 def org_label(org: OrganizationSummary) -> str:
@@ -54,11 +79,13 @@ async def card_title(
         summary = org.summary
         name, abbreviation = summary.name, summary.short_name
         if short or not abbreviation or abbreviation == name:
-            return org_label(summary) if short else name
+            return listed_name(org_label(summary), lang) if short else name
         return plain_text(t(lang, "org.title_with_short", name=name, short_name=abbreviation))
     if kind is CardKind.PERSON:
         person = await facts.person(ident, lang)
-        return person.name if person else None
+        if person is None:
+            return None
+        return listed_name(person.name, lang) if short else person.name
     if short:
         label = f"button.{_BUTTONS.get(kind, kind)}"
         return plain_text(t(lang, label)) if label in t.catalogs[lang] else None

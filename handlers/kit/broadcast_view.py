@@ -78,6 +78,10 @@ def render_report(
     """The final report: the progress message's last edit (a scheduled broadcast's report also
     says when it was due and how late it started)."""
     lang = broadcast.author_language
+    if counts.total == 0 and broadcast.status is not BroadcastStatus.STOPPED:
+        # A scheduled broadcast whose audience was empty when it came due: say so, not
+        # "finished" (a broadcast sent now is refused before it gets here).
+        return translate(lang, "broadcast.reached_nobody", id=broadcast.id)
     key = "broadcast.stopped" if broadcast.status is BroadcastStatus.STOPPED else "broadcast.report"
     report = translate(
         lang,

@@ -12,19 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from handlers.transport.aiohttp_request import AiohttpRequest
+from handlers.transport.flood_wait import retry_seconds
 from handlers.transport.inbox import Inbox, StopBot
 from handlers.transport.wire import dumps
 from storage.inbox import InboxRow
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +107,13 @@ class PollingSource:
 
     async def _run(self) -> None:
         await self.inbox.recover()
-        await self._retrying("deleteWebhook", self._delete_webhook)
+        info = await self._retrying("getWebhookInfo", self.bot.get_webhook_info)
+        if info.url:
+            # Switching back from webhook mode: Telegram keeps undelivered updates for getUpdates.
+            await self._retrying(
+                "deleteWebhook", lambda: self.bot.delete_webhook(drop_pending_updates=False)
+            )
+            log.info("Deleted the webhook: serving by long polling")
         self.last_contact = time.monotonic()  # Telegram answered; the first long poll may wait
         offset = await self.inbox.resume_offset()
         backoff = BACKOFF_START
@@ -152,19 +160,12 @@ class PollingSource:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
 
-    async def _delete_webhook(self) -> None:
-        info = await self.bot.get_webhook_info()
-        if info.url:
-            # Switching back from webhook mode: Telegram keeps undelivered updates for getUpdates.
-            await self.bot.delete_webhook(drop_pending_updates=False)
-            log.info("Deleted the webhook: serving by long polling")
-
-    async def _retrying(self, what: str, call: Callable[[], Awaitable[None]]) -> None:
+    async def _retrying(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """`call()` until it succeeds, each failure logged as one line naming `what`."""
         backoff = BACKOFF_START
         while True:
             try:
-                await call()
-                return
+                return await call()
             except Exception as error:
                 backoff = await self._failed(what, error, backoff)
 
@@ -174,8 +175,7 @@ class PollingSource:
             log.error("Telegram rejected the bot token (401 Unauthorized); stopping")
             raise StopBot("Telegram rejected the bot token (401 Unauthorized)") from None
         if isinstance(error, RetryAfter):
-            after = error.retry_after
-            wait = after.total_seconds() if isinstance(after, dt.timedelta) else float(after)
+            wait = retry_seconds(error)
             log.warning("%s: flood control, waiting %.0f s as Telegram asks", what, wait)
             await asyncio.sleep(wait)
             return backoff

@@ -333,3 +333,197 @@ def test_arrow_up_recalls_the_last_line_on_a_terminal() -> None:
             process.kill()
             process.wait()
         os.close(main)
+
+
+# ---------------------------------------------------------------- issue 25: the chat's rough edges
+
+
+class _Session:
+    """`python -m bot chat` driven a line at a time, as a person at a pipe would: each line is
+    written only once the answer to the previous one has been read."""
+
+    def __init__(self, *args: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "chat", *args],
+            cwd=ROOT,
+            env=_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert self.process.stdout is not None
+        self.fd = self.process.stdout.fileno()
+        self.seen = bytearray()
+        self.read = 0  # how much of `seen` earlier answers took
+
+    def send(self, line: str, until: str, timeout: float = 30) -> str:
+        """Type `line`; return what was printed from its echo until `until` appeared."""
+        assert self.process.stdin is not None
+        start = len(self.seen)
+        self.process.stdin.write(f"{line}\n".encode())
+        self.process.stdin.flush()
+        return self.wait_for(until, start, timeout)
+
+    def wait_for(self, text: str, begin: int, timeout: float = 30) -> str:
+        """What was printed from `begin` on, once `text` is in it."""
+        while text.encode() not in self.seen[begin:]:
+            chunk = bytearray()
+            _read_until(self.fd, b"\n", chunk, timeout)
+            self.seen += chunk
+        return self.seen[begin:].decode()
+
+    def close(self) -> str:
+        """End the input; everything printed, checked like a piped transcript."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.close()
+        rest = self.process.stdout.read()
+        code = self.process.wait(timeout=60)
+        stderr = self.process.stderr.read().decode() if self.process.stderr else ""
+        out = (self.seen + rest).decode()
+        return _clean(subprocess.CompletedProcess([], code, out, stderr))
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def _keyboard_of(text: str) -> tuple[int, dict[str, int]]:
+    """(message number, {button text: number}) of the last keyboard printed in `text`."""
+    label = list(re.finditer(r"^(\d+) ▸ ", text, re.MULTILINE))[-1]
+    block = text[label.start() :].split("\n\n", 1)[0]
+    buttons = {
+        name.strip(): int(number)
+        for number, name in re.findall(r"\[(\d+)\] (.+?)(?=\s+\[\d+\] |\n|$)", block)
+    }
+    return int(label.group(1)), buttons
+
+
+def _button(buttons: dict[str, int], words: str) -> int:
+    return next(number for name, number in buttons.items() if words in name)
+
+
+@pytest.mark.slow
+def test_a_second_session_on_the_same_database_answers_every_line(tmp_path: Path) -> None:
+    """The inbox keeps the update ids of the first session: the second must not reuse them."""
+    config = tmp_path / "chat.toml"
+    config.write_text('[storage]\npath = "chat.sqlite3"\n', encoding="utf-8")
+    first = _clean(chat("/start\n/contacts\n", "--config", str(config), "--lang", "en"))
+    assert first.count("lily@jitri.org") == 1
+    started = time.monotonic()
+    second = _clean(chat("/contacts\n/about\n/jitri\n", "--config", str(config), "--lang", "en"))
+    assert time.monotonic() - started < 30
+    assert "no answer" not in second and "has not taken" not in second
+    assert second.index("> /contacts") < second.index("lily@jitri.org") < second.index("> /about")
+    assert "9 September 2020" in second.split("> /about", 1)[1]
+    assert "8,000" in second.split("> /jitri", 1)[1]
+
+
+@pytest.mark.slow
+def test_a_scheduled_broadcast_its_progress_and_report_are_shown_when_sent() -> None:
+    out = _clean(
+        chat(
+            "/subscribe\n/schedule +3s Hello from the organizers\n1\nwait 8\n",
+            "--lang",
+            "en",
+            "--admin",
+        )
+    )
+    confirm = out.split("> 1\n", 1)[1].split("> wait 8\n", 1)[0]
+    # Pressed before the time: the toast says when, and that nothing goes out before then.
+    assert "[pressed: ⏰ At " in confirm and "to subscribers (now 1)" in confirm
+    assert "is scheduled for" in confirm and "nothing is sent before then" in confirm
+    assert "progress follows below" not in confirm
+    assert "Hello from the organizers" not in confirm  # not yet sent
+    later = out.split("> wait 8\n", 1)[1]
+    # Sent on its own while the script waited: the message itself, then the report.
+    assert "Hello from the organizers" in later
+    assert "Broadcast #1 finished: 1 recipient" in later
+    assert "Delivered: 1" in later
+    assert later.index("Hello from the organizers") < later.index("Broadcast #1 finished")
+
+
+@pytest.mark.slow
+def test_test_to_myself_keeps_the_drafts_buttons_pressable_by_message_number() -> None:
+    session = _Session("--lang", "en", "--admin")
+    try:
+        session.send("/subscribe", "/unsubscribe")
+        preview = session.send("/broadcast Hi everyone", "Cancel")
+        draft, buttons = _keyboard_of(preview)
+        tested = session.send(str(_button(buttons, "Test to myself")), "Unsubscribe")
+        assert "A test message has been sent to you." in tested
+        message, test_buttons = _keyboard_of(tested)
+        assert message != draft and list(test_buttons) == ["🔕 Unsubscribe"]
+        # The test message is now the last one; its number and button say so. The draft's
+        # Send is still reachable as <message>.<button>.
+        sent = session.send(
+            f"{draft}.{_button(buttons, 'Send to 1 subscriber')}", "Cancelled:", timeout=60
+        )
+        assert "[pressed: 📣 Send to 1 subscriber]" in sent
+        assert f"[buttons of message {draft} removed]" in sent
+        assert "Broadcast #1 finished: 1 recipient\n✅ Delivered: 1" in sent
+        # Pressing "1" after the test would have unsubscribed the organizer; they still are.
+        assert "Subscribers: 1" in session.send("/stats", "Blocked the bot")
+        session.close()
+    finally:
+        session.kill()
+
+
+@pytest.mark.slow
+def test_a_button_number_of_a_message_without_buttons_says_so() -> None:
+    out = _clean(chat("/contacts\n/help\n2.9\n2.1\n", "--lang", "en", "--admin"))
+    # Message 2 is the /contacts card (one button, Menu); /help came after it.
+    assert "2 ▸ [1] ☰ Menu" in out
+    assert "[message 2 has buttons 1–1]" in out.split("> 2.9\n", 1)[1].split("> 2.1\n", 1)[0]
+    pressed = out.split("> 2.1\n", 1)[1]
+    assert "[pressed: ☰ Menu]" in pressed and "Choose a section below" in pressed
+
+
+@pytest.mark.slow
+def test_cancel_cancels_a_draft_waiting_for_its_send() -> None:
+    out = _clean(chat("/subscribe\n/broadcast Hello\n/cancel\n/cancel\n/news\n", "--admin"))
+    after = out.split("> /cancel\n", 1)[1]
+    assert "Отменено, ничего не отправлено: рассылка #1." in after
+    assert "Сейчас нет рассылки в работе." in after.split("> /cancel\n", 1)[1]
+    assert "Hello" not in out.split("> /news\n", 1)[1]
+
+
+@pytest.mark.slow
+def test_a_broadcast_that_would_reach_nobody_is_not_offered_nor_sent() -> None:
+    session = _Session("--lang", "en", "--admin")
+    try:
+        session.send("/subscribe", "/unsubscribe")
+        preview = session.send("/broadcast Nobody will read this", "Cancel")
+        draft, buttons = _keyboard_of(preview)
+        send = _button(buttons, "Send to 1 subscriber")
+        session.send("/unsubscribe", "subscribe")
+        # The subscriber left: the preview's Send button would now reach nobody.
+        refused = session.send(f"{draft}.{send}", "[alert:")
+        assert "would reach nobody: there are no subscribers right now. Nothing was sent" in refused
+        again = session.send("/broadcast Still nobody", "Cancel")
+        _, offered = _keyboard_of(again)
+        assert not any("subscriber" in name for name in offered), offered
+        assert any("everyone who started the bot (1)" in name for name in offered)
+        news = session.send("/news", "No news yet")
+        assert "Nobody will read this" not in news
+        session.close()
+    finally:
+        session.kill()
+
+
+@pytest.mark.slow
+def test_schedule_alone_shows_a_working_example_in_every_language() -> None:
+    for lang, example in (("en", "For example: /schedule "), ("ru", "Например: /schedule ")):
+        out = _clean(chat("/schedule\n", "--lang", lang, "--admin"))
+        line = out[out.index(example) :].splitlines()[0]
+        assert re.fullmatch(rf"{example}\d\d:00 \S.*[^.]", line), line
+        assert "HH:MM …" not in out and ".." not in out
+
+
+@pytest.mark.slow
+def test_a_scheduled_broadcast_whose_audience_is_empty_when_due_says_so_and_is_not_news() -> None:
+    out = _clean(chat("/schedule +2s Nobody here\n1\nwait 6\n/news\n", "--lang", "en", "--admin"))
+    due = out.split("> wait 6\n", 1)[1].split("> /news\n", 1)[0]
+    assert "Broadcast #1 reached nobody: its audience was empty when it came due" in due
+    assert "finished" not in due and "began on time" not in due
+    assert "No news yet" in out.split("> /news\n", 1)[1]

@@ -117,7 +117,9 @@ async def test_news_in_each_users_language(emulator: BotApiEmulator, fast: Bot) 
     assert "No news yet" in empty[0].params["text"]
     assert callbacks(empty[0]) == ["sub:on"]
 
-    # A guided broadcast with a Russian and an English text.
+    # A guided broadcast with a Russian and an English text, to one subscriber (a broadcast
+    # that would reach nobody is refused, and is never news: issue 25).
+    await subscribe_users(emulator, {5014: "en"})
     await say(emulator, 900_001, "/broadcast")
     await say(emulator, 900_001, "Зал B открыт")
     await say(emulator, 900_001, "/skip")

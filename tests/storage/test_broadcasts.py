@@ -207,10 +207,16 @@ async def test_composing_drafts_news_and_recent(store: Store) -> None:
 
     await broadcasts.enqueue(composing, "all", "ru")
     assert await broadcasts.finish(composing)  # no recipients at all
+    assert await broadcasts.news(5) == []  # it reached nobody: not news
+    await store.subscribers.subscribe(7, "ru")
+    reached = await broadcasts.create(99, "ru", texts={"ru": "Второй"})
+    await broadcasts.enqueue(reached, "all", "ru")
     news = await broadcasts.news(5)
-    assert [(b.id, b.status, texts) for b, texts in news] == [(composing, "done", {"ru": "Первый"})]
+    assert [(b.id, b.status, texts) for b, texts in news] == [
+        (reached, "sending", {"ru": "Второй"})
+    ]
     recent = await broadcasts.recent(5)
-    assert [(b.id, counts.total) for b, counts in recent] == [(composing, 0)]
+    assert [(b.id, counts.total) for b, counts in recent] == [(reached, 1), (composing, 0)]
 
 
 async def test_claim_takes_only_pending_rows_in_one_write(tmp_path: Path) -> None:
@@ -337,3 +343,21 @@ async def test_a_version_may_be_a_photo_or_a_document(store: Store) -> None:
     # Sending text in place of the photo replaces it entirely.
     await broadcasts.set_text(broadcast_id, "zh", "文字")
     assert (await broadcasts.versions(broadcast_id))["zh"] == Version("文字")
+
+
+async def test_cancel_unsent_takes_the_draft_and_the_composing_but_nothing_confirmed(
+    store: Store,
+) -> None:
+    broadcasts = store.broadcasts
+    await store.subscribers.subscribe(7, "en")
+    draft = await broadcasts.create(99, "en", texts={"en": "Draft"})
+    composing = await broadcasts.create(99, "en", step="ru")
+    sent = await broadcasts.create(99, "en", texts={"en": "Sent"})
+    await broadcasts.enqueue(sent, "subscribers", "en")
+    confirming = await broadcasts.create(99, "en", texts={"en": "Being confirmed"})
+    await broadcasts.begin_confirm(confirming)
+    others = await broadcasts.create(42, "en", texts={"en": "Another organizer's"})
+    assert await broadcasts.cancel_unsent(99) == [draft, composing]
+    assert await broadcasts.cancel_unsent(99) == []
+    statuses = {b: (await broadcasts.get(b)).status for b in (sent, confirming, others)}  # type: ignore[union-attr]
+    assert statuses == {sent: "sending", confirming: "draft", others: "draft"}

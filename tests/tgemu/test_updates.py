@@ -113,3 +113,21 @@ async def test_pushed_updates_parse_in_ptb(emu: BotApiEmulator, bot: telegram.Bo
 async def test_group_push_requires_chat_id(emu: BotApiEmulator) -> None:
     with pytest.raises(ValueError, match=r"(?i)chat_id"):
         emu.push_message(USER, "x", chat_type="group")
+
+
+async def test_an_offset_beyond_every_id_continues_the_sequence_after_it(
+    emu: BotApiEmulator, bot: telegram.Bot
+) -> None:
+    """A bot whose database remembers ids from an earlier emulator confirms an offset this
+    emulator never gave out: what is pushed (before or after) still reaches it, numbered
+    after that offset, as Telegram's one sequence would number it."""
+    early = emu.push_message(USER, "before the first poll")["update_id"]
+    assert early == 1000
+    updates = await bot.get_updates(offset=5000)
+    assert [(u.update_id, u.message.text if u.message else None) for u in updates] == [
+        (5000, "before the first poll")
+    ]
+    later = emu.push_message(USER, "after")["update_id"]
+    assert later == 5001
+    again = await bot.get_updates(offset=5001)
+    assert [u.message.text for u in again if u.message] == ["after"]

@@ -11,6 +11,7 @@ from typing import Any
 import feedparser
 import pytest
 
+from storage.broadcasts import OutboxState, Outcome
 from storage.store import Store
 from tests.web.conftest import (
     BASE_URL,
@@ -105,8 +106,10 @@ async def _broadcast(db: Path, content: Path, texts: dict[str, str]) -> int:
     """What /broadcast then "send" leave in the database: a confirmed, finished broadcast."""
     store = await Store.open(db, content)
     try:
+        await store.subscribers.subscribe(7, "ru")  # a broadcast that reached nobody is not news
         broadcast_id = await store.broadcasts.create(900_001, "en", texts=texts)
         assert await store.broadcasts.enqueue(broadcast_id, "subscribers", "ru") is not None
+        await store.broadcasts.save([Outcome(broadcast_id, 7, OutboxState.SENT)])
         assert await store.broadcasts.finish(broadcast_id)
         # A draft that was never sent must not appear.
         await store.broadcasts.create(900_001, "en", texts={"en": "DRAFT never sent"})

@@ -32,6 +32,7 @@ PAGES = (
 HTML_LANG = {"ru": "ru", "zh": "zh-Hans", "en": "en"}
 NOT_FOUND = {"ru": "Страница не найдена", "zh": "页面不存在", "en": "Page not found"}
 PAGE_BUDGET = 30 * 1024
+RUSSIAN_ORIGINAL = re.compile(r"\s*[(（][^()（）a-zA-Z]*[\u0400-\u04ff][^()（）a-zA-Z]*[)）]")
 
 
 def fetch(site: WebProcess, path: str, status: int = 200) -> Parsed:
@@ -71,12 +72,18 @@ def test_pages_state_the_content_facts(site: WebProcess, lang: str) -> None:
     home = fetch(site, f"/{lang}/")
     assert event.title.get(lang) in home.h1
     about = fetch(site, f"/{lang}/about").text
-    for line in [*event.context, *event.format, *event.presented, *event.other_participants]:
+    for line in [*event.context, *event.format, *event.presented]:
         assert line.get(lang) in about
+    for line in event.other_participants:
+        # A list line: in zh and en without the Russian original in brackets (issue 25).
+        shown = line.get(lang) if lang == "ru" else RUSSIAN_ORIGINAL.sub("", line.get(lang))
+        assert shown in about
     jitri = CONTENT.organization("jitri")
     org = fetch(site, f"/{lang}/org/jitri").text
+    # Figures as the language writes them (8 000, 8,000, "more than 800"): the digits.
+    ungrouped = org.replace(" ", "").replace(",", "")  # .text made the no-break space a space
     for figure in jitri.figures:
-        assert figure.value in org and figure.label.get(lang) in org
+        assert figure.value.rstrip("+") in ungrouped and figure.label.get(lang) in org
     for paragraph in jitri.description:
         assert paragraph.get(lang) in org
     speakers = fetch(site, f"/{lang}/speakers").text
@@ -87,7 +94,8 @@ def test_pages_state_the_content_facts(site: WebProcess, lang: str) -> None:
         assert person.role_text.get(lang) in page.text
     orgs = fetch(site, f"/{lang}/orgs").text
     for organization in CONTENT.organizations:
-        assert organization.name.get(lang) in orgs
+        name = organization.name.get(lang)
+        assert (name if lang == "ru" else RUSSIAN_ORIGINAL.sub("", name)) in orgs
     interview = fetch(site, f"/{lang}/interview").text
     for statement in CONTENT.statements:
         assert statement.text.get(lang) in interview

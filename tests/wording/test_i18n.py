@@ -122,6 +122,9 @@ COUNTED_BY_THE_BOT = {
     "links.title",
     "news.title",
     "schedule.title",
+    "schedule.send",  # a scheduled draft's audience buttons: how many it has now
+    "schedule.all",
+    "schedule.language",
 }
 
 
