@@ -42,6 +42,7 @@ from answers.bm25 import Bm25
 from answers.followup import Conversations
 from answers.heads import Head, HeadFinder, head_share
 from answers.index import known_words
+from answers.organizers import FaqMatcher, FaqSource, OrganizersAnswer, phrasing_texts
 from answers.questions import PREFIX_MIN_LENGTH, Group, Question, QuestionReader
 from answers.talk import SmallTalk
 from answers.units import TEXT_FIELDS
@@ -147,6 +148,9 @@ class Answer:
     talk: TalkKind | None = None
     # Whether the question was read as referring back to the conversation's last subject.
     followed: bool = False
+    # Issue 22: the organizers' FAQ entry answering the question, if one does (shown apart
+    # from the article's facts, as "From the organizers"; answers/organizers.py).
+    organizers: OrganizersAnswer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +194,8 @@ class _Index:
         self.units = units
         self.analyzer = analyzer
         self.reader = reader
+        # Issue 22: the organizers' FAQ entries, if any (answers/organizers.py).
+        self.faq: FaqMatcher | None = None
         self.bm25 = bm25
         # Organization card -> each of its names as the terms of each word (/org <name>).
         self.names = names
@@ -207,9 +213,17 @@ class _Index:
 class AnswerEngine:
     """Answers questions from the store's answer index (answers/index.py)."""
 
-    def __init__(self, tables: AnswerTables) -> None:
+    def __init__(
+        self,
+        tables: AnswerTables,
+        extra: FaqSource | None = None,
+        default_language: str = LANGUAGES[0],
+    ) -> None:
         # Storage's door to the answer tables: read once per content version, never per question.
         self._tables = tables
+        # Issue 22: storage's door to the organizers' FAQ, answered beside the article's facts.
+        self._extra = extra
+        self.default_language = default_language
         self._index: _Index | None = None
         self._vocabularies: Vocabularies | None = None
         self._talk: SmallTalk | None = None
@@ -227,6 +241,29 @@ class AnswerEngine:
             self.conversations.note(conversation, card)
 
     async def ask(
+        self, query: str, lang: str, limit: int = 3, conversation: Hashable | None = None
+    ) -> Answer:
+        """The article's verdict (`_ask_article`) and, issue 22, the organizers' FAQ entry
+        answering the question if one does (not for small talk or an empty message)."""
+        answer = await self._ask_article(query, lang, limit, conversation)
+        faq = self._index.faq if self._index is not None else None
+        if faq is None or answer.verdict not in (Verdict.ANSWERED, Verdict.NOT_IN_ARTICLE):
+            return answer
+        found = faq.match(query, lang, self.default_language)
+        return replace(answer, organizers=found) if found is not None else answer
+
+    async def normal_form(self, text: str) -> str:
+        """How the engine reads `text`, as one key: its words' own terms (stems, segmented
+        Chinese), question words and filler left out, sorted. Similar wordings of a question
+        share it ("Where is the hotel?", "hotel where"): the unanswered report groups by it."""
+        index = await self._load()
+        groups = index.reader.read(text).groups
+        terms = {g.alternatives[0] for g in groups if g.alternatives}
+        if not terms:
+            terms = set(index.analyzer.terms(text))
+        return " ".join(sorted(terms))
+
+    async def _ask_article(
         self, query: str, lang: str, limit: int = 3, conversation: Hashable | None = None
     ) -> Answer:
         """The verdict on `query` and the facts behind it, phrased in `lang`: the best and up
@@ -477,7 +514,17 @@ class AnswerEngine:
             if spelled:
                 names.setdefault(f"org:{org_id}", []).append(spelled)
         bm25 = Bm25(documents, PREFIX_MIN_LENGTH)
-        self._index = _Index(units, analyzer, reader, bm25, names)
+        index = _Index(units, analyzer, reader, bm25, names)
+        # Issue 22: the organizers' FAQ, read by a reader of its own that also knows the FAQ's
+        # words (never "corrected" into the article's); the article's reader is untouched.
+        entries = await self._extra.entries() if self._extra is not None else []
+        if entries:
+            faq_terms = terms | {
+                t for text in phrasing_texts(entries) for t in analyzer.terms(text)
+            }
+            faq_reader = QuestionReader(self._vocabularies, analyzer, words, faq_terms)
+            index.faq = FaqMatcher(entries, faq_reader)
+        self._index = index
         return self._index
 
 

@@ -21,6 +21,7 @@ BENCHMARKS = (
     "startup",
     "throughput",
     "latency",
+    "questions",
     "pacing",
     "memory",
     "burst",

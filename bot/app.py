@@ -17,6 +17,7 @@ from handlers.admin import resume_confirmations
 from handlers.content_admin import publish_commands
 from handlers.kit.context import BotApplication, BotData
 from handlers.kit.flood import FloodGuard
+from handlers.questions import resume_deliveries
 from handlers.transport.contacts import ContactJournal
 from handlers.transport.delivery import DeliveryWorker
 from handlers.transport.fast_bot import FastBot, ReplyRequest
@@ -169,6 +170,12 @@ async def _resume_after_replay(application: BotApplication, inbox: Inbox) -> Non
         await resume_confirmations(application.bot, application.bot_data)
     except Exception:
         log.exception("Could not show interrupted confirmations again")
+    # Issue 22: organizers' answers written but not yet delivered go out now; those a crash
+    # caught mid-request are reported to their admins (handlers/questions.py).
+    try:
+        await resume_deliveries(application.bot, application.bot_data)
+    except Exception:
+        log.exception("Could not resume the delivery of organizers' answers")
 
 
 async def _update_source(

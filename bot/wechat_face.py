@@ -15,11 +15,12 @@ from aiohttp import web
 
 from bot.config import ConfigError, Settings
 from storage.store import Store
+from storage.unanswered import Reason
 from wechat.endpoint import WeChatEndpoint
 from wechat.face import WeChatFace
 from wechat.menu import menu_json
 from wechat.protocol import Protocol
-from wechat.questions import QuestionHook
+from wechat.questions import AskedQuestion, QuestionHook
 from wechat.replies import Replies
 from wechat.settings import WeChatSettings
 from wording.i18n import Translator
@@ -48,8 +49,21 @@ def wechat_endpoint(
 
 def wechat_routes(settings: Settings, store: Store, translate: Translator) -> web.RouteTableDef:
     """The WeChat routes for the process's web server."""
-    # The organizers' unanswered-question report is not on main yet: no hook until it is.
-    return wechat_endpoint(settings, store, translate, on_question=None).routes()
+    hook = unanswered_report(store)
+    return wechat_endpoint(settings, store, translate, on_question=hook).routes()
+
+
+def unanswered_report(store: Store) -> QuestionHook:
+    """WeChat's questions the article does not answer, noted for /unanswered as Telegram's are:
+    the text as typed, its language and the engine's normal form; no user, no message."""
+
+    async def note(question: AskedQuestion) -> None:
+        if question.answered:
+            return
+        key = await store.answers.normal_form(question.text)
+        await store.unanswered.note(question.text, question.language, key, Reason.NOTHING, None)
+
+    return note
 
 
 async def print_menu(settings: Settings, store: Store, translate: Translator, lang: str) -> int:

@@ -20,13 +20,17 @@ from handlers import (
     admin,
     content_admin,
     fallback,
+    faq,
+    feedback,
     info,
     inline,
     language,
     posters,
+    questions,
     schedule,
     search,
     subscriptions,
+    unanswered,
 )
 from handlers.kit.context import HandlerCallback
 from handlers.kit.keyboards import BROADCAST, CARD, LANG, RESULTS, SUBSCRIPTION
@@ -35,8 +39,9 @@ __all__ = ["register"]
 
 # Handler groups run in this order; within a group the first matching handler answers, and a
 # handler that fully used an update raises ApplicationHandlerStop so no later group sees it.
-FLOOD_GROUP = -2  # per-user flood control, before anything else
-COMPOSE_GROUP = -1  # an organizer's message that is the next text of a broadcast
+FLOOD_GROUP = -3  # per-user flood control, before anything else
+COMPOSE_GROUP = -2  # an organizer's message that is the next text of a broadcast
+ORGANIZER_INPUT_GROUP = -1  # an organizer's answer to a question, or a FAQ entry's next text
 ANSWER_GROUP = 0  # commands, buttons, questions: everything users ask
 FOLLOW_UP_GROUP = 1  # side effects that go with an answer (a /start brings a blocked user back)
 
@@ -65,6 +70,20 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
         group=COMPOSE_GROUP,
     )
 
+    # An organizer writing the answer to a question, or a FAQ entry (handlers/questions.py);
+    # any other message falls through to the groups below.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE
+            & filters.UpdateType.MESSAGE
+            & ~filters.COMMAND
+            & ~filters.CaptionRegex(schedule.CAPTION_COMMAND)
+            & filters.User(user_id=admins),
+            questions.organizer_input,
+        ),
+        group=ORGANIZER_INPUT_GROUP,
+    )
+
     # Edited messages are acknowledged, never re-answered as new questions.
     application.add_handler(
         MessageHandler(
@@ -85,6 +104,9 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
     application.add_handler(_command("source", info.source))
     application.add_handler(_command("search", search.search_command))
     application.add_handler(_command("lang", language.choose_language))
+    # Questions to the organizers and their FAQ (issue 22).
+    application.add_handler(_command("ask", questions.ask_command))
+    application.add_handler(_command("faq", faq.faq_command))
 
     # Subscriptions and news; a user who blocked the bot is back once they /start again.
     application.add_handler(_command("subscribe", subscriptions.subscribe))
@@ -115,6 +137,8 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
     application.add_handler(_command("reload", content_admin.reload_content))
     application.add_handler(_command("links", posters.links_command))
     application.add_handler(_command("qr", posters.qr_command))
+    application.add_handler(_command("questions", questions.questions_command))
+    application.add_handler(_command("unanswered", unanswered.unanswered_command))
 
     # Buttons.
     application.add_handler(CallbackQueryHandler(info.open_card, pattern=f"^{CARD}:"))
@@ -124,6 +148,16 @@ def register(application: Application, admins: Collection[int]) -> None:  # type
         CallbackQueryHandler(subscriptions.subscription_button, pattern=f"^{SUBSCRIPTION}:")
     )
     application.add_handler(CallbackQueryHandler(admin.broadcast_button, pattern=f"^{BROADCAST}:"))
+    application.add_handler(
+        CallbackQueryHandler(questions.ask_button, pattern=f"^{questions.ASK}:")
+    )
+    application.add_handler(
+        CallbackQueryHandler(questions.question_button, pattern=f"^{questions.QUESTION}:")
+    )
+    application.add_handler(CallbackQueryHandler(faq.faq_button, pattern=f"^{faq.FAQ}:"))
+    application.add_handler(
+        CallbackQueryHandler(feedback.feedback_button, pattern=f"^{feedback.FEEDBACK}:")
+    )
 
     # Inline mode.
     application.add_handler(InlineQueryHandler(inline.inline_query))

@@ -309,6 +309,8 @@ async def _source(lang: str, facts: FactStore, t: Translator) -> Card:
                 person=statements[0].person.name,
             )
         )
+    # Issue 22: which answers are the organizers' own (the FAQ), and which the article's.
+    text = Html(f"{text}\n\n{t(lang, 'faq.source_note')}")
     return Card(
         text, keyboard([_card_button(t(lang, "button.about"), CardKey.ABOUT), *_menu_row(lang, t)])
     )

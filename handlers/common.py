@@ -35,6 +35,8 @@ PUBLIC_COMMANDS = [
     "subscribe",
     "unsubscribe",
     "news",
+    "ask",
+    "faq",
     "help",
 ]
 

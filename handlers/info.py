@@ -12,6 +12,7 @@ from handlers.kit.keyboards import CARD, button, keyboard
 from handlers.search import with_back_to_results
 from handlers.subscriptions import with_subscription_state
 from storage.cards import CardKey, card_from_payload, org_card
+from wording.i18n import Html
 from wording.names import FEATURED_ORGANIZATION
 
 
@@ -44,7 +45,9 @@ async def help_command(update: Update, context: BotContext) -> None:
     await send_card(update, context, CardKey.HELP)
     if is_admin(update, context):
         language = await user_language(update, context)
-        await reply(update, context.bot_data.translate(language, "help.admin"))
+        t = context.bot_data.translate
+        # Issue 22: the organizers' questions, report and FAQ.
+        await reply(update, Html(f"{t(language, 'help.admin')}\n\n{t(language, 'questions.help')}"))
 
 
 async def about(update: Update, context: BotContext) -> None:
@@ -78,7 +81,7 @@ async def contacts(update: Update, context: BotContext) -> None:
 
 
 async def source(update: Update, context: BotContext) -> None:
-    """Where the facts come from."""
+    """Where the facts come from (and, issue 22, which answers are the organizers')."""
     await send_card(update, context, CardKey.SOURCE)
 
 

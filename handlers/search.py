@@ -15,9 +15,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from answers.engine import Verdict
 from handlers.cards import get_card
 from handlers.common import reply, reply_message, shorten, show, user_language
+from handlers.faq import organizers_html
+from handlers.feedback import feedback_row
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import CARD, RESULTS, button, keyboard
 from handlers.kit.telegram_text import callback_text
+from handlers.questions import offer_to_ask
 from storage.cards import CardKey, org_card
 from wording.answer_view import fact_html, honest_html, related_html
 from wording.i18n import Html
@@ -68,7 +71,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
         menu = keyboard([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
         await reply(update, honest_html(answer, language, t), menu)
         return
-    if answer.best is None:
+    if answer.best is None and answer.organizers is None:
         if answer.verdict is Verdict.NOT_IN_ARTICLE and answer.related:
             about = (
                 await card_title(answer.about, language, facts, t, short=True)
@@ -88,13 +91,19 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
             for key in topics
         ]
         buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
+        if answer.verdict is Verdict.NOT_IN_ARTICLE:
+            # Issue 22: "Ask the organizers" (and the question noted for /unanswered).
+            buttons = [*await offer_to_ask(update, context, query, language), *buttons]
         await reply(update, text, keyboard(*buttons))
         return
     parts: list[str] = []
-    if answer.corrections:
+    if answer.organizers is not None:  # issue 22: the organizers' FAQ answers first
+        parts.append(organizers_html(t, language, answer.organizers.answer))
+    if answer.corrections and answer.best is not None:
         words = ", ".join(meant for _, meant in answer.corrections)
         parts.append(t(language, "answer.did_you_mean", words=words))
-    parts.append(fact_html(answer.best, language, t))
+    if answer.best is not None:
+        parts.append(fact_html(answer.best, language, t))
     if answer.others:
         others = "\n".join(f"• {fact_html(f, language, t)}" for f in answer.others)
         parts.append(f"{t(language, 'answer.others')}\n{others}")
@@ -102,6 +111,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
         [_card_button((await card_title(key, language, facts, t, short=True) or key), key)]
         for key in answer.cards
     ]
+    buttons.append(feedback_row(t, language))  # issue 22: Helpful / Not helpful
     buttons.append([_card_button(t(language, "button.menu"), CardKey.WELCOME)])
     if update.callback_query:  # Back from a card: the answer comes back in place
         await show(update, Html("\n\n".join(parts)), keyboard(*buttons))
@@ -124,6 +134,11 @@ def _remember(context: BotContext, message_id: int, query: str) -> None:
     lists[message_id] = query
     while len(lists) > RESULT_LISTS_KEPT:
         del lists[next(iter(lists))]
+
+
+def answered_query(context: BotContext, message: object) -> str | None:
+    """The question an answer message of this chat was given to, while remembered."""
+    return _remembered_query(context, message)
 
 
 def _remembered_query(context: BotContext, message: object) -> str | None:

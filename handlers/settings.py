@@ -42,6 +42,11 @@ class BotSettings(_Section):
     # Flood control: more than `flood_burst` updates within `flood_window` seconds get one notice.
     flood_burst: int = Field(default=8, ge=1)
     flood_window: float = Field(default=5.0, gt=0)
+    # Issue 22: answered and dismissed questions to the organizers are deleted after this many
+    # days (open ones are kept until someone answers or dismisses them).
+    question_retention_days: float = Field(default=90, gt=0, le=36500)
+    # Where new questions to the organizers go: this group chat's id, or (unset) every admin.
+    organizers_chat: int | None = None
 
 
 class BroadcastSettings(_Section):

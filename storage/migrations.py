@@ -340,8 +340,98 @@ ONE_SEARCH_INDEX = """
 DROP TABLE IF EXISTS search_index;
 """
 
+# 8: issue 22, the loop with the organizers (storage/asked.py, storage/faq.py).
+#    `asked_questions`: what a participant asked the organizers, exactly as typed (no name:
+#    admins see the asker's first name only in the live notice), addressed in buttons by an
+#    unguessable token; the organizers' answer and its delivery state are on the same row, so
+#    "answered" and "to deliver" are one write. `asked_notices`: the admin messages showing a
+#    question, edited when someone answers it. `answering`: an admin whose next message is the
+#    answer to a question. `unanswered`: questions that got "not in the article" or "Not
+#    helpful", with the engine's normal form (`wording_key`) the report groups by and a token
+#    the Ask button carries. `faq_entries`/`faq_texts`: the organizers' FAQ, kept apart from
+#    the content tables, so /reload never touches it.
+ORGANIZERS_LOOP = """
+CREATE TABLE asked_questions (
+    id           INTEGER PRIMARY KEY,
+    token        TEXT NOT NULL UNIQUE,
+    user_id      INTEGER NOT NULL,
+    chat_id      INTEGER NOT NULL,
+    message_id   INTEGER,
+    lang         TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    text         TEXT NOT NULL,
+    origin       TEXT NOT NULL CHECK (origin IN ('ask', 'nothing', 'unhelpful')),
+    state        TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'answered', 'dismissed')),
+    created_at   REAL NOT NULL,
+    closed_at    REAL,
+    closed_by    INTEGER,
+    -- The first name of the admin who closed it, shown to the other admins.
+    closed_by_name TEXT,
+    answer_html  TEXT,
+    answer_media TEXT,
+    delivery     TEXT CHECK (
+        delivery IN ('pending', 'sending', 'sent', 'failed', 'blocked', 'uncertain')
+    ),
+    delivery_error TEXT,
+    faq_id       INTEGER
+);
+CREATE INDEX asked_open ON asked_questions (state, id);
+CREATE INDEX asked_by_user ON asked_questions (user_id, state);
+CREATE INDEX asked_delivery ON asked_questions (delivery) WHERE delivery IN ('pending', 'sending');
+CREATE INDEX asked_closed ON asked_questions (closed_at) WHERE state != 'open';
 
-# 8 (issue 23): the WeChat face's people, by openid (WeChat's id of a user for this account, sent
+CREATE TABLE asked_notices (
+    question_id INTEGER NOT NULL REFERENCES asked_questions (id) ON DELETE CASCADE,
+    chat_id     INTEGER NOT NULL,
+    message_id  INTEGER NOT NULL,
+    PRIMARY KEY (question_id, chat_id, message_id)
+) WITHOUT ROWID;
+
+CREATE TABLE answering (
+    admin_id    INTEGER PRIMARY KEY,
+    question_id INTEGER NOT NULL REFERENCES asked_questions (id) ON DELETE CASCADE,
+    started_at  REAL NOT NULL
+);
+
+CREATE TABLE unanswered (
+    id          INTEGER PRIMARY KEY,
+    token       TEXT NOT NULL UNIQUE,
+    text        TEXT NOT NULL,
+    lang        TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    wording_key TEXT NOT NULL,
+    reason      TEXT NOT NULL CHECK (reason IN ('nothing', 'unhelpful')),
+    message_id  INTEGER,
+    asked       INTEGER NOT NULL DEFAULT 0,
+    at          REAL NOT NULL
+);
+CREATE INDEX unanswered_wording ON unanswered (lang, wording_key);
+CREATE INDEX unanswered_at ON unanswered (at);
+
+CREATE TABLE faq_entries (
+    id         INTEGER PRIMARY KEY,
+    token      TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    author_id  INTEGER NOT NULL
+);
+-- Per language: the phrasings (one per line) and the answer (Telegram HTML).
+CREATE TABLE faq_texts (
+    entry_id  INTEGER NOT NULL REFERENCES faq_entries (id) ON DELETE CASCADE,
+    lang      TEXT NOT NULL CHECK (lang IN ('ru', 'zh', 'en')),
+    questions TEXT NOT NULL DEFAULT '',
+    answer    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (entry_id, lang)
+) WITHOUT ROWID;
+-- An admin writing a FAQ entry: the step awaited next ('questions:en', 'answer:zh', ...).
+CREATE TABLE faq_composing (
+    admin_id   INTEGER PRIMARY KEY,
+    entry_id   INTEGER NOT NULL REFERENCES faq_entries (id) ON DELETE CASCADE,
+    step       TEXT NOT NULL,
+    started_at REAL NOT NULL
+);
+"""
+
+
+# 9 (issue 23): the WeChat face's people, by openid (WeChat's id of a user for this account, sent
 #    with every message), with the language they chose by sending its name; nothing else.
 WECHAT_USERS = """
 CREATE TABLE wechat_users (
@@ -359,5 +449,6 @@ MIGRATIONS: tuple[str, ...] = (
     INBOX,
     BROADCAST_TOKENS,
     ONE_SEARCH_INDEX,
+    ORGANIZERS_LOOP,  # issue 22: the loop with the organizers
     WECHAT_USERS,  # issue 23
 )

@@ -16,12 +16,15 @@ import aiosqlite
 from answers.engine import AnswerEngine
 from answers.index import Indexer
 from storage.answer_tables import AnswerTables
+from storage.asked import AskedStore
 from storage.broadcasts import BroadcastStore
 from storage.content import LoadedContent, load_content
 from storage.db import connect
 from storage.facts import FactStore
+from storage.faq import FaqStore
 from storage.loader import event_time_zone, sync_content
 from storage.subscribers import SubscriberStore
+from storage.unanswered import UnansweredStore
 from storage.users import UserStore
 from storage.wechat_users import WeChatUserStore
 
@@ -37,7 +40,13 @@ class Store:
         self.path = path
         self.facts = FactStore(connection)
         # The answer engine (plain-text questions, /search, inline mode, the web site's search).
-        self.answers = AnswerEngine(AnswerTables(connection))
+        # The organizers' FAQ (issue 22): the engine answers its entries too, and reads them
+        # again whenever they change.
+        self.faq = FaqStore(connection)
+        self.answers = AnswerEngine(AnswerTables(connection), extra=self.faq)
+        self.faq.on_change = self.answers.reset
+        self.asked = AskedStore(connection)
+        self.unanswered = UnansweredStore(connection)
         self.users = UserStore(connection)
         self.subscribers = SubscriberStore(connection)
         self.broadcasts = BroadcastStore(connection)

@@ -15,7 +15,7 @@ from storage.store import Store
 from wording.answer_view import fact_html, honest_html
 from wording.i18n import Translator
 from wording.names import card_title
-from wording.text import web_text
+from wording.text import plain_text, web_text
 
 # Longest query the engine is given (and the page repeats); the rest is cut off.
 MAX_QUERY = 200
@@ -47,6 +47,8 @@ class Answer:
     # "The article does not say anything about …" or the small-talk reply; empty if answered.
     honest: Markup = field(default_factory=Markup)
     related: list[Hit] = field(default_factory=list)
+    # Issue 22: the organizers' FAQ answer (plain text), shown apart as "From the organizers".
+    organizers: str | None = None
 
 
 async def ask(store: Store, translate: Translator, query: str, lang: str) -> Answer:
@@ -62,6 +64,7 @@ async def ask(store: Store, translate: Translator, query: str, lang: str) -> Ans
             Markup(web_text(sentence)),
         )
 
+    organizers = plain_text(found.organizers.answer) if found.organizers is not None else None
     if found.best is None:
         cards = list(dict.fromkeys(found.suggestions))[:SUGGESTIONS]
         honest = Markup()
@@ -75,9 +78,11 @@ async def ask(store: Store, translate: Translator, query: str, lang: str) -> Ans
         related = [
             await hit(f.card, fact_html(f, lang, translate, highlight=False)) for f in found.related
         ]
+        if organizers is not None:  # the organizers answered what the article does not say
+            return Answer(organizers=organizers)
         return Answer(
             suggestions=[await hit(card) for card in cards], honest=honest, related=related
         )
     best = await hit(found.best.card, fact_html(found.best, lang, translate))
     others = [await hit(f.card, fact_html(f, lang, translate)) for f in found.others]
-    return Answer(best=best, others=others)
+    return Answer(best=best, others=others, organizers=organizers)

@@ -35,9 +35,9 @@ from web import answers, pages
 from web.news import news_items
 from web.pages import Page, card_path
 from web.telegram import deep_link, qr_svg
-from wording.i18n import Translator, language_from_telegram
+from wording.i18n import Translator, choose_text, language_from_telegram
 from wording.names import FEATURED_ORGANIZATION, event_names, listed_name
-from wording.text import catalog, plain
+from wording.text import catalog, plain, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +126,7 @@ class Site:
         routes.get(f"/{lang}/{{kind:{kinds}}}/{{ident}}")(self.card_page)
         routes.get(f"/{lang}/search")(self.search)
         routes.get(f"/{lang}/news")(self.news)
+        routes.get(f"/{lang}/faq")(self.faq)
         routes.get(f"/{lang}/feed.atom")(self.feed)
         return routes
 
@@ -224,6 +225,29 @@ class Site:
         body = await self._render(request, lang, page)
         return self._response(lang, body, cache="no-cache")
 
+    async def faq(self, request: web.Request) -> web.Response:
+        """Issue 22: the organizers' FAQ in this language (else the default, else any), marked
+        as the organizers' answers, not the article's; read fresh, like the news."""
+        lang = request.match_info["lang"]
+        default = self.settings.default_language
+        items = []
+        for entry in await self.store.faq.entries():
+            phrasings = choose_text(entry.questions, lang, default)
+            answer = choose_text(entry.answers, lang, default)
+            if phrasings and answer:
+                items.append(
+                    {"id": entry.id, "question": phrasings[0], "answer": plain_text(answer)}
+                )
+        page = Page(
+            "faq.html",
+            plain(self.translate(lang, "web.faq_page.title")),
+            plain(self.translate(lang, "web.faq_page.description")),
+            None,
+            {"items": items},
+        )
+        body = await self._render(request, lang, page)
+        return self._response(lang, body, cache="no-cache")
+
     async def feed(self, request: web.Request) -> web.Response:
         """The news as an Atom feed (RFC 4287)."""
         lang = request.match_info["lang"]
@@ -289,7 +313,9 @@ class Site:
         async with self._digest_lock:
             if time.monotonic() - self._checked < DIGEST_TTL:
                 return
-            digest = await content_digest(self.store.connection)
+            # The organizers' FAQ answers searches too (issue 22): its changes count.
+            content = await content_digest(self.store.connection)
+            digest = f"{content}|{await self.store.faq.stamp()}"
             if digest != self._digest:
                 self._pages.clear()
                 self._chrome.clear()

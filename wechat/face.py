@@ -185,9 +185,11 @@ class WeChatFace:
             return
         try:
             await self.on_question(AskedQuestion(FACE, user, text, lang, answered))
-        except Exception:
+        except Exception as error:
             # The report is the organizers' tool; the user's answer never waits on its failure.
-            log.exception("WeChat question not recorded for the report")
+            if not is_storage_failure(error):
+                raise
+            log.warning("WeChat question not noted for the report: %s", error)
 
 
 def _conversation(user: str) -> tuple[str, str]:

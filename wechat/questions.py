@@ -1,10 +1,9 @@
 """The hook through which the WeChat face's questions reach the organizers' report.
 
-The unanswered-question report (branch `organizers`, issue "organizers learn what people could
-not find") is not on main yet; the face calls `QuestionHook` once per question (a retried
-MsgId is not asked again), and the process wires it to that report when it lands. Until then
-the process passes none and nothing is stored: a question is kept only where the report keeps
-Telegram's.
+The face calls `QuestionHook` once per question (a retried MsgId is not asked again; small
+talk is no question), with the engine's verdict. The process (bot/wechat_face.py) wires it to
+the unanswered-question report (/unanswered, storage/unanswered.py): a question the article
+does not answer is noted there exactly as Telegram's are, the text and its language, no user.
 """
 
 from __future__ import annotations

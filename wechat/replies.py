@@ -83,10 +83,15 @@ class Replies:
         )
         if answer.verdict is Verdict.SMALL_TALK:
             return Reply(plain_text(honest_html(answer, lang, self.t)), question=False)
-        if answer.best is None:
+        if answer.best is None and answer.organizers is None:
             return await self._unanswered(answer, query, lang)
+        parts: list[str] = []
+        if answer.organizers is not None:  # the organizers' FAQ answers first, marked as theirs
+            parts.append(f"{self.say(lang, 'faq.from')}\n{_with_links(answer.organizers.answer)}")
+        if answer.best is None:
+            return Reply("\n\n".join(parts))
         # The answering sentence first; a guessed spelling is said after it.
-        parts = [self._sentence(answer.best, lang)]
+        parts.append(self._sentence(answer.best, lang))
         if answer.corrections:
             words = ", ".join(meant for _, meant in answer.corrections)
             parts.append(self.say(lang, "answer.did_you_mean", words=words))

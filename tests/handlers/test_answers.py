@@ -75,9 +75,12 @@ async def test_the_answering_sentence_comes_first_with_matched_words_in_bold(
     assert first_line in plain(text.split("\n\n", 1)[0]), text
     if bold:
         assert f"<b>{bold}</b>" in text, text
-    # At most two other facts, and buttons to the cards (callback data under 64 bytes).
+    # At most two other facts, buttons to the cards (callback data under 64 bytes), and the
+    # Helpful / Not helpful pair (issue 22) above the menu.
     assert text.count("\n• ") <= 2
-    assert callbacks(call) and all(data.startswith("card:") for data in callbacks(call))
+    cards = [data for data in callbacks(call) if data not in ("fb:up", "fb:dn")]
+    assert cards and all(data.startswith("card:") for data in cards)
+    assert callbacks(call)[-3:-1] == ["fb:up", "fb:dn"]
 
 
 async def test_a_typo_gets_did_you_mean_and_the_answer(live: BotApiEmulator) -> None:

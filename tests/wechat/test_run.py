@@ -39,6 +39,13 @@ async def test_run_answers_wechat_and_counts_its_users_in_stats(tmp_path: Path) 
             for _ in range(3):
                 await platform.deliver(body, chinese.openid)
             assert "English" in (await english.say("English") or "")
+            # Not in the article: noted for the organizers' report, once for three deliveries.
+            weather = wx.text(
+                english.openid, platform.account, "Nanjing weather forecast", wx.next_msg_id()
+            )
+            for _ in range(3):
+                delivery = await platform.deliver(weather, english.openid)
+                assert delivery.shown is not None and delivery.shown.startswith("🤷")
         # Telegram still answers in the same process.
         about = await ask(bot.emulator, 5551, "/about")
         assert about.params["text"]
@@ -46,4 +53,7 @@ async def test_run_answers_wechat_and_counts_its_users_in_stats(tmp_path: Path) 
         # The admin writes in English (Telegram's language_code "en").
         assert "WeChat users: 2" in stats
         assert "• WeChat, English: 1" in stats and "• WeChat, 中文: 1" in stats
+        report = (await ask(bot.emulator, ADMIN_ID, "/unanswered")).params["text"]
+        assert "Nanjing weather forecast" in report
+        assert "1× <i>Nanjing weather forecast</i> · not in the article 1," in report
     assert TOKEN not in bot.log()
