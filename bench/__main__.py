@@ -29,6 +29,7 @@ BENCHMARKS = (
     "scheduled",
     "reminders",
     "crash",
+    "wechat",
 )
 
 

@@ -116,6 +116,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="you (Telegram user 1) are an organizer: /broadcast, /stats, /reload",
     )
     chat.add_argument(
+        "--wechat",
+        action="store_true",
+        help="talk to the WeChat face instead, through the WeChat server emulator",
+    )
+    chat.add_argument(
         "--log",
         type=Path,
         default=None,
@@ -134,6 +139,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     site.add_argument(
         "--port", type=int, default=None, help="port to listen on, 0 for any (default: [web] port)"
     )
+
+    menu = commands.add_parser(
+        "wechat-menu",
+        help="print the WeChat custom menu JSON (and post it, with wechat.app_id and app_secret)",
+    )
+    menu.add_argument(
+        "--config", type=Path, default=None, help="config file (default: as for run, if present)"
+    )
+    menu.add_argument("--lang", choices=LANGUAGES, default="zh", help="the menu's language")
 
     qr = commands.add_parser(
         "qr",
@@ -206,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _web(args.config, args.host, args.port)
         if args.command == "qr":
             return _qr(args.out, args.config, args.username)
+        if args.command == "wechat-menu":
+            return _wechat_menu(args.config, args.lang)
         return _chat(args)
     except (
         ConfigError,
@@ -233,6 +249,7 @@ def _run(path: Path, allow_empty: bool = False) -> int:
     from bot.web_server import ProcessWebServer, wanted
 
     settings = load_settings(path)
+    register_settings_secrets(settings)
     token = require_token(settings, path)
     register_secret(token)
     if settings.webhook is not None and settings.webhook.secret_token is not None:
@@ -251,6 +268,10 @@ def _run(path: Path, allow_empty: bool = False) -> int:
     try:
         asyncio.run(check_telegram(settings, token, path))
         configure_logging()
+        if settings.wechat is not None and not settings.web.enabled:
+            logging.getLogger(__name__).warning(
+                "[wechat] is set but [web] enabled = false: `run` does not serve WeChat"
+            )
         application = build_application(settings, token, content)
         web = ProcessWebServer(settings) if wanted(settings) else None
         asyncio.run(_serve_replicated(settings, serve(application, web=web)))
@@ -301,8 +322,16 @@ def _chat(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.config) if args.config else None
     if settings is not None:
+        register_settings_secrets(settings)
         check_storage(settings)
     _chat_logging(args.log)
+    if args.wechat:  # issue 23: the WeChat face through the WeChat server emulator
+        from bot.wechat_chat import run_wechat_chat
+
+        try:
+            return asyncio.run(run_wechat_chat(settings, args.lang))
+        except KeyboardInterrupt:
+            return 0
     try:
         return asyncio.run(run_chat(settings, ChatOptions(language=args.lang, admin=args.admin)))
     except KeyboardInterrupt:
@@ -316,12 +345,44 @@ def _web(path: Path | None, host: str | None, port: int | None) -> int:
 
     settings = load_settings(path) if path else None
     if settings is not None:
+        register_settings_secrets(settings)
         # Validate the content up front, as `run` does: a broken file is one line and exit 2.
         load_content(settings.storage.content)
     if port is not None and not 0 <= port <= 65535:
         raise ConfigError(f"--port: must be 0..65535 (got {port})")
     configure_logging()
     return asyncio.run(serve_site(settings, host, port))
+
+
+def register_settings_secrets(settings: Settings) -> None:
+    """Never log the configured secrets other than the bot token (the WeChat token and keys)."""
+    if settings.wechat is not None:
+        for secret in settings.wechat.secrets():
+            register_secret(secret)
+
+
+def _wechat_menu(config: Path | None, lang: str) -> int:
+    from bot.wechat_face import print_menu
+    from storage.store import Store
+    from wording.i18n import Translator, load_catalogs
+
+    path = config or default_config_path()
+    settings = load_settings(path, require_file=config is not None)
+    register_settings_secrets(settings)
+    loaded = load_content(settings.storage.content)
+
+    async def menu() -> int:
+        with tempfile.TemporaryDirectory() as scratch:
+            # The menu comes from the content file alone: a scratch store, never the database.
+            store = await Store.open(
+                Path(scratch) / "menu.sqlite3", settings.storage.content, loaded
+            )
+            try:
+                return await print_menu(settings, store, Translator(load_catalogs()), lang)
+            finally:
+                await store.close()
+
+    return asyncio.run(menu())
 
 
 # Telegram usernames: 5-32 characters, a letter first, then letters, digits, underscores.

@@ -33,12 +33,16 @@ from handlers.settings import (
 
 # The programme's source and reminders: read by both faces, so it lives below them.
 from storage.programme_file import ProgrammeSettings
+from wechat.settings import WeChatSettings
 
 DEFAULT_CONFIG_PATH = "config.toml"
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
 CONFIG_ENV = "BOT_CONFIG"
 ENV_PREFIX = "BOT_"
 ENV_NESTED_DELIMITER = "__"
+# Keys whose values are never echoed in an error message.
+# Keys whose values are never repeated back in an error (a replica URL may carry a password).
+_SECRET_KEYS = frozenset({"token", "secret_token", "encoding_aes_key", "app_secret", "replica_url"})
 
 
 class _Section(BaseModel):
@@ -126,6 +130,8 @@ class Settings(BaseSettings):
     backup: BackupSettings = Field(default_factory=BackupSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
     programme: ProgrammeSettings = Field(default_factory=ProgrammeSettings)
+    # The WeChat face (issue 23): present = served by the process's web server.
+    wechat: WeChatSettings | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -245,8 +251,7 @@ def _describe(error: ValidationError, path: Path | None) -> str:
         else:
             given = problem.get("input")
             # Never echo the token, even a malformed one.
-            # A replica URL may carry a password (refused, and never repeated back).
-            secret = any(key in problem["loc"] for key in ("token", "secret_token", "replica_url"))
+            secret = bool(_SECRET_KEYS & set(loc))
             shown = (
                 "" if secret or isinstance(given, dict) or given is None else f" (got {given!r})"
             )

@@ -1,5 +1,6 @@
-"""`python -m bot web`: the site (and its health check) with no Telegram token; and the site's
-routes on the process's one web server."""
+"""`python -m bot web`: the site (and its health check) with no Telegram token, and the WeChat
+endpoint when `[wechat]` is set (a WeChat-only deployment); the routes of the process's one web
+server."""
 
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ log = logging.getLogger(__name__)
 def build_server(
     settings: Settings, store: Store, translate: Translator, bot_username: str | None = None
 ) -> WebServer:
-    """A web server with the health check and the site; `run` adds readiness and the webhook
-    endpoint to it (bot/web_server.py)."""
+    """A web server with the health check, the site and, with `[wechat]`, the WeChat face;
+    `run` adds readiness and the webhook endpoint to it (bot/web_server.py)."""
     site = Site(
         store,
         translate,
@@ -39,6 +40,10 @@ def build_server(
     server = WebServer(middlewares=[site.middleware])
     server.add_routes(health_routes(store))
     server.add_routes(site.routes())
+    if settings.wechat is not None:  # issue 23: the WeChat face, on the same server
+        from bot.wechat_face import wechat_routes
+
+        server.add_routes(wechat_routes(settings, store, translate))
     return server
 
 

@@ -568,6 +568,7 @@ async def stats_command(update: Update, context: BotContext) -> None:
                 subscribers=subscribers,
             )
         )
+    lines.extend(await _wechat_stats(data, language))  # issue 23: users by face
     recent = await data.store.broadcasts.recent(RECENT_SHOWN)
     lines.append("")
     lines.append(t(language, "stats.broadcasts") if recent else t(language, "stats.no_broadcasts"))
@@ -591,6 +592,20 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if favourites:
         lines += ["", *favourites]
     await reply(update, Html("\n".join(lines)))
+
+
+async def _wechat_stats(data: BotData, language: str) -> list[str]:
+    """The WeChat face's users (by the language they are answered in), if it ever had any."""
+    t = data.translate
+    users = await data.store.wechat_users.count()
+    if not users:
+        return []
+    lines = ["", t(language, "wechat.stats", users=users)]
+    for lang, count in (await data.store.wechat_users.by_language()).items():
+        lines.append(
+            t(language, "wechat.stats_language", language=t(lang, "language.name"), users=count)
+        )
+    return lines
 
 
 CSV_COLUMNS = ("id", "created_at", "status", "audience", *Counts().as_params())

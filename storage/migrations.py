@@ -521,6 +521,17 @@ CREATE TABLE programme_deliveries (
 CREATE INDEX programme_deliveries_due ON programme_deliveries (state, due_at);
 """
 
+
+# 11 (issue 23): the WeChat face's people, by openid (WeChat's id of a user for this account, sent
+#    with every message), with the language they chose by sending its name; nothing else.
+WECHAT_USERS = f"""
+CREATE TABLE wechat_users (
+    openid     TEXT PRIMARY KEY,
+    language   TEXT CHECK (language IN {LANGUAGES_SQL}),
+    first_seen INTEGER NOT NULL
+) WITHOUT ROWID;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     FACT_STORE,
     BROADCASTS,
@@ -532,4 +543,5 @@ MIGRATIONS: tuple[str, ...] = (
     ORGANIZERS_LOOP,  # issue 22: the loop with the organizers
     BROADCAST_SOURCES,  # issue 26: a replayed /broadcast finds its draft
     PROGRAMME,  # issue 24: the conference programme, favourites, reminders
+    WECHAT_USERS,  # issue 23: the WeChat face's users and their languages
 )

@@ -33,6 +33,7 @@ from storage.programme_file import load_programme
 from storage.subscribers import SubscriberStore
 from storage.unanswered import UnansweredStore
 from storage.users import UserStore
+from storage.wechat_users import WeChatUserStore
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class Store:
         self.inbox = InboxStore(connection)
         # The conference programme, if an organizer provides one ([programme] source).
         self.programme = ProgrammeStore(connection)
+        # The WeChat face's users (issue 23): openids and their chosen languages.
+        self.wechat_users = WeChatUserStore(connection)
 
     @classmethod
     async def open(
@@ -77,6 +80,7 @@ class Store:
             await sync_content(connection, content, digest, Indexer())
             store = cls(connection, content_path, path)
             await store.users.load_choices()
+            await store.wechat_users.load()
         except BaseException:
             await connection.close()
             raise

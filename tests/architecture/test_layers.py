@@ -1,14 +1,14 @@
 """The floor plan, enforced: every import between the top-level packages points downward.
 
     bot                       the process: command line, composition root; nothing imports it
-    handlers  web             the faces, side by side; no face imports another
+    handlers  web  wechat     the faces, side by side; no face imports another
     wording                   what every face says: catalogs, names, answer sentences
     answers                   the answer engine: language, questions, ranking; no SQL
     storage                   every database connection, the content model
     redaction                 secrets kept out of logs and printed errors (any layer uses it)
 
-The emulators (tgemu) are tools of the process and the tests, never of a face. The graph is read
-from the source with `ast` (type-only imports count too: a reader follows them all the same).
+The emulators (tgemu, wxemu) are tools of the process and the tests, never of a face. The graph
+is read from the source with `ast` (type-only imports count too: a reader follows them all the same).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "bot": 5,
     "handlers": 4,
     "web": 4,
+    "wechat": 4,
     "wording": 3,
     "answers": 2,
     "storage": 1,
@@ -30,7 +31,7 @@ LAYERS: dict[str, int] = {
     "redaction": 0,
 }
 # Packages that only the process (and tests, benchmarks) may use.
-TOOLS: dict[str, int] = {"tgemu": -1}
+TOOLS: dict[str, int] = {"tgemu": -1, "wxemu": -1}
 PACKAGES = {**LAYERS, **TOOLS}
 # Database drivers: only storage talks to them.
 DRIVERS = {"sqlite3", "aiosqlite"}

@@ -35,6 +35,7 @@ BENCHMARKS = (
     "scheduled",
     "reminders",
     "crash",
+    "wechat",
 )
 # Figures that are signed by nature: a reminder's lateness is negative when it went early.
 SIGNED = ("reminder lateness", "earliest reminder before")
@@ -200,3 +201,9 @@ def test_reminders_reached_every_follower_once_before_the_start(report: dict[str
     assert result["counts"]["reminders_sent_missed_other"] == [100, 0, 0]
     for figure in ("followers not reminded", "followers reminded twice", "reminders after"):
         assert _metric(result, figure)["max"] == 0, figure
+
+
+def test_wechat_answered_every_question_of_every_user(report: dict[str, Any]) -> None:
+    result = _result(report, "wechat")
+    # Quick mode: 50 users x 2 questions, each reply checked by the WeChat emulator.
+    assert result["counts"]["wechat_answered"] == [100.0]
