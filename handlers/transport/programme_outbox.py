@@ -40,6 +40,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from handlers.kit import programme_view as view
 from handlers.transport.aiohttp_request import ConnectionLost, NotSent
+from handlers.transport.delivery import GONE
 from handlers.transport.flood_wait import retry_seconds
 from storage.db import is_storage_failure
 from storage.programme import DeliveryKind, DeliveryOutcome, DeliveryRow, ProgrammeStore
@@ -60,7 +61,6 @@ BATCH = 200
 IDLE = 1.0
 MAX_ATTEMPTS = 5
 BACKOFF = 2.0
-GONE = ("chat not found", "user is deactivated", "bot was blocked", "bot was kicked")
 
 
 class ProgrammeOutbox:
