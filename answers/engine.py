@@ -1,7 +1,8 @@
 """The answer engine: a question in, a face-neutral verdict and the facts behind it out.
 
-    answer = await store.answers.ask("How many researchers does JITRI have?", "en", limit=3,
-                                     conversation=chat_id)
+    engine = answer_engine(store)   # bot/services.py, once per process
+    answer = await engine.ask("How many researchers does JITRI have?", "en", limit=3,
+                              conversation=chat_id)
     answer.verdict          # Verdict.ANSWERED | NOT_IN_ARTICLE | SMALL_TALK | EMPTY
     answer.best.fields      # ANSWERED: {"value": "8000", "label": "researchers working at JITRI"}
     answer.best.marks       # the shown texts split into (segment, matched) pairs for bold
@@ -12,7 +13,7 @@
     answer.suggestions      # cards to offer when the question is not answered
     answer.talk             # SMALL_TALK: TalkKind.GREETING, THANKS, GOODBYE, IDENTITY, HELP…
     answer.followed         # True when the question was read as referring back to `about`
-    store.answers.note(chat_id, "person:oleg-azarov")   # a pressed card names the subject
+    engine.note(chat_id, "person:oleg-azarov")   # a pressed card names the subject
 
 Every face (plain messages, /search, inline mode, the web site's search, WeChat) asks the same
 `ask` and must show the same verdict: an answer only when ANSWERED; for NOT_IN_ARTICLE a

@@ -7,7 +7,7 @@ its set or its vocabulary; the engine is never tuned to it phrase by phrase).
 In-process on the real store (temp file, migrations, the bundled content), as the bot opens it.
 A question counts as answered when one of its expected texts appears in the facts the reply
 would show (the best and up to two more, rendered by wording/answer_view.py as the bot does).
-Latency is `store.answers.ask` alone, after one warm-up pass (which loads the index and, for
+Latency is `engine.ask` alone, after one warm-up pass (which loads the index and, for
 Chinese, the segmenter).
 
 The honesty set (bench/answers_scope.toml, issue 21) measures the verdict per language: out of
@@ -23,10 +23,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from answers.engine import Verdict
+from answers.engine import AnswerEngine, Verdict
 from bench.harness import Metric, Result, percentile, workdir
+from bot.services import answer_engine, open_store
 from storage.content import LANGUAGES
-from storage.store import Store
 from wording.answer_view import fact_html
 from wording.i18n import Translator, load_catalogs
 from wording.text import plain_text
@@ -47,16 +47,16 @@ def load_questions(path: Path = QUESTIONS) -> Questions:
     return {lang: [(q, list(expected)) for q, expected in data[lang]] for lang in LANGUAGES}
 
 
-async def reply_lines(store: Store, t: Translator, question: str, lang: str) -> list[str]:
+async def reply_lines(engine: AnswerEngine, t: Translator, question: str, lang: str) -> list[str]:
     """The facts the bot's reply would show, as plain text, the answering one first."""
-    answer = await store.answers.ask(question, lang, limit=FACTS_SHOWN)
+    answer = await engine.ask(question, lang, limit=FACTS_SHOWN)
     facts = [answer.best, *answer.others] if answer.best else []
     return [plain_text(fact_html(fact, lang, t)) for fact in facts]
 
 
-async def reply_text(store: Store, t: Translator, question: str, lang: str) -> str:
+async def reply_text(engine: AnswerEngine, t: Translator, question: str, lang: str) -> str:
     """The facts the bot's reply would show, as plain text."""
-    return "\n".join(await reply_lines(store, t, question, lang))
+    return "\n".join(await reply_lines(engine, t, question, lang))
 
 
 def load_scope(path: Path = SCOPE) -> dict[str, dict[str, list[Any]]]:
@@ -65,16 +65,18 @@ def load_scope(path: Path = SCOPE) -> dict[str, dict[str, list[Any]]]:
     return {lang: data[lang] for lang in LANGUAGES}
 
 
-async def verdicts(store: Store, questions: list[str], lang: str) -> list[Verdict]:
+async def verdicts(engine: AnswerEngine, questions: list[str], lang: str) -> list[Verdict]:
     """The engine's verdict on each question, each asked alone (no conversation)."""
-    return [(await store.answers.ask(q, lang, limit=FACTS_SHOWN)).verdict for q in questions]
+    return [(await engine.ask(q, lang, limit=FACTS_SHOWN)).verdict for q in questions]
 
 
-async def followup_reply(store: Store, t: Translator, turns: tuple[str, str], lang: str) -> str:
+async def followup_reply(
+    engine: AnswerEngine, t: Translator, turns: tuple[str, str], lang: str
+) -> str:
     """The second turn's reply (plain text) in a conversation that asked the first."""
     conversation = object()
-    await store.answers.ask(turns[0], lang, limit=FACTS_SHOWN, conversation=conversation)
-    answer = await store.answers.ask(turns[1], lang, limit=FACTS_SHOWN, conversation=conversation)
+    await engine.ask(turns[0], lang, limit=FACTS_SHOWN, conversation=conversation)
+    answer = await engine.ask(turns[1], lang, limit=FACTS_SHOWN, conversation=conversation)
     facts = [answer.best, *answer.others] if answer.best else []
     return "\n".join(plain_text(fact_html(fact, lang, t)) for fact in facts)
 
@@ -84,7 +86,7 @@ def _share(hit: int, total: int) -> float:
 
 
 async def _honesty(
-    store: Store,
+    engine: AnswerEngine,
     t: Translator,
     scope: dict[str, dict[str, list[Any]]],
     answerable: dict[str, list[str]],
@@ -94,9 +96,9 @@ async def _honesty(
     figures = {}
     for lang in LANGUAGES:
         part = scope[lang]
-        out = await verdicts(store, part["out_of_scope"], lang)
-        talk = await verdicts(store, part["small_talk"], lang)
-        fair = await verdicts(store, answerable[lang], lang)
+        out = await verdicts(engine, part["out_of_scope"], lang)
+        talk = await verdicts(engine, part["small_talk"], lang)
+        fair = await verdicts(engine, answerable[lang], lang)
         declined = sum(v is Verdict.NOT_IN_ARTICLE for v in out)
         wrongly_declined = sum(v is Verdict.NOT_IN_ARTICLE for v in (*fair, *talk))
         talked = sum(v is Verdict.SMALL_TALK for v in talk)
@@ -118,7 +120,7 @@ async def _honesty(
         ]
         right = 0
         for first, second, expected in part["followups"]:
-            text = await followup_reply(store, t, (first, second), lang)
+            text = await followup_reply(engine, t, (first, second), lang)
             if any(e in text for e in expected):
                 right += 1
             else:
@@ -134,14 +136,14 @@ async def _honesty(
 
 
 async def _accuracy(
-    store: Store, t: Translator, questions: Questions, label: str, missed: list[str]
+    engine: AnswerEngine, t: Translator, questions: Questions, label: str, missed: list[str]
 ) -> dict[str, tuple[float, float]]:
     """Per language: the share answered in the reply, and the share answered by its first fact."""
     shares = {}
     for lang, items in questions.items():
         answered = first = 0
         for question, expected in items:
-            lines = await reply_lines(store, t, question, lang)
+            lines = await reply_lines(engine, t, question, lang)
             text = "\n".join(lines)
             if any(e in text for e in expected):
                 answered += 1
@@ -167,15 +169,16 @@ async def run(quick: bool) -> Result:
     # processes is not counted): the wall time's tail on a shared machine is mostly waiting.
     cpu: dict[str, list[list[float]]] = {lang: [] for lang in LANGUAGES}
     async with workdir() as tmp:
-        store = await Store.open(tmp / "answers.sqlite3")
+        store = await open_store(tmp / "answers.sqlite3")
+        engine = answer_engine(store)
         try:
             for label, questions in sets.items():
-                accuracy[label] = await _accuracy(store, t, questions, label, missed)
+                accuracy[label] = await _accuracy(engine, t, questions, label, missed)
             answerable = {
                 lang: [q for questions in sets.values() for q, _ in questions[lang]]
                 for lang in LANGUAGES
             }
-            honesty = await _honesty(store, t, scope, answerable, missed)
+            honesty = await _honesty(engine, t, scope, answerable, missed)
             for _ in range(rounds):
                 for lang in LANGUAGES:
                     samples = []
@@ -185,7 +188,7 @@ async def run(quick: bool) -> Result:
                             for question, _expected in questions[lang]:
                                 started = time.perf_counter()
                                 used = time.thread_time()
-                                await store.answers.ask(question, lang, limit=FACTS_SHOWN)
+                                await engine.ask(question, lang, limit=FACTS_SHOWN)
                                 cpu_samples.append((time.thread_time() - used) * 1000)
                                 samples.append((time.perf_counter() - started) * 1000)
                     timings[lang].append(samples)

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import ADMIN_ID, BotProcess, Emulator, fresh_user_ids, write_config
-from storage.store import Store
+from bot.services import open_store
 
 
 async def seed_subscribers(db_path: Path, count: int) -> list[int]:
     """`count` new subscribed users (English), written before the bot starts."""
     users = fresh_user_ids(count)
-    store = await Store.open(db_path)
+    store = await open_store(db_path)
     try:
         # Implicit transaction for the whole seed: one commit instead of one per statement.
         store.connection.isolation_level = "DEFERRED"

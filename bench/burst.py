@@ -21,7 +21,7 @@ from bench.harness import (
     workdir,
     write_config,
 )
-from storage.store import Store
+from bot.services import open_store
 
 NAME = "burst"
 
@@ -32,7 +32,7 @@ async def peak_rss_mib(count: int) -> tuple[float, float]:
         db = tmp / "bot.sqlite3"
         # A bot in service already has its database: the content (and the answer engine's
         # index) are built once, on the first start, whose own peak is not the burst's.
-        store = await Store.open(db)
+        store = await open_store(db)
         await store.close()
         config = write_config(tmp, emulator.base_url, db)
         bot = BotProcess.ours(config)

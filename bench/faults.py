@@ -34,8 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import dump_toml
+from bot.services import open_store
 from storage.content import bundled_content_path
-from storage.store import Store
 from tgemu import BotApiEmulator, Call
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,7 +112,7 @@ async def draft(emulator: BotApiEmulator, text: str) -> tuple[int, Call]:
 
 
 async def seed(db_path: Path, users: list[int]) -> None:
-    store = await Store.open(db_path)
+    store = await open_store(db_path)
     try:
         store.connection.isolation_level = "DEFERRED"
         for user in users:

@@ -36,8 +36,8 @@ from bench.harness import (
     percentile,
     workdir,
 )
+from bot.services import open_store
 from storage.db import connect
-from storage.store import Store
 
 NAME = "reminders"
 RATE = 30.0
@@ -79,7 +79,7 @@ def _programme(directory: Path, start: dt.datetime) -> Path:
 
 async def _seed(db: Path, source: Path, users: list[int]) -> None:
     """Import the programme and star its session for every user, before the bot starts."""
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         await store.reload_programme(source)
     finally:

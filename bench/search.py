@@ -1,7 +1,7 @@
 """6. Search: latency of answering a question on the real store, in-process, per language.
 
 Times what the chat, /search and inline mode do with a question: the answer engine
-(`store.answers.ask`: question reading, stemming, the answer index, the substring fallback
+(the engine's `ask`: question reading, stemming, the answer index, the substring fallback
 when nothing answers). Opens the store on a temp file (migrations and the bundled content, as
 the bot does), warms it up, then times every query many times. Hits are the facts the answer
 shows, in the query's own language; a miss shows none.
@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from bench.harness import Metric, Result, percentile, workdir
-from storage.store import Store
+from bot.services import answer_engine, open_store
 
 NAME = "search"
 # The answer engine's latency target, as in bench/answers.py.
@@ -35,11 +35,12 @@ async def run(quick: bool) -> Result:
     per_language: dict[str, tuple[list[float], list[float]]] = {lang: ([], []) for lang in QUERIES}
     found: dict[str, int] = {}
     async with workdir() as tmp:
-        store = await Store.open(tmp / "search.sqlite3")
+        store = await open_store(tmp / "search.sqlite3")
+        engine = answer_engine(store)
         try:
             for lang, query_list in QUERIES.items():
                 for query in query_list:
-                    answer = await store.answers.ask(query, lang)
+                    answer = await engine.ask(query, lang)
                     found[query] = (answer.best is not None) + len(answer.others)
             for _ in range(rounds):
                 for lang, query_list in QUERIES.items():
@@ -47,7 +48,7 @@ async def run(quick: bool) -> Result:
                     for _ in range(iterations):
                         for query in query_list:
                             started = time.perf_counter()
-                            await store.answers.ask(query, lang)
+                            await engine.ask(query, lang)
                             timings.append((time.perf_counter() - started) * 1000)
                     per_language[lang][0].append(percentile(timings, 50))
                     per_language[lang][1].append(percentile(timings, 99))

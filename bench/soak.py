@@ -12,7 +12,7 @@ import asyncio
 import time
 
 from bench.harness import BotProcess, emulator_process, workdir, write_config
-from storage.store import Store
+from bot.services import open_store
 
 TEXTS = ("/about", "/start", "Who is Azarov?", "JITRI", "/help", "what is the date")
 CARDS = ("card:about", "card:welcome", "card:orgs")
@@ -24,7 +24,7 @@ async def soak(
     samples: list[tuple[float, float]] = []
     async with workdir() as tmp, emulator_process() as emulator:
         db = tmp / "bot.sqlite3"
-        store = await Store.open(db)
+        store = await open_store(db)
         await store.close()
         bot = BotProcess.ours(write_config(tmp, emulator.base_url, db, bot={"flood_burst": 1000}))
         await bot.start(emulator)

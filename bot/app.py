@@ -13,6 +13,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
 from bot.config import Settings
+from bot.services import answer_engine, open_store
 from handlers.admin import resume_confirmations
 from handlers.content_admin import publish_commands
 from handlers.kit.context import BotApplication, BotData
@@ -28,7 +29,6 @@ from handlers.transport.processor import PerChatUpdateProcessor
 from handlers.transport.programme_outbox import ProgrammeOutbox
 from storage.content import LoadedContent
 from storage.programme_file import ProgrammeError
-from storage.store import Store
 from wording.i18n import Translator, load_catalogs
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,10 @@ def build_application(
         data.settings = settings
         data.translate = Translator(load_catalogs())
         data.flood = FloodGuard(settings.bot.flood_burst, settings.bot.flood_window)
-        data.opened_store = await Store.open(
+        data.opened_store = await open_store(
             settings.storage.path, settings.storage.content, content
         )
+        data.opened_answers = answer_engine(data.opened_store)
         data.storage_health.watch(data.store.probe_write)
         data.opened_inbox = inbox
         await inbox.open(

@@ -362,8 +362,8 @@ def register_settings_secrets(settings: Settings) -> None:
 
 
 def _wechat_menu(config: Path | None, lang: str) -> int:
+    from bot.services import open_store
     from bot.wechat_face import print_menu
-    from storage.store import Store
     from wording.i18n import Translator, load_catalogs
 
     path = config or default_config_path()
@@ -374,7 +374,7 @@ def _wechat_menu(config: Path | None, lang: str) -> int:
     async def menu() -> int:
         with tempfile.TemporaryDirectory() as scratch:
             # The menu comes from the content file alone: a scratch store, never the database.
-            store = await Store.open(
+            store = await open_store(
                 Path(scratch) / "menu.sqlite3", settings.storage.content, loaded
             )
             try:
@@ -397,9 +397,9 @@ def _qr(out: Path, config: Path | None, username: str | None) -> int:
 
 
 async def _print_set(out: Path, settings: Settings, path: Path, username: str | None) -> int:
+    from bot.services import open_store
     from handlers.kit.posters import write_print_set
     from handlers.posters import poster_links
-    from storage.store import Store
     from wording.i18n import Translator, load_catalogs
 
     name = username or settings.telegram.username or await _ask_username(settings, path)
@@ -409,7 +409,7 @@ async def _print_set(out: Path, settings: Settings, path: Path, username: str | 
     loaded = load_content(settings.storage.content)
     with tempfile.TemporaryDirectory() as scratch:
         # The codes come from the content file alone: a scratch store, never the bot's database.
-        store = await Store.open(Path(scratch) / "qr.sqlite3", settings.storage.content, loaded)
+        store = await open_store(Path(scratch) / "qr.sqlite3", settings.storage.content, loaded)
         try:
             links = await poster_links(store.facts, Translator(load_catalogs()), name)
         finally:

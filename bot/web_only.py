@@ -11,7 +11,9 @@ import signal
 import tempfile
 from pathlib import Path
 
+from answers.engine import AnswerEngine
 from bot.config import Settings, load_settings
+from bot.services import answer_engine, open_store
 from storage.programme_file import ProgrammeError
 from storage.store import Store
 from web.health import health_routes
@@ -23,12 +25,17 @@ log = logging.getLogger(__name__)
 
 
 def build_server(
-    settings: Settings, store: Store, translate: Translator, bot_username: str | None = None
+    settings: Settings,
+    store: Store,
+    engine: AnswerEngine,
+    translate: Translator,
+    bot_username: str | None = None,
 ) -> WebServer:
     """A web server with the health check, the site and, with `[wechat]`, the WeChat face;
     `run` adds readiness and the webhook endpoint to it (bot/web_server.py)."""
     site = Site(
         store,
+        engine,
         translate,
         SiteSettings(
             default_language=settings.bot.default_language,
@@ -43,7 +50,7 @@ def build_server(
     if settings.wechat is not None:  # issue 23: the WeChat face, on the same server
         from bot.wechat_face import wechat_routes
 
-        server.add_routes(wechat_routes(settings, store, translate))
+        server.add_routes(wechat_routes(settings, store, engine, translate))
     return server
 
 
@@ -59,10 +66,12 @@ async def serve_site(settings: Settings | None, host: str | None, port: int | No
             settings.storage.path = Path(workdir) / "web.sqlite3"
         host = settings.web.host if host is None else host
         port = settings.web.port if port is None else port
-        store = await Store.open(settings.storage.path, settings.storage.content)
+        store = await open_store(settings.storage.path, settings.storage.content)
         try:
             await _load_programme(store, settings)
-            server = build_server(settings, store, Translator(load_catalogs()))
+            server = build_server(
+                settings, store, answer_engine(store), Translator(load_catalogs())
+            )
             try:
                 await server.start(host, port)
                 await _until_signal()

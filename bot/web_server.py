@@ -40,7 +40,9 @@ class ProcessWebServer:
         if settings.web.enabled:
             from bot.web_only import build_server  # only a process that serves the site loads it
 
-            server = build_server(settings, data.store, data.translate, data.bot_username)
+            server = build_server(
+                settings, data.store, data.answers, data.translate, data.bot_username
+            )
         else:
             server = WebServer()
             server.add_routes(health_routes(data.store))

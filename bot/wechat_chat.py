@@ -20,8 +20,8 @@ from typing import TextIO
 from pydantic import SecretStr
 
 from bot.config import Settings, load_settings
+from bot.services import answer_engine, open_store
 from bot.wechat_face import wechat_endpoint
-from storage.store import Store
 from web.server import WebServer
 from wechat.replies import MENU_CARDS
 from wechat.settings import WeChatSettings
@@ -44,11 +44,11 @@ async def run_wechat_chat(settings: Settings | None, lang: str | None) -> int:
         chosen = _chat_settings(settings, Path(workdir))
         section = chosen.wechat
         assert section is not None
-        store = await Store.open(chosen.storage.path, chosen.storage.content)
+        store = await open_store(chosen.storage.path, chosen.storage.content)
         server = WebServer()
         try:
             translate = Translator(load_catalogs())
-            endpoint = wechat_endpoint(chosen, store, translate)
+            endpoint = wechat_endpoint(chosen, store, answer_engine(store), translate)
             server.add_routes(endpoint.routes())
             url = await server.start("127.0.0.1", 0)
             platform = WeChatPlatform(

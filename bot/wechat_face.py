@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from answers.engine import AnswerEngine
 from bot.config import ConfigError, Settings
 from storage.store import Store
 from storage.unanswered import Reason
@@ -32,6 +33,7 @@ API_TIMEOUT = 15.0
 def wechat_endpoint(
     settings: Settings,
     store: Store,
+    engine: AnswerEngine,
     translate: Translator,
     on_question: QuestionHook | None = None,
 ) -> WeChatEndpoint:
@@ -43,24 +45,26 @@ def wechat_endpoint(
         section.app_id,
         section.encoding_aes_key.get_secret_value() if section.encoding_aes_key else None,
     )
-    replies = Replies(store, translate, settings.web.base_url)
+    replies = Replies(store, engine, translate, settings.web.base_url)
     return WeChatEndpoint(protocol, WeChatFace(store, replies, on_question), section.path)
 
 
-def wechat_routes(settings: Settings, store: Store, translate: Translator) -> web.RouteTableDef:
+def wechat_routes(
+    settings: Settings, store: Store, engine: AnswerEngine, translate: Translator
+) -> web.RouteTableDef:
     """The WeChat routes for the process's web server."""
-    hook = unanswered_report(store)
-    return wechat_endpoint(settings, store, translate, on_question=hook).routes()
+    hook = unanswered_report(store, engine)
+    return wechat_endpoint(settings, store, engine, translate, on_question=hook).routes()
 
 
-def unanswered_report(store: Store) -> QuestionHook:
+def unanswered_report(store: Store, engine: AnswerEngine) -> QuestionHook:
     """WeChat's questions the article does not answer, noted for /unanswered as Telegram's are:
     the text as typed, its language and the engine's normal form; no user, no message."""
 
     async def note(question: AskedQuestion) -> None:
         if question.answered:
             return
-        key = await store.answers.normal_form(question.text)
+        key = await engine.normal_form(question.text)
         await store.unanswered.note(question.text, question.language, key, Reason.NOTHING, None)
 
     return note

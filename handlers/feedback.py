@@ -97,7 +97,7 @@ async def feedback_button(update: Update, context: BotContext) -> None:
             await query.answer(callback_text(t(language, "feedback.stale")), show_alert=True)
             return
         try:
-            key = await data.store.answers.normal_form(asked)
+            key = await data.answers.normal_form(asked)
             token = await data.store.unanswered.note(asked, language, key, Reason.UNHELPFUL, None)
         except Exception as error:
             if not is_storage_failure(error):

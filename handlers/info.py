@@ -103,7 +103,7 @@ async def organization(update: Update, context: BotContext) -> None:
     if not name.strip():
         await send_card(update, context, CardKey.ORGS)
         return
-    matches = await context.bot_data.store.answers.organizations(name)
+    matches = await context.bot_data.answers.organizations(name)
     language = await user_language(update, context)
     t = context.bot_data.translate
     if not matches:
@@ -132,7 +132,7 @@ async def open_card(update: Update, context: BotContext) -> None:
         chat = update.effective_chat
         if chat is not None and chat.type == "private":
             # A pressed card names the subject of a follow-up ("а где он работает?").
-            context.bot_data.store.answers.note(chat.id, key)
+            context.bot_data.answers.note(chat.id, key)
         await query.answer()
         return
     language = await user_language(update, context)

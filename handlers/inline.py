@@ -87,7 +87,7 @@ async def _answer_entries(
     talk (the main cards are offered instead)."""
     data = context.bot_data
     t = data.translate
-    answer = await data.store.answers.ask(text, lang, limit=INLINE_RESULTS_LIMIT)
+    answer = await data.answers.ask(text, lang, limit=INLINE_RESULTS_LIMIT)
     if answer.verdict is Verdict.SMALL_TALK:
         return None
     if answer.best is None:

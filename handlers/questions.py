@@ -120,7 +120,7 @@ async def offer_to_ask(
     data = context.bot_data
     message = update.effective_message
     try:
-        key = await data.store.answers.normal_form(query)
+        key = await data.answers.normal_form(query)
         token = await data.store.unanswered.note(
             query,
             language,

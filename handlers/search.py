@@ -68,7 +68,7 @@ async def answer_search(update: Update, context: BotContext, query: str) -> None
         return  # surely a programme question: a programme word, a room or a time
     chat = update.effective_chat
     private = chat is not None and chat.type == "private"
-    answer = await data.store.answers.ask(
+    answer = await data.answers.ask(
         query, language, limit=FACTS_SHOWN, conversation=chat.id if private and chat else None
     )
     ANSWERS.labels(answer.verdict.value).inc()  # a closed set: the engine's verdicts

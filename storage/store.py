@@ -1,8 +1,8 @@
 """The store: one SQLite connection per process and the repositories that share it.
 
-It also composes the answer engine (answers/) on its connection's answer tables and hands the
-loader the engine's indexer: the one place storage names the engine, until the process (bot/)
-composes it; the loader and the engine's tables (storage/answer_tables.py) do not import it.
+Storage does not know the answer engine (answers/): whoever opens the store hands it the
+engine's indexer (storage/loader.py `AnswerIndexer`), and the process (bot/services.py) builds
+the engine on the store's answer tables and FAQ and subscribes it to their changes.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import asyncio
 import logging
 import secrets
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from answers.engine import AnswerEngine
-from answers.index import Indexer
 from storage.answer_tables import AnswerTables
 from storage.asked import AskedStore
 from storage.broadcasts import BroadcastStore
@@ -27,7 +26,7 @@ from storage.errors import StorageError, as_storage_error, is_storage_failure
 from storage.facts import FactStore
 from storage.faq import FaqStore
 from storage.inbox import InboxStore
-from storage.loader import event_time_zone, sync_content
+from storage.loader import AnswerIndexer, event_time_zone, sync_content
 from storage.programme import ProgrammeStore, ReloadReport
 from storage.programme_file import load_programme
 from storage.subscribers import SubscriberStore
@@ -42,18 +41,23 @@ class Store:
     """Everything the bot keeps; opened in post_init, closed in post_shutdown."""
 
     def __init__(
-        self, connection: aiosqlite.Connection, content_path: Path | None, path: Path
+        self,
+        connection: aiosqlite.Connection,
+        content_path: Path | None,
+        path: Path,
+        indexer: AnswerIndexer,
     ) -> None:
         self.connection = connection
         self.content_path = content_path
         self.path = path
+        self.indexer = indexer
         self.facts = FactStore(connection)
-        # The answer engine (plain-text questions, /search, inline mode, the web site's search).
-        # The organizers' FAQ (issue 22): the engine answers its entries too, and reads them
-        # again whenever they change.
+        # What the answer engine reads: its index rows, and the organizers' FAQ (issue 22),
+        # whose entries it answers too (the FAQ's `on_change` tells it to read them again).
+        self.answer_tables = AnswerTables(connection)
         self.faq = FaqStore(connection)
-        self.answers = AnswerEngine(AnswerTables(connection), extra=self.faq)
-        self.faq.on_change = self.answers.reset
+        # Called after a reload changed the content (the engine reads its index again).
+        self.on_content_change: Callable[[], None] | None = None
         self.asked = AskedStore(connection)
         self.unanswered = UnansweredStore(connection)
         self.users = UserStore(connection)
@@ -68,17 +72,23 @@ class Store:
 
     @classmethod
     async def open(
-        cls, path: Path, content_path: Path | None = None, loaded: LoadedContent | None = None
+        cls,
+        path: Path,
+        content_path: Path | None = None,
+        loaded: LoadedContent | None = None,
+        *,
+        indexer: AnswerIndexer,
     ) -> Store:
-        """Open the database, migrate it and load the content file (`None`: the bundled one).
+        """Open the database, migrate it and load the content file (`None`: the bundled one),
+        with the answer rows `indexer` builds from it.
 
         `loaded` is that file already parsed (the CLI validates it before starting the bot).
         """
         content, digest = loaded or load_content(content_path)
         connection = await connect(path)
         try:
-            await sync_content(connection, content, digest, Indexer())
-            store = cls(connection, content_path, path)
+            await sync_content(connection, content, digest, indexer)
+            store = cls(connection, content_path, path, indexer)
             await store.users.load_choices()
             await store.wechat_users.load()
         except BaseException:
@@ -101,15 +111,15 @@ class Store:
         try:
             connection = await connect(self.path)
             try:
-                changed = await sync_content(connection, content, digest, Indexer())
+                changed = await sync_content(connection, content, digest, self.indexer)
             finally:
                 await connection.close()
         except StorageError:
             raise
         except sqlite3.Error as error:
             raise as_storage_error(error) from None
-        if changed:
-            self.answers.reset()
+        if changed and self.on_content_change is not None:
+            self.on_content_change()
         return changed
 
     async def reload_programme(self, source: Path) -> ReloadReport:

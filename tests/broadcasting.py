@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from storage.store import Store
+from bot.services import open_store
 from tests.conftest import ADMIN_ID, BotProcess, callbacks, write_config
 from tgemu import BotApiEmulator, Call
 
@@ -139,7 +139,7 @@ def report_counts(text: str) -> dict[str, int]:
 
 async def seed_subscribers(db_path: Path, users: dict[int, str]) -> None:
     """Write subscribed users into the database file with the storage API, bot not running."""
-    store = await Store.open(db_path)
+    store = await open_store(db_path)
     try:
         for user_id, language_code in users.items():
             await store.subscribers.subscribe(user_id, language_code)

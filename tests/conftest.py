@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.config import dump_toml
-from storage.store import Store
+from bot.services import open_store
 from tgemu import BotApiEmulator, Call
 
 # As `python -m bot` does (bot/cli.py): PTB clients in the tests read 429s as the bot does.
@@ -196,7 +196,7 @@ def loaded_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("loaded") / "bot.sqlite3"
 
     async def build() -> None:
-        await (await Store.open(path)).close()
+        await (await open_store(path)).close()
 
     asyncio.run(build())
     # Closing the last connection checkpointed the WAL into the file: the file is the database.

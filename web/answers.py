@@ -1,4 +1,4 @@
-"""The site's one door to the answer engine: `ask(store, translate, query, lang)`.
+"""The site's one door to the answer engine: `ask(engine, store, translate, query, lang)`.
 
 The same engine as the bot's replies (answers/engine.py) and the same sentences
 (wording/answer_view.py), so a reader on the web and one in Telegram get the same answer.
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from answers.engine import Verdict
+from answers.engine import AnswerEngine, Verdict
 from storage.store import Store
 from wording.answer_view import fact_html, honest_html
 from wording.i18n import Translator
@@ -51,9 +51,11 @@ class Answer:
     organizers: str | None = None
 
 
-async def ask(store: Store, translate: Translator, query: str, lang: str) -> Answer:
-    """Answer `query` in `lang` from the store."""
-    found = await store.answers.ask(query, lang, limit=FACTS)
+async def ask(
+    engine: AnswerEngine, store: Store, translate: Translator, query: str, lang: str
+) -> Answer:
+    """Answer `query` in `lang` with `engine`; the cards' titles come from `store`."""
+    found = await engine.ask(query, lang, limit=FACTS)
     facts = store.facts
 
     async def hit(card: str, sentence: str = "") -> Hit:

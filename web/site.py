@@ -26,6 +26,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from markupsafe import Markup
 
+from answers.engine import AnswerEngine
 from storage.cards import CardKey, CardKind
 from storage.content import LANGUAGES
 from storage.facts import Source
@@ -96,8 +97,16 @@ def _environment() -> jinja2.Environment:
 class Site:
     """The site's handlers over one store; `routes()` and `middleware` go on the WebServer."""
 
-    def __init__(self, store: Store, translate: Translator, settings: SiteSettings) -> None:
+    def __init__(
+        self,
+        store: Store,
+        engine: AnswerEngine,
+        translate: Translator,
+        settings: SiteSettings,
+    ) -> None:
         self.store = store
+        # The answer engine (bot/services.py): the search page asks it.
+        self.engine = engine
         self.translate = translate
         self.settings = settings
         self.env = _environment()
@@ -195,7 +204,11 @@ class Site:
         if cached is not None:
             self._searches.move_to_end(key)
             return self._response(lang, cached, cache="no-cache")
-        answer = await answers.ask(self.store, self.translate, query, lang) if query else None
+        answer = (
+            await answers.ask(self.engine, self.store, self.translate, query, lang)
+            if query
+            else None
+        )
         sessions = (
             await self._programme_search.hits(
                 self._programme_store(), query, lang, answer is not None and bool(answer.best)
@@ -374,7 +387,7 @@ class Site:
                 self._chrome.clear()
                 self._searches.clear()
                 # Another process (the bot's /reload) may have changed the content under us.
-                self.store.answers.reset()
+                self.engine.reset()
                 self._digest = digest
             self._checked = time.monotonic()
 

@@ -133,7 +133,7 @@ class WeChatFace:
         if card is None:
             return self.replies.say(lang, "wechat.stale_menu")
         # The card opened names the subject of a follow-up ("where does he work?").
-        self.store.answers.note(_conversation(user), key)
+        self.replies.engine.note(_conversation(user), key)
         return self._send(user, lang, card)
 
     async def _text(self, user: str, text: str, chosen: str | None) -> str:

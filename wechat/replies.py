@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from answers.engine import Answer, Fact, Verdict
+from answers.engine import Answer, AnswerEngine, Fact, Verdict
 from storage.cards import CardKey, CardKind, org_card, split_card
 from storage.facts import FactStore
 from storage.store import Store
@@ -58,10 +58,13 @@ class Reply:
 
 
 class Replies:
-    """Renders the face's replies in one language from the store and the catalogs."""
+    """Renders the face's replies in one language from the engine, the store and the catalogs."""
 
-    def __init__(self, store: Store, translate: Translator, base_url: str | None) -> None:
+    def __init__(
+        self, store: Store, engine: AnswerEngine, translate: Translator, base_url: str | None
+    ) -> None:
         self.store = store
+        self.engine = engine
         self.t = translate
         self.base_url = base_url.rstrip("/") if base_url else None
 
@@ -78,9 +81,7 @@ class Replies:
         `conversation` is the user's conversation for follow-up questions ("where does he
         work?" after "who is Azarov?").
         """
-        answer = await self.store.answers.ask(
-            query, lang, limit=FACTS_SHOWN, conversation=conversation
-        )
+        answer = await self.engine.ask(query, lang, limit=FACTS_SHOWN, conversation=conversation)
         if answer.verdict is Verdict.SMALL_TALK:
             return Reply(plain_text(honest_html(answer, lang, self.t)), question=False)
         if answer.best is None and answer.organizers is None:

@@ -13,6 +13,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from storage.health import StorageHealth
 
 if TYPE_CHECKING:
+    from answers.engine import AnswerEngine
     from answers.programme import ProgrammeIndex
     from handlers.kit.flood import FloodGuard
     from handlers.settings import FaceSettings
@@ -39,6 +40,8 @@ class BotData:
     cards: dict[tuple[str, str], Any]
     bot_username: str
     opened_store: Store | None
+    # The answer engine on the store (bot/services.py): questions, /search, inline mode, /org.
+    opened_answers: AnswerEngine | None
     # The broadcast delivery worker (handlers/transport/delivery.py), once started.
     started_delivery: DeliveryWorker | None
     # Reminders and change notices of the programme, at the delivery worker's pace.
@@ -60,6 +63,7 @@ class BotData:
         self.cards = {}
         self.bot_username = ""
         self.opened_store = None
+        self.opened_answers = None
         self.started_delivery = None
         self.programme_outbox = None
         self.programme_index = None
@@ -72,6 +76,13 @@ class BotData:
         if self.opened_store is None:
             raise RuntimeError("the store is not open")
         return self.opened_store
+
+    @property
+    def answers(self) -> AnswerEngine:
+        """The answer engine (made in post_init, with the store)."""
+        if self.opened_answers is None:
+            raise RuntimeError("the answer engine is not made")
+        return self.opened_answers
 
     @property
     def delivery(self) -> DeliveryWorker:
@@ -102,6 +113,7 @@ class BotData:
         if self.opened_store is not None:
             await self.opened_store.close()
             self.opened_store = None
+            self.opened_answers = None
 
 
 BotApplication: TypeAlias = (

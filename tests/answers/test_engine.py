@@ -7,20 +7,27 @@ from pathlib import Path
 
 import pytest
 
+from answers.engine import AnswerEngine
 from answers.heads import HeadFinder
 from answers.units import derive_units
 from answers.vocabulary import AnswerKind, load_vocabularies
+from bot.services import answer_engine, open_store
 from storage.content import ContentError, bundled_content_path, load_content
 from storage.store import Store
 
 
 @pytest.fixture
 async def store(fresh_database: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(fresh_database)
+    opened = await open_store(fresh_database)
     try:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+def engine(store: Store) -> AnswerEngine:
+    return answer_engine(store)
 
 
 def content_copy(tmp_path: Path, old: str = "", new: str = "") -> Path:
@@ -67,9 +74,9 @@ def test_every_statement_of_the_content_is_a_unit() -> None:
     ],
 )
 async def test_question_words_give_the_kind_and_rank_it_first(
-    store: Store, question: str, lang: str, kind: AnswerKind, form: str, value: str
+    engine: AnswerEngine, question: str, lang: str, kind: AnswerKind, form: str, value: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert kind in answer.kinds
     assert answer.best is not None
     shown = [answer.best, *answer.others]
@@ -77,8 +84,8 @@ async def test_question_words_give_the_kind_and_rank_it_first(
     assert any(value in fact.fields.values() for fact in shown)
 
 
-async def test_stems_meet_other_forms_and_matched_words_are_marked(store: Store) -> None:
-    answer = await store.answers.ask("стартапов", "ru")
+async def test_stems_meet_other_forms_and_matched_words_are_marked(engine: AnswerEngine) -> None:
+    answer = await engine.ask("стартапов", "ru")
     assert answer.best is not None
     marked = [s for s, bold in answer.best.marks["label"] if bold]
     assert marked == ["стартапы"]
@@ -87,17 +94,17 @@ async def test_stems_meet_other_forms_and_matched_words_are_marked(store: Store)
 @pytest.mark.slow
 async def test_per_fact_keywords_are_searched(tmp_path: Path) -> None:
     """A keyword in the content file makes its fact answer a word the article never uses."""
-    before = await Store.open(tmp_path / "a.sqlite3")
+    before = await open_store(tmp_path / "a.sqlite3")
     try:
-        answer = await before.answers.ask("headcount", "en")
+        answer = await answer_engine(before).ask("headcount", "en")
         assert answer.best is None or answer.best.fields.get("value") != "8000"
     finally:
         await before.close()
     label = 'label = { ru = "научно-исследовательские сотрудники JITRI"'
     path = content_copy(tmp_path, label, f'keywords = ["headcount"]\n{label}')
-    after = await Store.open(tmp_path / "b.sqlite3", path)
+    after = await open_store(tmp_path / "b.sqlite3", path)
     try:
-        answer = await after.answers.ask("headcount", "en")
+        answer = await answer_engine(after).ask("headcount", "en")
         assert answer.best is not None and answer.best.fields["value"] == "8000"
     finally:
         await after.close()
@@ -113,30 +120,31 @@ def test_empty_keywords_are_refused(tmp_path: Path) -> None:
 @pytest.mark.slow
 async def test_a_reloaded_content_file_is_answered_from_at_once(tmp_path: Path) -> None:
     path = content_copy(tmp_path)
-    store = await Store.open(tmp_path / "bot.sqlite3", path)
+    store = await open_store(tmp_path / "bot.sqlite3", path)
+    engine = answer_engine(store)
     try:
-        assert (await store.answers.ask("email", "en")).best is not None
+        assert (await engine.ask("email", "en")).best is not None
         path.write_text(
             path.read_text(encoding="utf-8").replace("lily@jitri.org", "lily.new@jitri.org"),
             encoding="utf-8",
         )
         assert await store.reload_content() is True
-        answer = await store.answers.ask("email", "en")
+        answer = await engine.ask("email", "en")
         assert answer.best is not None and answer.best.fields["value"] == "lily.new@jitri.org"
     finally:
         await store.close()
 
 
-async def test_unknown_words_are_not_answered_but_suggest_cards(store: Store) -> None:
-    answer = await store.answers.ask("xyzzyplugh", "en")
+async def test_unknown_words_are_not_answered_but_suggest_cards(engine: AnswerEngine) -> None:
+    answer = await engine.ask("xyzzyplugh", "en")
     assert answer.best is None and answer.cards == []
-    answer = await store.answers.ask("lil", "en")  # too short to read, found as a word's start
+    answer = await engine.ask("lil", "en")  # too short to read, found as a word's start
     assert answer.best is None
     assert answer.suggestions == ["contacts"]
 
 
-async def test_typos_are_corrected_and_reported(store: Store) -> None:
-    answer = await store.answers.ask("Азорав", "ru")
+async def test_typos_are_corrected_and_reported(engine: AnswerEngine) -> None:
+    answer = await engine.ask("Азорав", "ru")
     # The typed word case-folded; the word it was read as spelled as the content writes it.
     assert answer.corrections == [("азорав", "Азаров")]
     assert answer.best is not None and answer.best.card == "person:oleg-azarov"
@@ -153,9 +161,9 @@ async def test_typos_are_corrected_and_reported(store: Store) -> None:
     ],
 )
 async def test_a_corrected_word_is_spelled_as_the_content_writes_it(
-    store: Store, question: str, lang: str, typed: str, meant: str
+    engine: AnswerEngine, question: str, lang: str, typed: str, meant: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.corrections == [(typed, meant)]
 
 
@@ -189,10 +197,10 @@ def test_vocabularies_validate_and_have_a_stable_digest() -> None:
     ],
 )
 async def test_a_labels_head_is_what_it_counts(
-    store: Store, label: str, lang: str, head: list[str]
+    engine: AnswerEngine, label: str, lang: str, head: list[str]
 ) -> None:
     """Head first in Russian and English (up to punctuation or a function word), last in Chinese."""
-    index = await store.answers._load()
+    index = await engine._load()
     finder = HeadFinder(index.analyzer, load_vocabularies()[0][lang])
     found = finder.head(label, frozenset())
     assert len(found) == len(head), found
@@ -211,9 +219,9 @@ async def test_a_labels_head_is_what_it_counts(
     ],
 )
 async def test_the_figure_counting_the_asked_thing_comes_first(
-    store: Store, question: str, lang: str, value: str
+    engine: AnswerEngine, question: str, lang: str, value: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.best is not None and answer.best.fields["value"] == value, answer
 
 
@@ -226,9 +234,9 @@ async def test_the_figure_counting_the_asked_thing_comes_first(
     ],
 )
 async def test_who_organized_is_answered_by_the_organizers(
-    store: Store, question: str, lang: str
+    engine: AnswerEngine, question: str, lang: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     shown = [answer.best, *answer.others]
     assert all(f is not None and f.form == "organization" for f in shown), shown
     assert len({f.card for f in shown if f}) == 3
@@ -243,9 +251,9 @@ async def test_who_organized_is_answered_by_the_organizers(
     ],
 )
 async def test_the_organizers_contact_is_their_e_mail(
-    store: Store, question: str, lang: str
+    engine: AnswerEngine, question: str, lang: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.best is not None and answer.best.fields.get("value") == "lily@jitri.org"
 
 
@@ -254,9 +262,9 @@ async def test_the_organizers_contact_is_their_e_mail(
     [("что такое JITRI", "ru"), ("what is JITRI", "en"), ("江苏产研院是什么", "zh")],
 )
 async def test_what_is_gets_the_description_then_the_name(
-    store: Store, question: str, lang: str
+    engine: AnswerEngine, question: str, lang: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.best is not None and answer.best.form == "text"
     assert answer.best.card == "org:jitri"
     assert answer.others and answer.others[0].form == "organization"
@@ -284,9 +292,9 @@ async def test_what_is_gets_the_description_then_the_name(
     ],
 )
 async def test_words_of_one_meaning_meet_in_every_language(
-    store: Store, question: str, lang: str, text: str
+    engine: AnswerEngine, question: str, lang: str, text: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.best is not None
     assert text in answer.best.fields["text"], [answer.best, *answer.others]
 
@@ -312,9 +320,9 @@ def test_every_meaning_is_named_in_every_vocabulary() -> None:
     ],
 )
 async def test_a_chinese_question_phrase_across_a_word_boundary_is_not_read(
-    store: Store, question: str, kind: AnswerKind
+    engine: AnswerEngine, question: str, kind: AnswerKind
 ) -> None:
-    answer = await store.answers.ask(question, "zh")
+    answer = await engine.ask(question, "zh")
     assert kind not in answer.kinds
 
 
@@ -332,7 +340,7 @@ async def test_a_chinese_question_phrase_across_a_word_boundary_is_not_read(
     ],
 )
 async def test_a_chinese_question_phrase_as_its_own_word_is_read(
-    store: Store, question: str, kind: AnswerKind
+    engine: AnswerEngine, question: str, kind: AnswerKind
 ) -> None:
-    answer = await store.answers.ask(question, "zh")
+    answer = await engine.ask(question, "zh")
     assert kind in answer.kinds

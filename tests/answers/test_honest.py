@@ -13,21 +13,27 @@ from pathlib import Path
 
 import pytest
 
-from answers.engine import Verdict
+from answers.engine import AnswerEngine, Verdict
 from answers.followup import Conversations
 from answers.vocabulary import TalkKind, Vocabulary, load_vocabularies
 from bench.answers import followup_reply, load_scope
+from bot.services import answer_engine, open_store
 from storage.store import Store
 from wording.i18n import Translator, load_catalogs
 
 
 @pytest.fixture
 async def store(fresh_database: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(fresh_database)
+    opened = await open_store(fresh_database)
     try:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+def engine(store: Store) -> AnswerEngine:
+    return answer_engine(store)
 
 
 @pytest.mark.parametrize(
@@ -44,16 +50,18 @@ async def store(fresh_database: Path) -> AsyncIterator[Store]:
     ],
 )
 async def test_what_the_article_does_not_say_is_declined_naming_it(
-    store: Store, question: str, lang: str, asked: str
+    engine: AnswerEngine, question: str, lang: str, asked: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.verdict is Verdict.NOT_IN_ARTICLE
     assert answer.best is None and not answer.others
     assert asked in answer.asked
 
 
-async def test_a_declined_question_keeps_its_subject_and_what_is_nearby(store: Store) -> None:
-    answer = await store.answers.ask("какая зарплата у сотрудников JITRI?", "ru")
+async def test_a_declined_question_keeps_its_subject_and_what_is_nearby(
+    engine: AnswerEngine,
+) -> None:
+    answer = await engine.ask("какая зарплата у сотрудников JITRI?", "ru")
     assert answer.about == "org:jitri"
     assert answer.related and answer.related[0].card == "org:jitri"
     assert "org:jitri" in answer.suggestions
@@ -64,9 +72,9 @@ async def test_a_declined_question_keeps_its_subject_and_what_is_nearby(store: S
     [("пароль от wifi", "ru"), ("есть ли парковка", "ru"), ("is there parking", "en")],
 )
 async def test_no_did_you_mean_turns_an_unknown_word_into_an_unrelated_one(
-    store: Store, question: str, lang: str
+    engine: AnswerEngine, question: str, lang: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.verdict is Verdict.NOT_IN_ARTICLE
     assert answer.corrections == []
 
@@ -76,9 +84,9 @@ async def test_no_did_you_mean_turns_an_unknown_word_into_an_unrelated_one(
     [("Азорав", "ru", "Азаров"), ("Азоров", "ru", "Азаров"), ("jitrri", "en", "JITRI")],
 )
 async def test_a_likely_typo_is_still_read_and_said(
-    store: Store, question: str, lang: str, shown: str
+    engine: AnswerEngine, question: str, lang: str, shown: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.verdict is Verdict.ANSWERED
     assert [meant for _, meant in answer.corrections] == [shown]
 
@@ -93,10 +101,10 @@ async def test_a_likely_typo_is_still_read_and_said(
     ],
 )
 async def test_declined_names_and_names_in_characters_meet_the_person(
-    store: Store, question: str, lang: str, card: str
+    engine: AnswerEngine, question: str, lang: str, card: str
 ) -> None:
     """«Азарова» is a declined form, not a typo; 胡义东 meets the pinyin "Hu Yidong"."""
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.verdict is Verdict.ANSWERED
     assert card in answer.cards
     assert answer.corrections == []
@@ -112,19 +120,19 @@ async def test_declined_names_and_names_in_characters_meet_the_person(
     ],
 )
 async def test_the_same_question_gets_the_same_figure_in_every_language(
-    store: Store, question: str, lang: str
+    engine: AnswerEngine, question: str, lang: str
 ) -> None:
     """The article's 8000 researchers, not the 134 distinguished ones (issue 25 item 5)."""
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.best is not None
     assert answer.best.fields["value"] == "8000"
 
 
 @pytest.mark.parametrize(("question", "lang"), [("电话", "zh"), ("phone", "en"), ("телефон", "ru")])
 async def test_a_phone_number_is_not_in_the_article_and_the_contacts_card_is_offered(
-    store: Store, question: str, lang: str
+    engine: AnswerEngine, question: str, lang: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.verdict is Verdict.NOT_IN_ARTICLE
     assert "contacts" in answer.suggestions
 
@@ -133,9 +141,9 @@ async def test_a_phone_number_is_not_in_the_article_and_the_contacts_card_is_off
     ("question", "lang"), [("спикеры", "ru"), ("speakers", "en"), ("发言人", "zh")]
 )
 async def test_speakers_are_answered_with_the_speakers_card(
-    store: Store, question: str, lang: str
+    engine: AnswerEngine, question: str, lang: str
 ) -> None:
-    answer = await store.answers.ask(question, lang)
+    answer = await engine.ask(question, lang)
     assert answer.verdict is Verdict.ANSWERED
     assert answer.cards[0] == "speakers"
 
@@ -159,16 +167,16 @@ async def test_speakers_are_answered_with_the_speakers_card(
     ],
 )
 async def test_small_talk_is_recognized_in_every_language(
-    store: Store, message: str, kind: TalkKind
+    engine: AnswerEngine, message: str, kind: TalkKind
 ) -> None:
     for lang in ("ru", "zh", "en"):
-        answer = await store.answers.ask(message, lang)
+        answer = await engine.ask(message, lang)
         assert answer.verdict is Verdict.SMALL_TALK
         assert answer.talk is kind
 
 
-async def test_a_greeting_with_a_question_is_answered_as_a_question(store: Store) -> None:
-    answer = await store.answers.ask("привет, где прошла конференция?", "ru")
+async def test_a_greeting_with_a_question_is_answered_as_a_question(engine: AnswerEngine) -> None:
+    answer = await engine.ask("привет, где прошла конференция?", "ru")
     assert answer.verdict is Verdict.ANSWERED
     assert answer.best is not None and answer.best.fields["city"] == "Нанкин"
 
@@ -185,39 +193,39 @@ async def test_a_greeting_with_a_question_is_answered_as_a_question(store: Store
     ],
 )
 async def test_a_follow_up_is_answered_about_the_last_subject(
-    store: Store, first: str, second: str, lang: str, text: str
+    engine: AnswerEngine, first: str, second: str, lang: str, text: str
 ) -> None:
     chat = ("chat", first)
-    await store.answers.ask(first, lang, conversation=chat)
-    answer = await store.answers.ask(second, lang, conversation=chat)
+    await engine.ask(first, lang, conversation=chat)
+    answer = await engine.ask(second, lang, conversation=chat)
     assert answer.followed
     assert answer.best is not None
     assert any(text in value for value in answer.best.fields.values()), answer.best.fields
 
 
-async def test_a_follow_up_needs_the_conversation(store: Store) -> None:
+async def test_a_follow_up_needs_the_conversation(engine: AnswerEngine) -> None:
     """Without context (another chat, or none) "where does he work?" is about no one."""
-    await store.answers.ask("who is Oleg Azarov?", "en", conversation=1)
-    elsewhere = await store.answers.ask("where does he work?", "en", conversation=2)
-    alone = await store.answers.ask("where does he work?", "en")
+    await engine.ask("who is Oleg Azarov?", "en", conversation=1)
+    elsewhere = await engine.ask("where does he work?", "en", conversation=2)
+    alone = await engine.ask("where does he work?", "en")
     for answer in (elsewhere, alone):
         assert not answer.followed
         assert "person:oleg-azarov" not in answer.cards
 
 
-async def test_a_question_naming_a_subject_starts_a_new_one(store: Store) -> None:
-    await store.answers.ask("who is Oleg Azarov?", "en", conversation=7)
-    answer = await store.answers.ask("when was JITRI founded?", "en", conversation=7)
+async def test_a_question_naming_a_subject_starts_a_new_one(engine: AnswerEngine) -> None:
+    await engine.ask("who is Oleg Azarov?", "en", conversation=7)
+    answer = await engine.ask("when was JITRI founded?", "en", conversation=7)
     assert not answer.followed and answer.about == "org:jitri"
-    follow = await store.answers.ask("how many startups does it have?", "en", conversation=7)
+    follow = await engine.ask("how many startups does it have?", "en", conversation=7)
     assert follow.followed and follow.best is not None
     assert follow.best.fields["value"] == "800+"
 
 
-async def test_a_pressed_card_names_the_subject(store: Store) -> None:
-    await store.answers.ask("when was the conference?", "en", conversation=9)
-    store.answers.note(9, "person:guo-liping")
-    answer = await store.answers.ask("where does he work?", "en", conversation=9)
+async def test_a_pressed_card_names_the_subject(engine: AnswerEngine) -> None:
+    await engine.ask("when was the conference?", "en", conversation=9)
+    engine.note(9, "person:guo-liping")
+    answer = await engine.ask("where does he work?", "en", conversation=9)
     assert answer.followed and answer.best is not None
     assert answer.best.card == "person:guo-liping"
 
@@ -252,24 +260,26 @@ def test_a_vocabulary_without_small_talk_is_refused() -> None:
 
 
 @pytest.mark.slow
-async def test_the_honesty_set_meets_its_targets(store: Store) -> None:
+async def test_the_honesty_set_meets_its_targets(store: Store, engine: AnswerEngine) -> None:
     """≥ 90 % declined, ≥ 90 % small talk, ≥ 90 % follow-ups, per language (bench set)."""
     translate = Translator(load_catalogs())
     for lang, part in load_scope().items():
-        out = [(await store.answers.ask(q, lang)).verdict for q in part["out_of_scope"]]
-        talk = [(await store.answers.ask(q, lang)).verdict for q in part["small_talk"]]
+        out = [(await engine.ask(q, lang)).verdict for q in part["out_of_scope"]]
+        talk = [(await engine.ask(q, lang)).verdict for q in part["small_talk"]]
         assert len(out) >= 20 and len(talk) >= 20 and len(part["followups"]) >= 20
         assert sum(v is Verdict.NOT_IN_ARTICLE for v in out) >= 0.9 * len(out), lang
         assert sum(v is Verdict.SMALL_TALK for v in talk) >= 0.9 * len(talk), lang
         right = 0
         for first, second, expected in part["followups"]:
-            text = await followup_reply(store, translate, (first, second), lang)
+            text = await followup_reply(engine, translate, (first, second), lang)
             right += any(e in text for e in expected)
         assert right >= 0.9 * len(part["followups"]), lang
 
 
-async def test_a_declined_question_still_names_the_subject_of_a_follow_up(store: Store) -> None:
-    await store.answers.ask("what is JITRI's annual budget", "en", conversation=11)
-    answer = await store.answers.ask("and when was it founded?", "en", conversation=11)
+async def test_a_declined_question_still_names_the_subject_of_a_follow_up(
+    engine: AnswerEngine,
+) -> None:
+    await engine.ask("what is JITRI's annual budget", "en", conversation=11)
+    answer = await engine.ask("and when was it founded?", "en", conversation=11)
     assert answer.followed and answer.best is not None
     assert answer.best.fields["date"] == "2013-12"

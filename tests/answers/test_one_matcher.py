@@ -12,16 +12,23 @@ from pathlib import Path
 
 import pytest
 
+from answers.engine import AnswerEngine
+from bot.services import answer_engine, open_store
 from storage.store import Store
 
 
 @pytest.fixture
 async def store(fresh_database: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(fresh_database)
+    opened = await open_store(fresh_database)
     try:
         yield opened
     finally:
         await opened.close()
+
+
+@pytest.fixture
+def engine(store: Store) -> AnswerEngine:
+    return answer_engine(store)
 
 
 @pytest.mark.parametrize(
@@ -42,17 +49,17 @@ async def store(fresh_database: Path) -> AsyncIterator[Store]:
     ],
 )
 async def test_the_engine_finds_what_the_second_index_found(
-    store: Store, query: str, expected_card: str
+    engine: AnswerEngine, query: str, expected_card: str
 ) -> None:
-    answer = await store.answers.ask(query, "ru")
+    answer = await engine.ask(query, "ru")
     assert expected_card in [*answer.cards, *answer.suggestions], answer
 
 
 @pytest.mark.parametrize(
     "query", ["", "   ", '"', "*", "OR", "NEAR(", "a' OR 1=1 --", "%", "_", "\\", "x" * 500]
 )
-async def test_the_engine_survives_search_syntax_and_sql(store: Store, query: str) -> None:
-    answer = await store.answers.ask(query, "en")
+async def test_the_engine_survives_search_syntax_and_sql(engine: AnswerEngine, query: str) -> None:
+    answer = await engine.ask(query, "en")
     assert answer.best is None or answer.cards
 
 
@@ -76,13 +83,13 @@ async def test_the_second_index_is_gone(store: Store) -> None:
         "Цзянсуксий",  # a typo in Cyrillic (two letters swapped)
     ],
 )
-async def test_organizations_by_any_name(store: Store, name: str) -> None:
-    assert (await store.answers.organizations(name))[0] == "jitri", name
+async def test_organizations_by_any_name(engine: AnswerEngine, name: str) -> None:
+    assert (await engine.organizations(name))[0] == "jitri", name
 
 
-async def test_a_shared_name_lists_every_organization_having_it(store: Store) -> None:
-    found = await store.answers.organizations("Цзянсу")
+async def test_a_shared_name_lists_every_organization_having_it(engine: AnswerEngine) -> None:
+    found = await engine.organizations("Цзянсу")
     assert "jitri" in found and "jiangsu-sci-tech-dept" in found and len(found) >= 3
-    assert await store.answers.organizations("nonexistent org") == []
-    assert await store.answers.organizations("   ") == []
-    assert await store.answers.organizations("МСП ИТТ") == ["msp-itt"]
+    assert await engine.organizations("nonexistent org") == []
+    assert await engine.organizations("   ") == []
+    assert await engine.organizations("МСП ИТТ") == ["msp-itt"]

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from storage.store import Store
+from bot.services import open_store
 from tests.conftest import (
     ask,
     callbacks,
@@ -479,7 +479,7 @@ async def test_every_indexed_card_key_opens(
     live: BotApiEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Each card the answer index points to (one key definition for both) opens as a card."""
-    store = await Store.open(tmp_path_factory.mktemp("index") / "index.sqlite3")
+    store = await open_store(tmp_path_factory.mktemp("index") / "index.sqlite3")
     try:
         rows = await store.connection.execute_fetchall("SELECT DISTINCT card FROM answer_units")
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.store import Store
+from bot.services import open_store
 from tests.conftest import (
     BotProcess,
     assert_token_not_logged,
@@ -112,13 +112,13 @@ async def test_a_read_only_database_at_start_is_one_line_and_exit_2(
     disk = tmp_path / "disk"
     disk.mkdir()
     db_path = disk / "bot.sqlite3"
-    store = await Store.open(db_path)
+    store = await open_store(db_path)
     await store.close()
     mounted = os.geteuid() == 0 and mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk))
     try:
         if mounted:
             # Root ignores file modes: make the filesystem itself read-only, with the database.
-            store = await Store.open(db_path)
+            store = await open_store(db_path)
             await store.close()
             assert mount("-o", "remount,ro", str(disk))
         else:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.services import answer_engine, open_store
 from storage.asked import Delivery, Origin, State
 from storage.db import connect
 from storage.store import Store
@@ -29,7 +30,7 @@ async def _ask(store: Store, user: int, text: str = "Where is the shuttle?") -> 
 
 
 async def test_open_questions_per_user_are_limited_even_when_sent_at_once(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "bot.sqlite3")
+    store = await open_store(tmp_path / "bot.sqlite3")
     try:
         made = await asyncio.gather(*(_ask(store, 1, f"q{n}") for n in range(6)))
         assert sum(m is not None for m in made) == 3
@@ -43,8 +44,8 @@ async def test_open_questions_per_user_are_limited_even_when_sent_at_once(tmp_pa
 
 async def test_two_connections_answering_at_once_exactly_one_wins(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
-    other = await Store.open(path)
+    store = await open_store(path)
+    other = await open_store(path)
     try:
         question = await _ask(store, 1)
         assert question is not None
@@ -68,7 +69,7 @@ async def test_delivery_is_claimed_once_and_a_crash_in_flight_becomes_uncertain(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         first, second = await _ask(store, 1), await _ask(store, 2)
         assert first is not None and second is not None
@@ -80,7 +81,7 @@ async def test_delivery_is_claimed_once_and_a_crash_in_flight_becomes_uncertain(
     finally:
         await store.close()
     # "Restart": the in-flight one is uncertain (never resent by itself); the other is pending.
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         interrupted = await store.asked.interrupted_deliveries()
         assert [a.id for a in interrupted] == [first]
@@ -98,7 +99,7 @@ async def test_delivery_is_claimed_once_and_a_crash_in_flight_becomes_uncertain(
 
 async def test_retention_deletes_closed_questions_only(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         old_id, open_id, pending_id = [await _ask(store, n) for n in (1, 2, 3)]
         assert old_id and open_id and pending_id
@@ -111,7 +112,7 @@ async def test_retention_deletes_closed_questions_only(tmp_path: Path) -> None:
         ancient = time.time() - 40 * 86400
         db.execute("UPDATE asked_questions SET closed_at = ?, created_at = ?", (ancient, ancient))
         db.execute("UPDATE unanswered SET at = ?", (ancient,))
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         assert await store.asked.sweep(30) == 1
         assert await store.asked.get(old_id) is None
@@ -124,7 +125,8 @@ async def test_retention_deletes_closed_questions_only(tmp_path: Path) -> None:
 
 @pytest.mark.slow  # the answer engine loads its index
 async def test_report_groups_by_the_engines_normal_form(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "bot.sqlite3")
+    store = await open_store(tmp_path / "bot.sqlite3")
+    engine = answer_engine(store)
     try:
         for text, lang in (
             ("Is there a shuttle from the airport?", "en"),
@@ -134,7 +136,7 @@ async def test_report_groups_by_the_engines_normal_form(tmp_path: Path) -> None:
             ("Есть ли трансфер из аэропорта?", "ru"),
             ("трансфер из аэропорта", "ru"),
         ):
-            key = await store.answers.normal_form(text)
+            key = await engine.normal_form(text)
             await store.unanswered.note(text, lang, key, Reason.NOTHING, None)
         report = await store.unanswered.report()
         counts = {(g.lang, g.texts[0]): g.count for g in report}
@@ -151,23 +153,25 @@ async def test_report_groups_by_the_engines_normal_form(tmp_path: Path) -> None:
 @pytest.mark.slow  # the answer engine loads its index
 async def test_faq_entries_survive_a_content_reload(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
+        engine = answer_engine(store)
         entry = await store.faq.create(10, "en", "Is there a shuttle?\n\nshuttle bus", "Hourly.")
         await store.faq.set_answer(entry.id, "ru", "Каждый час.")
-        assert (await store.answers.ask("shuttle bus", "ru")).organizers is not None
+        assert (await engine.ask("shuttle bus", "ru")).organizers is not None
         await store.reload_content()
     finally:
         await store.close()
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
+        engine = answer_engine(store)
         [kept] = await store.faq.entries()
         assert kept.questions == {"en": ("Is there a shuttle?", "shuttle bus")}
         assert kept.answers == {"en": "Hourly.", "ru": "Каждый час."}
-        found = (await store.answers.ask("Is there a shuttle?", "ru")).organizers
+        found = (await engine.ask("Is there a shuttle?", "ru")).organizers
         assert found is not None and found.answer == "Каждый час."
         assert await store.faq.remove(kept.id)
-        assert (await store.answers.ask("Is there a shuttle?", "ru")).organizers is None
+        assert (await engine.ask("Is there a shuttle?", "ru")).organizers is None
     finally:
         await store.close()
 

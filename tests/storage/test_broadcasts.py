@@ -12,6 +12,7 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.services import open_store
 from storage.broadcasts import (
     Audience,
     BroadcastStatus,
@@ -41,7 +42,7 @@ async def make_v1_database(path: Path) -> None:
 async def test_v1_database_with_users_migrates_to_v2_keeping_them(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     await make_v1_database(path)
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         assert await schema_version(store.connection) == SCHEMA_VERSION
         assert await store.users.count() == 3
@@ -69,7 +70,7 @@ async def test_v1_database_with_users_migrates_to_v2_keeping_them(tmp_path: Path
 
 @pytest.fixture
 async def store(fresh_database: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(fresh_database)
+    opened = await open_store(fresh_database)
     yield opened
     await opened.close()
 
@@ -220,7 +221,7 @@ async def test_composing_drafts_news_and_recent(store: Store) -> None:
 
 
 async def test_claim_takes_only_pending_rows_in_one_write(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "bot.sqlite3")
+    store = await open_store(tmp_path / "bot.sqlite3")
     try:
         for user_id in (1, 2, 3):
             await store.subscribers.subscribe(user_id, "en")

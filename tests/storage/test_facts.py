@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.services import answer_engine, open_store
 from storage.content import LANGUAGES, bundled_content_path
 from storage.store import Store
 
 
 @pytest.fixture
 async def store(fresh_database: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(fresh_database)
+    opened = await open_store(fresh_database)
     try:
         yield opened
     finally:
@@ -44,7 +45,7 @@ async def test_loading_is_idempotent(store: Store) -> None:
 async def test_changed_content_refreshes_store_but_keeps_users(tmp_path: Path) -> None:
     content = tmp_path / "content.toml"
     content.write_text(bundled_content_path().read_text(encoding="utf-8"), encoding="utf-8")
-    store = await Store.open(tmp_path / "bot.sqlite3", content)
+    store = await open_store(tmp_path / "bot.sqlite3", content)
     try:
         await store.users.set_language(42, "zh")
         text = content.read_text(encoding="utf-8").replace("lily@jitri.org", "lily.new@jitri.org")
@@ -54,7 +55,7 @@ async def test_changed_content_refreshes_store_but_keeps_users(tmp_path: Path) -
         assert [c.value for c in contacts] == ["lily.new@jitri.org"]
         assert await store.users.count() == 1
         assert await store.users.seen(42, "en") == "zh"
-        answer = await store.answers.ask("lily.new", "en")
+        answer = await answer_engine(store).ask("lily.new", "en")
         assert answer.best is not None and answer.best.fields["value"] == "lily.new@jitri.org"
     finally:
         await store.close()
@@ -125,7 +126,7 @@ async def test_event_time_zone_is_kept_and_follows_a_reload(tmp_path: Path) -> N
     content = tmp_path / "content.toml"
     text = bundled_content_path().read_text(encoding="utf-8")
     content.write_text(text, encoding="utf-8")
-    store = await Store.open(tmp_path / "bot.sqlite3", content)
+    store = await open_store(tmp_path / "bot.sqlite3", content)
     try:
         assert str(await store.time_zone()) == "Asia/Shanghai"
         content.write_text(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from bot.services import open_store
 from storage.db import connect
-from storage.store import Store
 from storage.users import BATCH_ROWS, UserStore
 
 
@@ -20,7 +20,7 @@ def rows(path: Path) -> dict[int, tuple[str | None, str | None, int, int]]:
 
 async def test_noted_users_reach_the_disk_only_when_flushed(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         for user_id in range(1, BATCH_ROWS * 2 + 2):  # more than one statement's worth
             store.users.note(user_id, "zh")
@@ -39,7 +39,7 @@ async def test_noted_users_reach_the_disk_only_when_flushed(tmp_path: Path) -> N
 
 async def test_close_writes_what_was_noted(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await open_store(path)
     store.users.note(7, "ru")
     await store.close()
     assert rows(path)[7][:2] == (None, "ru")
@@ -47,13 +47,13 @@ async def test_close_writes_what_was_noted(tmp_path: Path) -> None:
 
 async def test_choices_are_loaded_into_memory_when_the_store_opens(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         await store.users.set_language(5, "zh")
         store.users.note(6, "en")
     finally:
         await store.close()
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         assert store.users.chosen(5) == "zh"
         assert store.users.chosen(6) is None
@@ -64,7 +64,7 @@ async def test_choices_are_loaded_into_memory_when_the_store_opens(tmp_path: Pat
 async def test_a_later_batch_keeps_the_first_contact_and_the_choice(tmp_path: Path) -> None:
     """set_language or a subscription may write the row first; the batch keeps the earliest time."""
     path = tmp_path / "bot.sqlite3"
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         store.users.note(9, "en")
         await store.users.set_language(9, "ru")
@@ -80,7 +80,7 @@ async def test_settle_writes_the_noted_users_or_leaves_them_noted_on_a_locked_da
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "bot.sqlite3"
-    await (await Store.open(path)).close()
+    await (await open_store(path)).close()
     connection = await connect(path, busy_wait=0.2)
     users = UserStore(connection)
     holder = sqlite3.connect(path, isolation_level=None)

@@ -11,8 +11,8 @@ from typing import Any
 import feedparser
 import pytest
 
+from bot.services import open_store
 from storage.broadcasts import OutboxState, Outcome
-from storage.store import Store
 from tests.web.conftest import (
     BASE_URL,
     BOT_USERNAME,
@@ -104,7 +104,7 @@ def _feed(site: WebProcess, lang: str) -> tuple[Any, ET.Element]:
 
 async def _broadcast(db: Path, content: Path, texts: dict[str, str]) -> int:
     """What /broadcast then "send" leave in the database: a confirmed, finished broadcast."""
-    store = await Store.open(db, content)
+    store = await open_store(db, content)
     try:
         await store.subscribers.subscribe(7, "ru")  # a broadcast that reached nobody is not news
         broadcast_id = await store.broadcasts.create(900_001, "en", texts=texts)
@@ -164,7 +164,7 @@ def test_news_and_feed_show_sent_broadcasts_newest_first(configured_site: WebPro
 
 async def _reload(db: Path, content: Path) -> None:
     """What /reload does: the changed content file into the store (opening syncs it)."""
-    store = await Store.open(db, content)
+    store = await open_store(db, content)
     try:
         await store.reload_content()
     finally:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from storage.store import Store
+from bot.services import open_store
 from tests.web.conftest import WebProcess, running, write_site_config
 
 # The site runs as a real process.
@@ -20,7 +20,7 @@ FROM = {"en": "From the organizers", "ru": "От организаторов", "z
 
 
 async def _teach(db_path: Path, question: str, answers: dict[str, str]) -> None:
-    store = await Store.open(db_path)
+    store = await open_store(db_path)
     try:
         entry = await store.faq.create(1, "en", question, answers["en"])
         for lang, answer in answers.items():

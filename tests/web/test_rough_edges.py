@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.services import open_store
 from storage.broadcasts import OutboxState, Outcome
-from storage.store import Store
 from tests.web.conftest import WebProcess
 from tests.web.html_page import parse
 
@@ -47,7 +47,7 @@ def _store_path(site: WebProcess) -> tuple[Path, Path]:
 
 async def _sent(db: Path, content: Path, texts: dict[str, str]) -> int:
     """A broadcast confirmed and finished, to one subscriber: as /broadcast and Send leave it."""
-    store = await Store.open(db, content)
+    store = await open_store(db, content)
     try:
         await store.subscribers.subscribe(7, "ru")
         broadcast_id = await store.broadcasts.create(900_001, "ru", texts=texts)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.store import Store
+from bot.services import open_store
 from tests.web.conftest import WebProcess, running
 from tests.wechat.conftest import TOKEN, wechat_config
 from wxemu import WeChatPlatform
@@ -20,7 +20,7 @@ ANSWER = 'Test answer: parking is <b>free</b>, see <a href="https://example.org/
 
 async def test_an_organizers_answer_comes_first_with_its_link(tmp_path: Path) -> None:
     config = wechat_config(tmp_path)
-    store = await Store.open(tmp_path / "site.sqlite3", tmp_path / "content.toml")
+    store = await open_store(tmp_path / "site.sqlite3", tmp_path / "content.toml")
     try:
         await store.faq.create(1, "zh", QUESTION, ANSWER)
     finally:
