@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from answers.engine import AnswerEngine, Verdict
-from bench.harness import Metric, Result, percentile, workdir
+from bench.harness import Metric, Result, workdir
+from bench.percentiles import percentile
 from bot.services import answer_engine, open_store
 from storage.content import LANGUAGES
 from wording.answer_view import fact_html

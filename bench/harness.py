@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -114,15 +114,6 @@ def judge_growth(
     growth = result.add(Metric(growth_name, "×", [largest / smallest], target="≤ 1.2"))
     growth.met = largest / smallest <= 1.2
     judge_ceiling(result, ceiling_name, largest)
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile (0..100), nearest-rank: a value that was actually observed."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
-    return ordered[rank - 1]
 
 
 def fmt(value: float) -> str:

@@ -26,9 +26,9 @@ from bench.harness import (
     about_updates,
     emulator_process,
     fresh_user_ids,
-    percentile,
     workdir,
 )
+from bench.percentiles import percentile
 
 NAME = "latency"
 RATE = 1000.0

@@ -32,10 +32,10 @@ from bench.harness import (
     about_updates,
     emulator_process,
     fresh_user_ids,
-    percentile,
     workdir,
 )
 from bench.latency import PROBE_INTERVAL, RATE, probe
+from bench.percentiles import percentile
 
 NAME = "questions"
 QUESTIONS = 1000

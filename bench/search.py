@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 
-from bench.harness import Metric, Result, percentile, workdir
+from bench.harness import Metric, Result, workdir
+from bench.percentiles import percentile
 from bot.services import answer_engine, open_store
 
 NAME = "search"

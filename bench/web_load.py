@@ -1,8 +1,8 @@
 """HTTP load from a process of its own:
-`python -m bench.web_load URL PATH --connections N --seconds S`.
+`python -m bench.web_load URL PATH --connections N --seconds S [--warmup W]`.
 
 N keep-alive HTTP/1.1 connections, each sending the next GET as soon as the previous answer
-is read in full, for S seconds. A `{n}` in PATH becomes a new number in every request (no two
+is read in full, for W seconds of warm-up (not counted) and then S measured seconds. A `{n}` in PATH becomes a new number in every request (no two
 requests alike, so no cache can answer them). Prints one JSON line: requests, seconds, latency
 percentiles (ms), and non-200 answers. A minimal client on asyncio streams, so the client costs
 less CPU than the servers it measures (both share the machine).
@@ -18,7 +18,7 @@ import re
 import time
 from urllib.parse import urlsplit
 
-from bench.harness import percentile
+from bench.percentiles import percentile
 
 _numbers = itertools.count(1)
 _LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
@@ -71,15 +71,27 @@ async def load(url: str, path: str, connections: int, seconds: float) -> dict[st
 
 
 def main() -> None:
-    """Parse the arguments, run the load, print the JSON line."""
+    """Parse the arguments, warm up, run the load, print the JSON line."""
     parser = argparse.ArgumentParser(prog="python -m bench.web_load")
     parser.add_argument("url")
     parser.add_argument("path")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=0.0, help="seconds of load not counted")
     args = parser.parse_args()
-    figures = asyncio.run(load(args.url, args.path, args.connections, args.seconds))
+    figures = asyncio.run(
+        _warm_then_load(args.url, args.path, args.connections, args.seconds, args.warmup)
+    )
     print(json.dumps(figures), flush=True)
+
+
+async def _warm_then_load(
+    url: str, path: str, connections: int, seconds: float, warmup: float
+) -> dict[str, float]:
+    # One process for both: a second interpreter's start would cost more than the warm-up.
+    if warmup > 0:
+        await load(url, path, connections, warmup)
+    return await load(url, path, connections, seconds)
 
 
 if __name__ == "__main__":

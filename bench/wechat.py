@@ -17,8 +17,9 @@ import re
 import time
 
 from bench.broadcast import running_bot
-from bench.harness import Metric, Result, emulator_process, percentile, workdir, write_config
+from bench.harness import Metric, Result, emulator_process, workdir, write_config
 from bench.latency import probe
+from bench.percentiles import percentile
 from wxemu import WeChatPlatform, WeChatUser
 
 NAME = "wechat"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.__main__ import report
+import pytest
+
+from bench.__main__ import QUICK_JOBS, parse_args, report, run_all
 from bench.harness import Metric, Result
 
 
@@ -29,3 +31,23 @@ def test_full_mode_judges_targets() -> None:
     table = report(_results())
     assert "| **NO** |" in table and "| yes |" in table
     assert "not judged" not in table
+
+
+def test_a_full_run_is_one_benchmark_at_a_time() -> None:
+    """Full figures are judged, so a full run never shares the machine with itself."""
+    assert parse_args([]).jobs == 1
+    assert parse_args(["--quick"]).jobs == QUICK_JOBS > 1
+    assert parse_args(["--quick", "--jobs", "1"]).jobs == 1
+    for wrong in (["--jobs", "2"], ["--quick", "--jobs", "0"]):
+        with pytest.raises(SystemExit) as refused:
+            parse_args(wrong)
+        assert refused.value.code == 2
+
+
+@pytest.mark.slow  # the answer engine's evaluation sets, in-process (~2 s)
+async def test_benchmarks_run_at_once_report_in_the_table_order() -> None:
+    """The in-process benchmarks (no bot to start), two at a time: results in the given order,
+    whichever finished first (search is the quicker of the two)."""
+    results = await run_all(["answers", "search"], quick=True, jobs=2)
+    assert [r.name for r in results] == ["answers", "search"]
+    assert all(r.metrics for r in results)

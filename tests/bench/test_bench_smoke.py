@@ -197,8 +197,8 @@ def test_answers_measured_the_honesty_set(report: dict[str, Any]) -> None:
 
 def test_reminders_reached_every_follower_once_before_the_start(report: dict[str, Any]) -> None:
     result = _result(report, "reminders")
-    assert result["counts"]["followers"] == [100]
-    assert result["counts"]["reminders_sent_missed_other"] == [100, 0, 0]
+    assert result["counts"]["followers"] == [30]
+    assert result["counts"]["reminders_sent_missed_other"] == [30, 0, 0]
     for figure in ("followers not reminded", "followers reminded twice", "reminders after"):
         assert _metric(result, figure)["max"] == 0, figure
 
