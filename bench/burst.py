@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from bench.harness import (
     BotProcess,
-    Metric,
     Result,
     about_updates,
     emulator_process,
     fresh_user_ids,
-    judge_growth,
+    judge_peaks,
     push_in_chunks,
     workdir,
     write_config,
@@ -53,14 +52,13 @@ async def run(quick: bool) -> Result:
     """Peaks per size; targets: largest ≤ 1.2 × smallest and under 100 MB."""
     result = Result(NAME)
     sizes = (100, 500) if quick else (1000, 5000, 20_000)
-    peaks: dict[int, float] = {}
-    for size in sizes:
-        peak, idle = await peak_rss_mib(size)
-        peaks[size] = peak
-        result.add(Metric(f"peak RSS, burst of {size:,} new users", "MiB", [peak]))
-        result.notes.append(f"{size:,}: RSS after start-up {idle:.1f} MiB, peak {peak:.1f} MiB")
-    judge_growth(
-        result, peaks, f"burst {sizes[-1]:,} ÷ {sizes[0]:,}", f"peak RSS, burst of {sizes[-1]:,}"
+    await judge_peaks(
+        result,
+        sizes,
+        peak_rss_mib,
+        "peak RSS, burst of {size:,} new users",
+        f"burst {sizes[-1]:,} ÷ {sizes[0]:,}",
+        f"peak RSS, burst of {sizes[-1]:,}",
     )
     # wait_sent raises unless every user was answered.
     result.counts = {"answered": list(sizes)}

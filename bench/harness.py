@@ -18,7 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -114,6 +114,25 @@ def judge_growth(
     growth = result.add(Metric(growth_name, "×", [largest / smallest], target="≤ 1.2"))
     growth.met = largest / smallest <= 1.2
     judge_ceiling(result, ceiling_name, largest)
+
+
+async def judge_peaks(
+    result: Result,
+    sizes: Sequence[int],
+    peak_rss_mib: Callable[[int], Awaitable[tuple[float, float]]],
+    figure: str,
+    growth_name: str,
+    ceiling_name: str,
+) -> None:
+    """Measure `peak_rss_mib(size)` (peak, RSS after start-up) for each size, one after the
+    other, and judge them (judge_growth). `figure` names each size's row ("{size:,}")."""
+    peaks: dict[int, float] = {}
+    for size in sizes:
+        peak, idle = await peak_rss_mib(size)
+        peaks[size] = peak
+        result.add(Metric(figure.format(size=size), "MiB", [peak]))
+        result.notes.append(f"{size:,}: RSS after start-up {idle:.1f} MiB, peak {peak:.1f} MiB")
+    judge_growth(result, peaks, growth_name, ceiling_name)
 
 
 def fmt(value: float) -> str:

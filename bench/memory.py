@@ -14,7 +14,7 @@ from bench.broadcast import (
     start_broadcast,
     wait_delivered,
 )
-from bench.harness import Metric, Result, emulator_process, judge_growth, workdir
+from bench.harness import Result, emulator_process, judge_peaks, workdir
 
 NAME = "memory"
 RATE = 1000.0
@@ -40,13 +40,14 @@ async def run(quick: bool) -> Result:
     """Peaks per size; targets: largest ≤ 1.2 × smallest and under 100 MB."""
     result = Result(NAME)
     sizes = (100, 1000) if quick else (1000, 10_000, 100_000)
-    peaks: dict[int, float] = {}
-    for size in sizes:
-        peak, idle = await peak_rss_mib(size)
-        peaks[size] = peak
-        result.add(Metric(f"peak RSS, {size:,} subscribers", "MiB", [peak]))
-        result.notes.append(f"{size:,}: RSS after start-up {idle:.1f} MiB, peak {peak:.1f} MiB")
-    judge_growth(result, peaks, f"{sizes[-1]:,} ÷ {sizes[0]:,}", f"peak RSS at {sizes[-1]:,}")
+    await judge_peaks(
+        result,
+        sizes,
+        peak_rss_mib,
+        "peak RSS, {size:,} subscribers",
+        f"{sizes[-1]:,} ÷ {sizes[0]:,}",
+        f"peak RSS at {sizes[-1]:,}",
+    )
     # wait_delivered raises unless every subscriber got the message, so these were all reached.
     result.counts = {"reached": list(sizes)}
     return result

@@ -199,7 +199,7 @@ async def one_round(followers: int, quick: bool) -> dict[str, list[float]]:
         "idle": idle,
         "loaded": loaded,
         "broadcasting": broadcasting,
-        "states": states,  # type: ignore[dict-item]
+        "states": states,
     }
 
 

@@ -38,7 +38,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ExtBot
 
 from handlers.auth import admin_only
-from handlers.common import reply, reply_message, user_language
+from handlers.common import answer_stale, reply, reply_message, user_language
 from handlers.kit.broadcast_view import render_due, send_version, unsubscribe_markup
 from handlers.kit.context import BotContext, BotData
 from handlers.kit.keyboards import BROADCAST, button, keyboard
@@ -361,7 +361,7 @@ async def broadcast_button(update: Update, context: BotContext) -> None:
     store = context.bot_data.store.broadcasts
     broadcast = await store.by_token(match.group(2)) if match else None
     if match is None or broadcast is None:
-        await query.answer(callback_text(t(language, "callback.stale")), show_alert=True)
+        await answer_stale(query, language, t)
         return
     if broadcast.author_id != user.id:
         await query.answer(

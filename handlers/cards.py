@@ -19,6 +19,7 @@ from storage.content import LANGUAGES
 from storage.facts import FactStore, Organization, Person
 from wording.i18n import Html, Translator, escape
 from wording.names import FEATURED_ORGANIZATION, event_names, listed_name, org_label
+from wording.source import source_html
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,26 +290,7 @@ async def _contacts(lang: str, facts: FactStore, t: Translator) -> Card:
 
 
 async def _source(lang: str, facts: FactStore, t: Translator) -> Card:
-    source = await facts.source(lang)
-    statements = await facts.statements(lang)
-    text = t(
-        lang,
-        "source.text",
-        title=source.title,
-        subtitle=source.subtitle,
-        date=t.date(lang, source.date),
-    )
-    if statements:
-        text = Html(
-            text
-            + "\n\n"
-            + t(
-                lang,
-                "source.interview",
-                outlet=statements[0].published_in.name,
-                person=statements[0].person.name,
-            )
-        )
+    text = await source_html(lang, facts, t)
     # Issue 22: which answers are the organizers' own (the FAQ), and which the article's.
     text = Html(f"{text}\n\n{t(lang, 'faq.source_note')}")
     return Card(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest
 
 from handlers.kit.context import BotContext
-from handlers.kit.telegram_text import split_visible
+from handlers.kit.telegram_text import callback_text, split_visible
 from handlers.transport.fast_bot import FastBot
-from wording.i18n import Html, language_from_telegram
+from wording.i18n import Html, Translator, language_from_telegram
 
 log = logging.getLogger(__name__)
 
@@ -132,3 +133,35 @@ def _same_content(message: Message, text: str, markup: InlineKeyboardMarkup | No
     except (TypeError, ValueError):
         return False
     return shown == text and message.reply_markup == markup
+
+
+# ------------------------------------------------------------------ button presses
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button press whose data matched its handler's pattern: who pressed, in which language."""
+
+    query: CallbackQuery
+    user: User
+    language: str
+    match: re.Match[str]
+
+
+async def read_press(update: Update, context: BotContext, pattern: re.Pattern[str]) -> Press | None:
+    """The press, if `pattern` matches its data; None for an update without a press or a user,
+    or for a button that is out of date (its presser is told so)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return None
+    language = await user_language(update, context)
+    match = pattern.match(query.data or "")
+    if match is None:
+        await answer_stale(query, language, context.bot_data.translate)
+        return None
+    return Press(query, user, language, match)
+
+
+async def answer_stale(query: CallbackQuery, language: str, t: Translator) -> None:
+    """Tell the presser the button is out of date: an alert in their language."""
+    await query.answer(callback_text(t(language, "callback.stale")), show_alert=True)

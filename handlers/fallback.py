@@ -15,7 +15,7 @@ from telegram.error import (
 )
 from telegram.ext import ApplicationHandlerStop
 
-from handlers.common import reply, shorten, user_language
+from handlers.common import answer_stale, reply, shorten, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.flood import Verdict
 from handlers.kit.keyboards import CARD, button, keyboard
@@ -99,9 +99,7 @@ async def stale_button(update: Update, context: BotContext) -> None:
     if query is None:
         return
     language = await user_language(update, context)
-    await query.answer(
-        callback_text(context.bot_data.translate(language, "callback.stale")), show_alert=True
-    )
+    await answer_stale(query, language, context.bot_data.translate)
 
 
 async def error_handler(update: object, context: BotContext) -> None:

@@ -21,7 +21,7 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
 from handlers.auth import admin_only, is_admin
-from handlers.common import reply, shorten, user_language
+from handlers.common import read_press, reply, shorten, user_language
 from handlers.kit.context import BotContext, BotData
 from handlers.kit.keyboards import button, keyboard
 from handlers.kit.telegram_text import callback_text, message_html, utf16_length
@@ -108,18 +108,13 @@ async def faq_command(update: Update, context: BotContext) -> None:
 @admin_only
 async def faq_button(update: Update, context: BotContext) -> None:
     """faq:t (teach), faq:s (skip), faq:d (done), faq:e (edit), faq:r (remove): admins only."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    press = await read_press(update, context, _CALLBACK)
+    if press is None:
         return
+    query, user, language = press.query, press.user, press.language
     data = context.bot_data
     t = data.translate
-    language = await user_language(update, context)
-    match = _CALLBACK.match(query.data or "")
-    if match is None:
-        await query.answer(callback_text(t(language, "callback.stale")), show_alert=True)
-        return
-    action, token = match.groups()
+    action, token = press.match.groups()
     if action == "t":
         await _teach(update, context, token, language)
         return

@@ -19,7 +19,7 @@ import re
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 
-from handlers.common import user_language
+from handlers.common import answer_stale, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import button
 from handlers.kit.telegram_text import callback_text
@@ -81,7 +81,7 @@ async def feedback_button(update: Update, context: BotContext) -> None:
     match = _CALLBACK.match(query.data or "")
     message = query.message
     if match is None or not isinstance(message, Message) or message.reply_markup is None:
-        await query.answer(callback_text(t(language, "callback.stale")), show_alert=True)
+        await answer_stale(query, language, t)
         return
     vote, forget = match.groups()
     if vote == "ok":

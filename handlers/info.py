@@ -6,7 +6,7 @@ from telegram import Update
 
 from handlers.auth import is_admin
 from handlers.cards import get_card
-from handlers.common import reply, shorten, show, user_language
+from handlers.common import answer_stale, reply, shorten, show, user_language
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import CARD, button, keyboard
 from handlers.programme import loaded as programme_loaded
@@ -136,4 +136,4 @@ async def open_card(update: Update, context: BotContext) -> None:
         await query.answer()
         return
     language = await user_language(update, context)
-    await query.answer(context.bot_data.translate(language, "callback.stale"), show_alert=True)
+    await answer_stale(query, language, context.bot_data.translate)

@@ -46,7 +46,7 @@ from telegram.ext import ApplicationHandlerStop, ExtBot
 
 from handlers import faq
 from handlers.auth import admin_only
-from handlers.common import reply, shorten, user_language
+from handlers.common import answer_stale, read_press, reply, shorten, user_language
 from handlers.kit.context import BotContext, BotData
 from handlers.kit.keyboards import button, keyboard
 from handlers.kit.telegram_text import callback_text, message_html, split_visible, utf16_length
@@ -468,18 +468,13 @@ async def _page(
 @admin_only
 async def question_button(update: Update, context: BotContext) -> None:
     """Answer, Dismiss, Send again, Cancel and paging; admins only (the guard refuses others)."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    press = await read_press(update, context, _QUESTION_CALLBACK)
+    if press is None:
         return
+    query, user, language = press.query, press.user, press.language
     data = context.bot_data
     t = data.translate
-    language = await user_language(update, context)
-    match = _QUESTION_CALLBACK.match(query.data or "")
-    if match is None:
-        await query.answer(callback_text(t(language, "callback.stale")), show_alert=True)
-        return
-    action, token, cancel, page = match.groups()
+    action, token, cancel, page = press.match.groups()
     if cancel:
         await _cancel_answering(update, context, language)
         return
@@ -492,7 +487,7 @@ async def question_button(update: Update, context: BotContext) -> None:
         return
     asked = await data.store.asked.by_token(token)
     if asked is None:
-        await query.answer(callback_text(t(language, "callback.stale")), show_alert=True)
+        await answer_stale(query, language, t)
         return
     if action == "r":
         await _send_again(update, context, asked, language)

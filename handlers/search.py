@@ -14,12 +14,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from answers.engine import Verdict
 from handlers.cards import get_card
-from handlers.common import reply, reply_message, shorten, show, user_language
+from handlers.common import answer_stale, reply, reply_message, shorten, show, user_language
 from handlers.faq import organizers_html
 from handlers.feedback import feedback_row
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import CARD, RESULTS, button, keyboard
-from handlers.kit.telegram_text import callback_text
 from handlers.programme import search_programme
 from handlers.questions import offer_to_ask
 from handlers.transport.telemetry import ANSWERS
@@ -181,8 +180,7 @@ async def back_to_results(update: Update, context: BotContext) -> None:
     remembered = _remembered_query(context, query.message)
     if remembered is None:
         language = await user_language(update, context)
-        stale = context.bot_data.translate(language, "callback.stale")
-        await query.answer(callback_text(stale), show_alert=True)
+        await answer_stale(query, language, context.bot_data.translate)
         return
     await query.answer()
     await answer_search(update, context, remembered)

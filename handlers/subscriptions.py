@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest
 
-from handlers.common import reply, user_language
+from handlers.common import answer_stale, reply, user_language
 from handlers.kit.broadcast_view import send_version
 from handlers.kit.context import BotContext
 from handlers.kit.keyboards import SUBSCRIPTION, button, keyboard
@@ -101,7 +101,7 @@ async def subscription_button(update: Update, context: BotContext) -> None:
         changed = await subscribers.unsubscribe(user.id)
         key = "subscription.unsubscribed" if changed else "subscription.not_subscribed"
     else:
-        await query.answer(t(language, "callback.stale"), show_alert=True)
+        await answer_stale(query, language, t)
         return
     await query.answer(callback_text(t(language, key)))
     # The button flips (under a broadcast, /news or the main menu), so the keyboard always

@@ -21,6 +21,7 @@ from storage.store import Store
 from wording.answer_view import fact_html, honest_html, related_html
 from wording.i18n import Translator, choose_text
 from wording.names import FEATURED_ORGANIZATION, card_title, event_names, org_label
+from wording.source import source_html
 from wording.text import plain_text, web_text
 
 # The menu's CLICK keys: card keys, plus the news, which is no Telegram card.
@@ -312,26 +313,7 @@ async def _contacts(lang: str, facts: FactStore, t: Translator) -> str:
 
 
 async def _source(lang: str, facts: FactStore, t: Translator) -> str:
-    source = await facts.source(lang)
-    statements = await facts.statements(lang)
-    text = plain_text(
-        t(
-            lang,
-            "source.text",
-            title=source.title,
-            subtitle=source.subtitle,
-            date=t.date(lang, source.date),
-        )
-    )
-    if statements:
-        interview = t(
-            lang,
-            "source.interview",
-            outlet=statements[0].published_in.name,
-            person=statements[0].person.name,
-        )
-        text += "\n\n" + plain_text(interview)
-    return text
+    return plain_text(await source_html(lang, facts, t))
 
 
 _CARDS: dict[object, Callable[[str, FactStore, Translator], Awaitable[str]]] = {

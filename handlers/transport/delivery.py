@@ -76,6 +76,7 @@ from handlers.kit.broadcast_view import (
 )
 from handlers.transport.aiohttp_request import AiohttpRequest, ConnectionLost, NotSent
 from handlers.transport.flood_wait import retry_seconds
+from handlers.transport.in_flight import InFlight
 from handlers.transport.telemetry import FLOOD_WAITS, OUTBOX_OUTCOMES, RETRIES
 from storage.broadcasts import (
     Audience,
@@ -106,9 +107,6 @@ BATCH = 200
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = 1.0
 BACKOFF_MAX = 60.0
-# Waits between attempts to write outcomes while the database refuses them.
-RECORD_RETRY_FIRST = 0.2
-RECORD_RETRY_MAX = 2.0
 # The progress message is edited at most this often.
 PROGRESS_INTERVAL = 3.0
 # Posting or editing the progress message may take this long: it is not a recipient's message,
@@ -252,13 +250,17 @@ class DeliveryWorker:
         self._on_token_rejected = on_token_rejected
         self._database = database
         self._store: BroadcastStore | None = None
-        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._wake = asyncio.Event()
         self._resume_at = 0.0
         self._task: asyncio.Task[None] | None = None
-        self._in_flight: set[asyncio.Task[None]] = set()
-        self._outcomes: asyncio.Queue[Outcome] = asyncio.Queue()
-        self._recorder: asyncio.Task[None] | None = None
+        self._in_flight: InFlight[Outcome] = InFlight(
+            self._save_outcomes,
+            limit=MAX_IN_FLIGHT,
+            wake=self._wake,
+            health=self.health,
+            what="delivery",
+            on_written=_count_outcomes,
+        )
         self._texts: dict[int, dict[str, Version]] = {}
         self._pace: dict[int, _Pace] = {}
         self._last_check = 0.0
@@ -276,7 +278,7 @@ class DeliveryWorker:
     @property
     def running(self) -> bool:
         """True while the sending loop and the outcome recorder are alive."""
-        return all(task is not None and not task.done() for task in (self._task, self._recorder))
+        return self._task is not None and not self._task.done() and self._in_flight.recording
 
     async def start(self) -> None:
         """Open the connection, requeue rows a crash left in flight and start sending."""
@@ -285,7 +287,7 @@ class DeliveryWorker:
         if recovered:
             log.warning("Resending %d outbox rows that were in flight at a crash", recovered)
         await self.bot.initialize()
-        self._recorder = asyncio.create_task(self._record(), name="delivery-recorder")
+        self._in_flight.start()
         self._task = asyncio.create_task(self._run(), name="delivery-worker")
 
     async def stop(self) -> None:
@@ -295,21 +297,10 @@ class DeliveryWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._in_flight:
-            # Paused (a 429 or a revoked token): the requests still waiting have not been sent,
-            # so they need not be waited for; their rows go back to the queue at the next start.
-            paused = self._resume_at - time.monotonic() > STOP_WAIT_PAUSED
-            timeout = STOP_WAIT_PAUSED if paused else STOP_WAIT
-            _, unfinished = await asyncio.wait(self._in_flight, timeout=timeout)
-            for task in unfinished:
-                task.cancel()
-        if self._recorder is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._outcomes.join(), timeout=10)
-            self._recorder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recorder
-            self._recorder = None
+        # Paused (a 429 or a revoked token): the requests still waiting have not been sent, so
+        # they need not be waited for; their rows go back to the queue at the next start.
+        paused = self._resume_at - time.monotonic() > STOP_WAIT_PAUSED
+        await self._in_flight.stop(STOP_WAIT_PAUSED if paused else STOP_WAIT)
         await self.bot.shutdown()
         if self._store is not None:
             await self._store.close()
@@ -409,26 +400,19 @@ class DeliveryWorker:
         rows not taken stay pending), so the queue is read again from its start."""
         start = 0
         while start < len(rows):
-            await self._slots.acquire()
-            taken = 1
-            while start + taken < len(rows) and not self._slots.locked():
-                await self._slots.acquire()  # free: returns at once
-                taken += 1
+            taken = await self._in_flight.take(len(rows) - start)
             chunk = rows[start : start + taken]
             start += taken
             try:
                 claimed = await self.store.claim(chunk)
             except BaseException:
-                for _ in chunk:
-                    self._slots.release()
+                self._in_flight.free(len(chunk))
                 raise
             for row in chunk:
                 if (row.broadcast_id, row.user_id) not in claimed:
-                    self._slots.release()  # no longer pending (e.g. the broadcast was stopped)
+                    self._in_flight.free()  # no longer pending (e.g. the broadcast was stopped)
                     continue
-                task = asyncio.create_task(self._deliver(row))
-                self._in_flight.add(task)
-                task.add_done_callback(self._in_flight.discard)
+                self._in_flight.send(self._deliver(row))
             await self._check_progress()
             if time.monotonic() >= self._next_due_check and await self._start_scheduled():
                 return False
@@ -469,14 +453,13 @@ class DeliveryWorker:
         self.limiter.flood(seconds)
         log.warning("Flood control: delivery paused for %.0f s", seconds)
 
-    async def _deliver(self, row: OutboxRow) -> None:
-        """Send one row and hand its outcome to the recorder, which frees the slot."""
+    async def _deliver(self, row: OutboxRow) -> Outcome:
+        """Send one row: its outcome, for the recorder (which then frees the slot)."""
         try:
-            outcome = await self._send(row)
+            return await self._send(row)
         except Exception as error:
             log.exception("Unexpected error sending to user %d", row.user_id)
-            outcome = Outcome(row.broadcast_id, row.user_id, OutboxState.FAILED, repr(error))
-        self._outcomes.put_nowait(outcome)
+            return Outcome(row.broadcast_id, row.user_id, OutboxState.FAILED, repr(error))
 
     async def _send(self, row: OutboxRow) -> Outcome:
         versions = self._texts.get(row.broadcast_id)
@@ -541,47 +524,8 @@ class DeliveryWorker:
             row.broadcast_id, row.user_id, OutboxState.PENDING, error.message, time.time() + delay
         )
 
-    async def _record(self) -> None:
-        """Write outcomes as they come, many per transaction under load; then free their slots.
-
-        A slot is held until its row's outcome is on disk, so rows marked `sending` never
-        outnumber MAX_IN_FLIGHT: that is what bounds the duplicates after a crash.
-        """
-        while True:
-            batch = [await self._outcomes.get()]
-            while not self._outcomes.empty():
-                batch.append(self._outcomes.get_nowait())
-            try:
-                await self._save_until_written(batch)
-            finally:
-                for _ in batch:
-                    self._slots.release()
-                    self._outcomes.task_done()
-                self._wake.set()
-
-    async def _save_until_written(self, batch: list[Outcome]) -> None:
-        """Write the outcomes, retrying for as long as the database refuses them.
-
-        Meanwhile their slots stay held, so no new row is claimed: the worker pauses instead of
-        leaving rows `sending` (which only a restart would requeue, sending them twice).
-        """
-        wait = RECORD_RETRY_FIRST
-        while True:
-            try:
-                await self.store.save(batch)
-            except Exception as error:
-                if not is_storage_failure(error):
-                    # A bug, not an outage: the rows stay `sending` and are requeued on restart.
-                    log.exception("Could not record %d outcomes", len(batch))
-                    return
-                self.health.failed(error)
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, RECORD_RETRY_MAX)
-                continue
-            self.health.succeeded()
-            for outcome in batch:
-                OUTBOX_OUTCOMES.labels(str(outcome.state)).inc()
-            return
+    async def _save_outcomes(self, batch: list[Outcome]) -> None:
+        await self.store.save(batch)
 
     # ------------------------------------------------------------------ progress
 
@@ -670,3 +614,8 @@ class DeliveryWorker:
 def _gone(error: BadRequest) -> bool:
     message = error.message.lower()
     return any(reason in message for reason in GONE)
+
+
+def _count_outcomes(batch: list[Outcome]) -> None:
+    for outcome in batch:
+        OUTBOX_OUTCOMES.labels(str(outcome.state)).inc()

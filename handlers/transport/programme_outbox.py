@@ -42,6 +42,7 @@ from handlers.kit import programme_view as view
 from handlers.transport.aiohttp_request import ConnectionLost, NotSent
 from handlers.transport.delivery import GONE
 from handlers.transport.flood_wait import retry_seconds
+from handlers.transport.in_flight import InFlight
 from storage.db import is_storage_failure
 from storage.programme import DeliveryKind, DeliveryOutcome, DeliveryRow, ProgrammeStore
 from wording.i18n import Html, Translator
@@ -56,6 +57,8 @@ LOOKAHEAD = 900.0
 # Start the backlog this much earlier than the paced rate alone needs (replies share the rate).
 HEADROOM = 1.25
 MAX_IN_FLIGHT = 8
+# A clean stop waits this long for the requests in flight (bounded by the request timeout).
+STOP_WAIT = 20.0
 BATCH = 200
 # Longest sleep between looks at the queue (a reload or a ★ also wakes it).
 IDLE = 1.0
@@ -84,14 +87,17 @@ class ProgrammeOutbox:
         self._database = database
         self._store: ProgrammeStore | None = None
         self._task: asyncio.Task[None] | None = None
-        self._slots = asyncio.Semaphore(MAX_IN_FLIGHT)
-        self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
-        self._outcomes: asyncio.Queue[DeliveryOutcome] = asyncio.Queue()
+        self._in_flight: InFlight[DeliveryOutcome] = InFlight(
+            self._save_outcomes,
+            limit=MAX_IN_FLIGHT,
+            wake=self._wake,
+            health=worker.health,
+            what="programme",
+        )
         self._rendered: dict[
             tuple[str, str, float, str], tuple[Html, InlineKeyboardMarkup] | None
         ] = {}
-        self._recorder: asyncio.Task[None] | None = None
 
     @property
     def store(self) -> ProgrammeStore:
@@ -107,7 +113,7 @@ class ProgrammeOutbox:
             log.warning(
                 "Programme: %d reminders or notices in flight at a crash go again", recovered
             )
-        self._recorder = asyncio.create_task(self._record(), name="programme-recorder")
+        self._in_flight.start()
         self._task = asyncio.create_task(self._run(), name="programme-outbox")
 
     async def stop(self) -> None:
@@ -117,17 +123,7 @@ class ProgrammeOutbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
-        if self._in_flight:
-            _, unfinished = await asyncio.wait(self._in_flight, timeout=20)
-            for task in unfinished:
-                task.cancel()
-        if self._recorder is not None:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._outcomes.join(), timeout=10)
-            self._recorder.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._recorder
-            self._recorder = None
+        await self._in_flight.stop(STOP_WAIT)
         if self._store is not None:
             await self._store.close()
             self._store = None
@@ -166,25 +162,17 @@ class ProgrammeOutbox:
         start = 0
         while start < len(rows):
             # Every free slot's row is claimed in one transaction (one write, not one per row).
-            await self._slots.acquire()
-            taken = 1
-            while start + taken < len(rows) and not self._slots.locked():
-                await self._slots.acquire()
-                taken += 1
+            taken = await self._in_flight.take(len(rows) - start)
             chunk = rows[start : start + taken]
             start += taken
             try:
                 claimed = await self.store.claim_many(chunk, time.time())
             except BaseException:
-                for _ in chunk:
-                    self._slots.release()
+                self._in_flight.free(len(chunk))
                 raise
-            for _ in range(len(chunk) - len(claimed)):
-                self._slots.release()
+            self._in_flight.free(len(chunk) - len(claimed))
             for row in claimed:
-                task = asyncio.create_task(self._deliver(row))
-                self._in_flight.add(task)
-                task.add_done_callback(self._in_flight.discard)
+                self._in_flight.send(self._deliver(row))
         if rows:
             return
         await self._sleep(now, lead)
@@ -204,44 +192,16 @@ class ProgrammeOutbox:
                 await self._wake.wait()
         self._wake.clear()
 
-    async def _deliver(self, row: DeliveryRow) -> None:
-        """Send one row and hand its outcome to the recorder, which frees the slot."""
+    async def _deliver(self, row: DeliveryRow) -> DeliveryOutcome:
+        """Send one row: its outcome, for the recorder (which then frees the slot)."""
         try:
-            outcome = await self._send(row)
+            return await self._send(row)
         except Exception as error:
             log.exception("Programme: unexpected error sending to user %d", row.user_id)
-            outcome = DeliveryOutcome(row.key, "failed", repr(error))
-        self._outcomes.put_nowait(outcome)
+            return DeliveryOutcome(row.key, "failed", repr(error))
 
-    async def _record(self) -> None:
-        """Write outcomes as they come, many per transaction under load, then free their slots
-        (so rows `sending` never outnumber MAX_IN_FLIGHT: the bound on a crash's duplicates)."""
-        while True:
-            batch = [await self._outcomes.get()]
-            while not self._outcomes.empty():
-                batch.append(self._outcomes.get_nowait())
-            try:
-                await self._save(batch)
-            finally:
-                for _ in batch:
-                    self._slots.release()
-                    self._outcomes.task_done()
-                self._wake.set()
-
-    async def _save(self, outcomes: list[DeliveryOutcome]) -> None:
-        """Write the outcomes, retrying while the database refuses them (slots stay held)."""
-        wait = 0.2
-        while True:
-            try:
-                await self.store.save(outcomes)
-                return
-            except Exception as error:
-                if not is_storage_failure(error):
-                    log.exception("Programme: could not record %d outcomes", len(outcomes))
-                    return
-                self.worker.health.failed(error)
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, 2.0)
+    async def _save_outcomes(self, outcomes: list[DeliveryOutcome]) -> None:
+        await self.store.save(outcomes)
 
     async def render(self, row: DeliveryRow) -> tuple[Html, InlineKeyboardMarkup] | None:
         """The message for a row in its reader's language; None if there is nothing to say.
