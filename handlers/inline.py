@@ -2,7 +2,8 @@
 
 The answer engine orders the cards; each result's description is the sentence that answers
 the query from that card. Words the engine cannot read (one letter, a fragment) fall back to
-the cards that contain them as a substring.
+the cards that contain them as a substring. An answer the organizers wrote (their FAQ) comes
+first, marked as theirs, as in the bot's own replies.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from telegram import (
     Update,
 )
 
-from answers.engine import Verdict
+from answers.engine import Answer, Verdict
+from answers.organizers import OrganizersAnswer
 from handlers.cards import get_card
 from handlers.common import shorten, split_html, user_language
+from handlers.faq import organizers_html
 from handlers.kit.context import BotContext
-from storage.cards import CardKey, org_card, payload_for
+from storage.cards import CardKey, deep_link, org_card
 from wording.answer_view import fact_html
 from wording.names import FEATURED_ORGANIZATION, card_title, event_names
 from wording.text import plain_text
@@ -49,7 +52,8 @@ async def inline_query(update: Update, context: BotContext) -> None:
     language = await user_language(update, context)
     data = context.bot_data
     text = query.query.strip()
-    entries = await _answer_entries(context, text, language) if text else None
+    answer = await data.answers.ask(text, language, limit=INLINE_RESULTS_LIMIT) if text else None
+    entries = await _answer_entries(context, answer, language) if answer else None
     if entries is None:  # nothing typed, or small talk ("hi"): the cards people share most
         names = await event_names(data.store.facts, language)
         entries = [
@@ -61,11 +65,13 @@ async def inline_query(update: Update, context: BotContext) -> None:
             for key in MAIN_CARDS
         ]
     results = []
-    for key, title, description in entries[:INLINE_RESULTS_LIMIT]:
+    if answer is not None and answer.organizers is not None:
+        results.append(_organizers_result(context, answer.organizers, language))
+    for key, title, description in entries[: INLINE_RESULTS_LIMIT - len(results)]:
         card = await get_card(context, key, language)
         if card is None:
             continue
-        link = f"https://t.me/{data.bot_username}?start={payload_for(key)}"
+        link = deep_link(data.bot_username, key)
         button = InlineKeyboardButton(data.translate(language, "inline.open_bot"), url=link)
         results.append(
             InlineQueryResultArticle(
@@ -80,14 +86,32 @@ async def inline_query(update: Update, context: BotContext) -> None:
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
 
 
-async def _answer_entries(
-    context: BotContext, text: str, lang: str
-) -> list[tuple[str, str, str]] | None:
-    """(card, title, description) for the cards answering `text`, best first; None for small
-    talk (the main cards are offered instead)."""
+def _organizers_result(
+    context: BotContext, found: OrganizersAnswer, lang: str
+) -> InlineQueryResultArticle:
+    """The organizers' FAQ answer, ready to share: marked as theirs, their words as written."""
     data = context.bot_data
     t = data.translate
-    answer = await data.answers.ask(text, lang, limit=INLINE_RESULTS_LIMIT)
+    shared = organizers_html(t, found.lang, found.answer)
+    link = deep_link(data.bot_username, None)
+    return InlineQueryResultArticle(
+        id=hashlib.sha1(f"faq:{found.entry_id}:{found.lang}".encode()).hexdigest()[:32],
+        title=shorten(plain_text(t(lang, "faq.from")), 100),
+        description=shorten(plain_text(found.answer), 120) or None,
+        input_message_content=InputTextMessageContent(split_html(shared)[0]),
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(t(lang, "inline.open_bot"), url=link)]]
+        ),
+    )
+
+
+async def _answer_entries(
+    context: BotContext, answer: Answer, lang: str
+) -> list[tuple[str, str, str]] | None:
+    """(card, title, description) for the cards answering the question, best first; None for
+    small talk (the main cards are offered instead)."""
+    data = context.bot_data
+    t = data.translate
     if answer.verdict is Verdict.SMALL_TALK:
         return None
     if answer.best is None:

@@ -13,6 +13,7 @@ Telegram puts the token in every request URL, and python-telegram-bot quotes it 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import traceback
@@ -21,7 +22,9 @@ from typing import Any
 from urllib.parse import quote
 
 MASK = "<redacted>"
-# Shorter strings are not treated as secrets: masking them would garble ordinary words.
+# Shorter secrets (WeChat allows a 3-character server token) are masked only where they stand
+# alone, between characters that are not letters or digits: inside words they are not looked
+# for, so ordinary text keeps its words.
 MIN_SECRET = 6
 
 
@@ -31,6 +34,7 @@ class SecretFilter(logging.Filter):
     def __init__(self) -> None:
         super().__init__()
         self._secrets: list[str] = []
+        self._short: list[re.Pattern[str]] = []
         self._lock = threading.Lock()
 
     def register(self, secret: str) -> None:
@@ -45,8 +49,15 @@ class SecretFilter(logging.Filter):
             candidates.add(key)
         with self._lock:
             for candidate in candidates:
-                if len(candidate) >= MIN_SECRET and candidate not in self._secrets:
-                    self._secrets.append(candidate)
+                if not candidate:
+                    continue
+                if len(candidate) >= MIN_SECRET:
+                    if candidate not in self._secrets:
+                        self._secrets.append(candidate)
+                    continue
+                alone = re.compile(rf"(?<![^\W_]){re.escape(candidate)}(?![^\W_])")
+                if alone not in self._short:
+                    self._short.append(alone)
             # Longest first, so a token is masked whole before its key part is looked for.
             self._secrets.sort(key=len, reverse=True)
 
@@ -55,11 +66,13 @@ class SecretFilter(logging.Filter):
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
+        for alone in self._short:
+            text = alone.sub(MASK, text)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the record in place; never drops it."""
-        if not self._secrets:
+        if not self._secrets and not self._short:
             return True
         try:
             message = record.getMessage()

@@ -457,6 +457,20 @@ async def test_teach_the_bot_a_faq_entry_answered_by_the_engine(
         replies = await say(emulator, 5300, text, language_code=code)
         assert expected in replies[0].params["text"], (text, replies[0].params["text"])
         assert "📌" in replies[0].params["text"]
+    # Inline mode shares it too: first, marked as the organizers', their words as written.
+    since = len(emulator.calls())
+    emulator.push_inline_query(5300, "airport shuttle", language_code="en")
+    inline = await emulator.wait_for_call("answerInlineQuery", since=since)
+    assert inline.ok, inline.error
+    first = inline.params["results"][0]
+    assert "From the organizers" in first["title"]
+    assert "every hour from Terminal 2" in first["description"]
+    shared = first["input_message_content"]
+    assert "📌" in shared["message_text"] and "every hour from Terminal 2" in shared["message_text"]
+    assert shared["parse_mode"] == "HTML"
+    assert (
+        first["reply_markup"]["inline_keyboard"][0][0]["url"] == "https://t.me/conference_test_bot"
+    )
     # The article's facts stay as they are; /source says which answers are the organizers'.
     facts = (await say(emulator, 5300, "Who is Azarov?"))[0].params["text"]
     assert "📌" not in facts

@@ -74,3 +74,17 @@ def test_every_part_of_a_record_is_redacted(capsys: pytest.CaptureFixture[str]) 
     assert SECRET not in printed and "webhook-secret-value" not in printed, printed
     assert printed.count(MASK) == 5
     assert "RuntimeError" in printed and "Traceback" in printed  # redacted, not dropped
+
+
+def test_a_short_secret_is_masked_where_it_stands_alone() -> None:
+    """WeChat allows a 3-character server token: it is masked as a word of its own (in a
+    query string, after a colon, at the end of a sentence), never inside other words."""
+    secrets = SecretFilter()
+    secrets.register("Zq7")
+    text = "GET /wechat?signature=x&token=Zq7&nonce=1 token: Zq7. Zq7x xZq7 aZq7b zq7"
+    assert secrets.redact(text) == (
+        f"GET /wechat?signature=x&token={MASK}&nonce=1 token: {MASK}. Zq7x xZq7 aZq7b zq7"
+    )
+    record = logging.LogRecord("t", logging.WARNING, __file__, 1, "token %s", ("Zq7",), None)
+    secrets.filter(record)
+    assert record.getMessage() == f"token {MASK}"
