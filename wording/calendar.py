@@ -7,16 +7,22 @@ Guarantees every calendar app relies on:
 - SEQUENCE is the session's change count and DTSTAMP the time of its last change, so a moved,
   re-roomed or cancelled session replaces the earlier version; a cancelled one is
   STATUS:CANCELLED (kept, not dropped, so subscribed calendars learn of it).
+
+`icalendar` (and python-dateutil under it: ~90 modules, 3 MiB) is imported when the first file
+is built, not when the bot starts: most processes never serve a calendar (BENCHMARKS.md,
+memory).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-
-import icalendar
+from typing import TYPE_CHECKING
 
 from storage.programme import StoredSession
+
+if TYPE_CHECKING:
+    import icalendar
 
 PRODID = "-//conference-bot//programme//EN"
 UID_DOMAIN = "programme.conference-bot"
@@ -37,6 +43,8 @@ def calendar_file(
     """The sessions as one VCALENDAR, titles and abstracts in `lang` where translated (the
     original otherwise). `url_for` maps a session id to its page, if the site's address is
     known."""
+    import icalendar
+
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -54,6 +62,8 @@ def calendar_file(
 def _event(session: StoredSession, lang: str, url: str | None) -> icalendar.Event:
     title, _ = session.title_in(lang)
     abstract, _ = session.abstract_in(lang)
+    import icalendar
+
     event = icalendar.Event()
     event.add("uid", session_uid(session))
     event.add("dtstamp", dt.datetime.fromtimestamp(session.updated_at, dt.UTC))

@@ -12,8 +12,9 @@ import base64
 import hashlib
 import secrets
 import struct
+from typing import Any
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from Crypto.Cipher import AES
 
 BLOCK = 32
 
@@ -37,8 +38,9 @@ class AesFraming:
         self._key = key
         self.app_id = app_id
 
-    def _cipher(self) -> Cipher[modes.CBC]:
-        return Cipher(algorithms.AES(self._key), modes.CBC(self._key[:16]))
+    def _cipher(self) -> Any:
+        # A CBC cipher object serves one message only: a new one for each.
+        return AES.new(self._key, AES.MODE_CBC, iv=self._key[:16])
 
     def encrypt(self, text: str, random: bytes | None = None) -> str:
         """`text` framed, padded and encrypted, base64 (`random`: fixed 16 bytes, for vectors)."""
@@ -51,8 +53,7 @@ class AesFraming:
         )
         pad = BLOCK - len(plain) % BLOCK
         plain += bytes([pad]) * pad
-        encryptor = self._cipher().encryptor()
-        return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode("ascii")
+        return base64.b64encode(self._cipher().encrypt(plain)).decode("ascii")
 
     def decrypt(self, encrypted: str) -> str:
         """The message inside `encrypted` (CryptoError if framing, padding or AppID is wrong)."""
@@ -62,8 +63,7 @@ class AesFraming:
             raise CryptoError("not base64") from None
         if not data or len(data) % 16:
             raise CryptoError("not whole AES blocks")
-        decryptor = self._cipher().decryptor()
-        plain = decryptor.update(data) + decryptor.finalize()
+        plain: bytes = self._cipher().decrypt(data)
         pad = plain[-1]
         if not 1 <= pad <= BLOCK or plain[-pad:] != bytes([pad]) * pad:
             raise CryptoError("bad padding")
