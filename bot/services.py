@@ -2,8 +2,9 @@
 
 Storage does not import the engine (tests/architecture/test_layers.py): the process hands the
 store the engine's indexer when it opens it, then builds the engine on the store's answer
-tables and FAQ and subscribes it to their changes. Every entry point (`run`, `web`, `chat`,
-`wechat-chat`, `qr`), the benchmarks and the tests open them here, so they all answer alike.
+tables and FAQ and subscribes it to their changes. Every entry point (`run` and the offline
+`chat` through bot/app.py, `web`, `wechat-chat`, `qr`, `wechat-menu`), the benchmarks and the
+tests open them here, so they all answer alike.
 """
 
 from __future__ import annotations

@@ -62,11 +62,6 @@ class InFlight(Generic[Outcome]):
         """True while the recorder task is alive."""
         return self._recorder is not None and not self._recorder.done()
 
-    @property
-    def busy(self) -> bool:
-        """True while any send is in flight."""
-        return bool(self._sends)
-
     def start(self) -> None:
         """Start the recorder (before the first send)."""
         self._recorder = asyncio.create_task(self._record(), name=f"{self._what}-recorder")
