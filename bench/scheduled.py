@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bench.broadcast import (
@@ -196,17 +197,21 @@ async def run(quick: bool) -> Result:
         (45, 300, 300, 300) if quick else (450, 10_000, 100_000, 2000)
     )
     delay = QUICK_DELAY if quick else DELAY
+    # Unthrottled, back to back at the same size: an ordinary text broadcast, then the
+    # scheduled photo (the machine's load moves both alike, so their ratio is the figure).
+    rounds: list[Callable[[], Awaitable[Any]]] = [
+        lambda: one_round(PACED, paced_n, delay),
+        lambda: text_round(ratio_n),
+        lambda: one_round(CAP, ratio_n, delay),
+        lambda: crash_round(crash_n, delay=delay),
+    ]
     if quick:
-        # The script's every round, at once (each has its own emulator and bot): quick mode
-        # checks they work and reach everyone, and judges no figure that sharing would skew.
-        paced, text_rate, unthrottled, (lost, duplicates) = await asyncio.gather(
-            one_round(PACED, paced_n, delay),
-            text_round(ratio_n),
-            one_round(CAP, ratio_n, delay),
-            crash_round(crash_n, delay=delay),
-        )
+        # Every round at once (each has its own emulator and bot): quick mode checks they
+        # work and reach everyone, and judges no figure that sharing would skew.
+        done = await asyncio.gather(*(start() for start in rounds))
     else:
-        paced = await one_round(PACED, paced_n, delay)
+        done = [await start() for start in rounds]
+    paced, text_rate, unthrottled, (lost, duplicates) = done
     offsets, _, uploads_paced = paced
     stamps = sorted(offsets)
     ratio = result.add(
@@ -224,11 +229,6 @@ async def run(quick: bool) -> Result:
     window.met = window.median <= 1.10
     early = result.add(Metric("photos sent before the due time", "", [float(stamps[0] < 0)], "0"))
     early.met = stamps[0] >= 0
-    # Unthrottled, back to back at the same size: an ordinary text broadcast, then the
-    # scheduled photo (the machine's load moves both alike, so their ratio is the figure).
-    if not quick:
-        text_rate = await text_round(ratio_n)
-        unthrottled = await one_round(CAP, ratio_n, delay)
     offsets, peak_ratio, uploads_ratio = unthrottled
     photo_rate = _rate(offsets)
     result.add(
@@ -252,8 +252,6 @@ async def run(quick: bool) -> Result:
         Metric("files uploaded by the bot", "", [total_uploads], "0 (file_id)")
     )
     bot_uploads.met = total_uploads == 0
-    if not quick:
-        lost, duplicates = await crash_round(crash_n, delay=delay)
     crash = result.add(
         Metric(
             f"kill -9 at due + 1 s ({crash_n} recipients): lost / duplicates",

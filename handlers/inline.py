@@ -71,8 +71,6 @@ async def inline_query(update: Update, context: BotContext) -> None:
         card = await get_card(context, key, language)
         if card is None:
             continue
-        link = deep_link(data.bot_username, key)
-        button = InlineKeyboardButton(data.translate(language, "inline.open_bot"), url=link)
         results.append(
             InlineQueryResultArticle(
                 id=hashlib.sha1(f"{key}:{language}".encode()).hexdigest()[:32],
@@ -80,7 +78,7 @@ async def inline_query(update: Update, context: BotContext) -> None:
                 description=shorten(description, 120) or None,
                 # A shared card must fit one message: the first piece of a long one.
                 input_message_content=InputTextMessageContent(split_html(card.text)[0]),
-                reply_markup=InlineKeyboardMarkup([[button]]),
+                reply_markup=_open_bot(context, language, key),
             )
         )
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=True)
@@ -93,15 +91,12 @@ def _organizers_result(
     data = context.bot_data
     t = data.translate
     shared = organizers_html(t, found.lang, found.answer)
-    link = deep_link(data.bot_username, None)
     return InlineQueryResultArticle(
         id=hashlib.sha1(f"faq:{found.entry_id}:{found.lang}".encode()).hexdigest()[:32],
         title=shorten(plain_text(t(lang, "faq.from")), 100),
         description=shorten(plain_text(found.answer), 120) or None,
         input_message_content=InputTextMessageContent(split_html(shared)[0]),
-        reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t(lang, "inline.open_bot"), url=link)]]
-        ),
+        reply_markup=_open_bot(context, lang, None),
     )
 
 
@@ -127,3 +122,12 @@ async def _answer_entries(
             sentence = plain_text(fact_html(fact, lang, t, highlight=False))
             entries[fact.card] = (fact.card, title, sentence)
     return list(entries.values())
+
+
+def _open_bot(context: BotContext, lang: str, card: str | None) -> InlineKeyboardMarkup:
+    """The result's one button: open the bot at `card` (its start page for None)."""
+    data = context.bot_data
+    link = deep_link(data.bot_username, card)
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(data.translate(lang, "inline.open_bot"), url=link)]]
+    )

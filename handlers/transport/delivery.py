@@ -400,18 +400,9 @@ class DeliveryWorker:
         rows not taken stay pending), so the queue is read again from its start."""
         start = 0
         while start < len(rows):
-            taken = await self._in_flight.take(len(rows) - start)
-            chunk = rows[start : start + taken]
+            taken, claimed = await self._in_flight.claim(rows[start:], self._claim)
             start += taken
-            try:
-                claimed = await self.store.claim(chunk)
-            except BaseException:
-                self._in_flight.free(len(chunk))
-                raise
-            for row in chunk:
-                if (row.broadcast_id, row.user_id) not in claimed:
-                    self._in_flight.free()  # no longer pending (e.g. the broadcast was stopped)
-                    continue
+            for row in claimed:
                 self._in_flight.send(self._deliver(row))
             await self._check_progress()
             if time.monotonic() >= self._next_due_check and await self._start_scheduled():
@@ -523,6 +514,11 @@ class DeliveryWorker:
         return Outcome(
             row.broadcast_id, row.user_id, OutboxState.PENDING, error.message, time.time() + delay
         )
+
+    async def _claim(self, chunk: list[OutboxRow]) -> list[OutboxRow]:
+        """The rows of `chunk` still pending, now `sending` (not those of a stopped broadcast)."""
+        claimed = await self.store.claim(chunk)
+        return [row for row in chunk if (row.broadcast_id, row.user_id) in claimed]
 
     async def _save_outcomes(self, batch: list[Outcome]) -> None:
         await self.store.save(batch)

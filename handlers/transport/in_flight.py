@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Generic, TypeVar
 
 from storage.errors import is_storage_failure
@@ -22,6 +22,7 @@ from storage.health import StorageHealth
 log = logging.getLogger(__name__)
 
 Outcome = TypeVar("Outcome")
+Row = TypeVar("Row")
 
 # Waits between attempts to write outcomes while the database refuses them.
 RECORD_RETRY_FIRST = 0.2
@@ -66,17 +67,28 @@ class InFlight(Generic[Outcome]):
         """Start the recorder (before the first send)."""
         self._recorder = asyncio.create_task(self._record(), name=f"{self._what}-recorder")
 
-    async def take(self, wanted: int) -> int:
-        """Wait for a free slot, then take every other free one, up to `wanted`: how many."""
+    async def claim(
+        self, rows: Sequence[Row], claim: Callable[[list[Row]], Awaitable[list[Row]]]
+    ) -> tuple[int, list[Row]]:
+        """Wait for a free slot, take every other free one (up to one per row), and claim that
+        many rows from the front of `rows` with `claim`, in one write: (how many rows were
+        taken, the ones claimed). The claimed rows hold their slots until `send`'s outcome is
+        written; the others' slots (rows no longer pending) are freed at once."""
         await self._slots.acquire()
         taken = 1
-        while taken < wanted and not self._slots.locked():
+        while taken < len(rows) and not self._slots.locked():
             await self._slots.acquire()  # free: returns at once
             taken += 1
-        return taken
+        chunk = list(rows[:taken])
+        try:
+            claimed = await claim(chunk)
+        except BaseException:
+            self._free(len(chunk))
+            raise
+        self._free(len(chunk) - len(claimed))
+        return taken, claimed
 
-    def free(self, count: int = 1) -> None:
-        """Give back slots taken for rows that were not claimed after all."""
+    def _free(self, count: int) -> None:
         for _ in range(count):
             self._slots.release()
 
@@ -112,7 +124,7 @@ class InFlight(Generic[Outcome]):
             try:
                 await self._save_until_written(batch)
             finally:
-                self.free(len(batch))
+                self._free(len(batch))
                 for _ in batch:
                     self._outcomes.task_done()
                 self._wake.set()

@@ -162,15 +162,8 @@ class ProgrammeOutbox:
         start = 0
         while start < len(rows):
             # Every free slot's row is claimed in one transaction (one write, not one per row).
-            taken = await self._in_flight.take(len(rows) - start)
-            chunk = rows[start : start + taken]
+            taken, claimed = await self._in_flight.claim(rows[start:], self._claim)
             start += taken
-            try:
-                claimed = await self.store.claim_many(chunk, time.time())
-            except BaseException:
-                self._in_flight.free(len(chunk))
-                raise
-            self._in_flight.free(len(chunk) - len(claimed))
             for row in claimed:
                 self._in_flight.send(self._deliver(row))
         if rows:
@@ -199,6 +192,9 @@ class ProgrammeOutbox:
         except Exception as error:
             log.exception("Programme: unexpected error sending to user %d", row.user_id)
             return DeliveryOutcome(row.key, "failed", repr(error))
+
+    async def _claim(self, chunk: list[DeliveryRow]) -> list[DeliveryRow]:
+        return await self.store.claim_many(chunk, time.time())
 
     async def _save_outcomes(self, outcomes: list[DeliveryOutcome]) -> None:
         await self.store.save(outcomes)
