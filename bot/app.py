@@ -13,12 +13,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
 from bot.config import Settings
+from bot.resume import resume_after_replay
 from bot.services import answer_engine, open_store
-from handlers.admin import resume_confirmations
 from handlers.content_admin import publish_commands
 from handlers.kit.context import BotApplication, BotData
 from handlers.kit.flood import FloodGuard
-from handlers.questions import resume_deliveries
+from handlers.questions import mark_interrupted_deliveries
 from handlers.transport.contacts import ContactJournal
 from handlers.transport.delivery import DeliveryWorker
 from handlers.transport.fast_bot import FastBot, ReplyRequest
@@ -39,8 +39,6 @@ CONCURRENT_UPDATES = 64
 # Python's defaults are (700, 10, 10); a reply allocates a few thousand objects, nearly all freed
 # by reference counting, so young-generation collections every 700 allocations find little.
 GC_THRESHOLDS = (10_000, 20, 20)
-# Interrupted confirmations are shown again at the latest this long after start.
-RESUME_AFTER = 30.0
 CONNECTION_POOL = 128
 
 
@@ -137,8 +135,9 @@ def build_application(
         await publish_commands(application.bot, data)
         # A confirmation a crash cut short goes back to its organizer, unless replaying the
         # inbox (the Send press) completed it: so only once the replayed updates are handled.
+        interrupted = await mark_interrupted_deliveries(data)
         data.resuming = asyncio.create_task(
-            _resume_after_replay(application, inbox), name="resume-confirmations"
+            resume_after_replay(application, inbox, interrupted), name="resume-after-restart"
         )
         data.source = await _update_source(application, settings, inbox, updates_request)
         # Everything alive now (modules, PTB's classes, catalogs) lives as long as the process:
@@ -194,21 +193,6 @@ async def _load_programme(data: BotData) -> None:
         return
     if not report.unchanged:
         log.info("Programme loaded from %s: %s", source, report)
-
-
-async def _resume_after_replay(application: BotApplication, inbox: Inbox) -> None:
-    """Show interrupted confirmations to their authors once the inbox's replay is over."""
-    await inbox.settled(RESUME_AFTER)
-    try:
-        await resume_confirmations(application.bot, application.bot_data)
-    except Exception:
-        log.exception("Could not show interrupted confirmations again")
-    # Issue 22: organizers' answers written but not yet delivered go out now; those a crash
-    # caught mid-request are reported to their admins (handlers/questions.py).
-    try:
-        await resume_deliveries(application.bot, application.bot_data)
-    except Exception:
-        log.exception("Could not resume the delivery of organizers' answers")
 
 
 async def _update_source(

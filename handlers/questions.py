@@ -734,13 +734,25 @@ async def _send_again(update: Update, context: BotContext, asked: Asked, languag
     await deliver(context.bot, data, asked.id)
 
 
-async def resume_deliveries(bot: ExtBot[None], data: BotData) -> None:
-    """On start: answers a crash caught mid-request are reported as uncertain to their
-    admins (Send again), answers written but not yet sent are sent now."""
-    store = data.store.asked
-    for asked in await store.interrupted_deliveries():
+async def mark_interrupted_deliveries(data: BotData) -> list[Asked]:
+    """At start, before any update is handled: answers a crash caught mid-request become
+    `uncertain` (the request may or may not have reached Telegram). Done before updates flow,
+    so an answer an admin sends meanwhile is never taken for one the crash interrupted."""
+    interrupted = await data.store.asked.interrupted_deliveries()
+    for asked in interrupted:
         log.warning("Answer to question %d: delivery interrupted by a restart", asked.id)
-        await _tell_outcome(bot, data, asked, Delivery.UNCERTAIN, "restart")
-    for asked in await store.pending_deliveries():
+    return interrupted
+
+
+async def resume_deliveries(bot: ExtBot[None], data: BotData, interrupted: list[Asked]) -> None:
+    """After start: the admins of the `interrupted` answers learn they are uncertain (Send
+    again), answers written but not yet sent are sent now.
+
+    Safe to call again after a storage failure: each admin told is taken off `interrupted`, and
+    a pending answer is claimed in one write before it is sent."""
+    while interrupted:
+        await _tell_outcome(bot, data, interrupted[0], Delivery.UNCERTAIN, "restart")
+        interrupted.pop(0)
+    for asked in await data.store.asked.pending_deliveries():
         await deliver(bot, data, asked.id)
     await _sweep(data, now=True)
