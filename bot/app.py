@@ -133,9 +133,11 @@ def build_application(
             delivery.limiter.note, delivery.pause_for, delivery.limiter.after_flood
         )
         await publish_commands(application.bot, data)
+        # Answers a crash caught in flight are marked before any update is handled (start()
+        # comes after post_init), so none sent from now on is taken for one of them.
+        interrupted = await mark_interrupted_deliveries(data)
         # A confirmation a crash cut short goes back to its organizer, unless replaying the
         # inbox (the Send press) completed it: so only once the replayed updates are handled.
-        interrupted = await mark_interrupted_deliveries(data)
         data.resuming = asyncio.create_task(
             resume_after_replay(application, inbox, interrupted), name="resume-after-restart"
         )
