@@ -36,14 +36,16 @@ PROBE_INTERVAL = 0.02
 
 
 async def probe(emulator: Emulator, count: int | None, until_sent: int | None) -> list[float]:
-    """Latencies in ms of /about probes: `count` of them, or until `until_sent` sendMessages."""
+    """Latencies in ms of /about probes: `count` of them, or until `until_sent` sendMessages
+    (at least one probe even when that many were sent before the first: a window without a
+    probe would have no latency to report)."""
     pushed: dict[int, float] = {}
     since = await emulator.total_calls()
     users = iter(fresh_user_ids(100_000))
     while True:
         if count is not None and len(pushed) >= count:
             break
-        if until_sent is not None and (await emulator.sent_count()) >= until_sent:
+        if until_sent is not None and pushed and (await emulator.sent_count()) >= until_sent:
             break
         user = next(users)
         pushed[user] = time.monotonic()
